@@ -1,0 +1,150 @@
+"""The Typer app: parse options, call gather -> judge -> render, map to an exit code.
+
+This is the only place that exits. Heavy modules are imported inside the command
+that needs them, so `torchdoctor --help` and `suggest` stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import List, Optional
+
+import typer
+
+from torchdoctor import __version__
+from torchdoctor.errors import EXIT_INTERNAL, EXIT_USAGE, DoctorError
+
+app = typer.Typer(
+    name="torchdoctor",
+    help="A doctor for PyTorch installs: what is wrong, the exact fix, and proof that it trains.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        print(f"torchdoctor {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Exit codes: 0 healthy / plan found / all devices passed; 1 problems found; 2 usage error."""
+
+
+@app.command()
+def suggest(
+    torch: Optional[str] = typer.Option(None, "--torch", help="Plan for this torch release (e.g. 2.7.1 or 2.7)."),
+    with_: Optional[str] = typer.Option(None, "--with", help="Companions to install too: torchvision,torchaudio."),
+    json_out: bool = typer.Option(False, "--json", help="Print the plan as JSON (schema 1)."),
+    fmt: str = typer.Option("pip", "--format", help="pip | uv | requirements"),
+    os_: Optional[str] = typer.Option(None, "--os", help="Describe another machine: linux | windows | macos."),
+    arch: Optional[str] = typer.Option(None, "--arch", help="x86_64 | aarch64 | arm64 | x86"),
+    python_version: Optional[str] = typer.Option(None, "--python-version", help="e.g. 3.12"),
+    driver: Optional[str] = typer.Option(None, "--driver", help="NVIDIA driver version, or 'none'."),
+    gpu: List[str] = typer.Option([], "--gpu", help="A GPU: 8.6, sm_86, \"RTX 3090\", gfx1100, xpu (repeatable)."),
+    index_base: Optional[str] = typer.Option(None, "--index-base", envvar="TORCHDOCTOR_INDEX_BASE",
+                                             help="A mirror of https://download.pytorch.org/whl."),
+) -> None:
+    """The right `pip install torch ...` command for this machine (or a described one), and why."""
+    from torchdoctor.commands.suggest import run_suggest
+
+    _exit(run_suggest(torch=torch, with_=with_, json_out=json_out, fmt=fmt, os_=os_, arch=arch,
+                      python_version=python_version, driver=driver, gpus=gpu, index_base=index_base))
+
+
+@app.command()
+def check(
+    json_out: bool = typer.Option(False, "--json", help="Print facts and findings as JSON (schema 1)."),
+    verbose: bool = typer.Option(False, "-v", "--verbose", help="Every fact and probe timing."),
+    fmt: str = typer.Option("human", "--format", help="human | markdown"),
+    strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit 1)."),
+    timeout: float = typer.Option(60.0, "--timeout", help="Seconds allowed for the torch import probe."),
+    python: Optional[str] = typer.Option(None, "--python", help="Diagnose another interpreter or virtualenv."),
+    list_checks: bool = typer.Option(False, "--list-checks", help="List every check id and exit."),
+    from_: Optional[str] = typer.Option(None, "--from", help="Diagnose a recorded machine: a check --json "
+                                        "report or collect_env text; '-' reads stdin."),
+) -> None:
+    """Diagnose the PyTorch install: every problem with its cause and the exact fix."""
+    from torchdoctor.commands.check import run_check
+
+    _exit(run_check(json_out=json_out, verbose=verbose, fmt=fmt, strict=strict, timeout=timeout,
+                    python=python, list_checks=list_checks, from_=from_))
+
+
+@app.command()
+def smoke(
+    device: str = typer.Option("all", "--device", help="cpu | cuda | cuda:N | mps | xpu | all"),
+    json_out: bool = typer.Option(False, "--json", help="Print results as JSON (schema 1)."),
+    epochs: int = typer.Option(100, "--epochs", help="Epochs of the classic loop."),
+    seed: int = typer.Option(0, "--seed", help="Random seed for the network workloads."),
+    plot: Optional[str] = typer.Option(None, "--plot", help="Write the loss curves to this PNG (needs matplotlib)."),
+    timeout: float = typer.Option(120.0, "--timeout", help="Seconds allowed per device."),
+    python: Optional[str] = typer.Option(None, "--python", help="Run with another interpreter."),
+    distributed: bool = typer.Option(False, "--distributed", help="Data-parallel run on torch.distributed."),
+    nproc: Optional[int] = typer.Option(None, "--nproc", help="Local workers for --distributed."),
+    backend: Optional[str] = typer.Option(None, "--backend", help="gloo | nccl (for --distributed)."),
+) -> None:
+    """Prove the install trains: the classic backprop loop on every device, verified and timed."""
+    if distributed:
+        from torchdoctor.commands.distributed import run_distributed
+
+        _exit(run_distributed(device=device, json_out=json_out, nproc=nproc, backend=backend,
+                              timeout=timeout, python=python, epochs=epochs, seed=seed))
+    from torchdoctor.commands.smoke import run_smoke
+
+    _exit(run_smoke(device=device, json_out=json_out, epochs=epochs, seed=seed, plot=plot,
+                    timeout=timeout, python=python, nproc=nproc, backend=backend))
+
+
+def _exit(code: int) -> None:
+    raise typer.Exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: one line on stderr for every user error, never a traceback."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if not args:
+        args = ["--help"]  # no arguments: the help, exit 0
+    try:
+        code = app(args=args, prog_name="torchdoctor", standalone_mode=False)
+    except DoctorError as exc:
+        _fail(exc.message)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        code = 130
+    except Exception as exc:  # noqa: BLE001 - the edge where everything becomes an exit code
+        code = _exit_code_for(exc)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _exit_code_for(exc: Exception) -> int:
+    """Map Typer/Click's own exceptions (their module moved between Typer versions) to exit codes."""
+    name = type(exc).__name__
+    if name == "Exit":
+        return int(getattr(exc, "exit_code", 0) or 0)
+    if name == "Abort":
+        return 130
+    if hasattr(exc, "format_message"):  # UsageError, BadParameter, NoSuchOption, ...
+        _fail(exc.format_message())
+        return EXIT_USAGE
+    # A bug in the doctor itself: one line, the traceback only on request.
+    if os.environ.get("TORCHDOCTOR_DEBUG"):
+        import traceback
+
+        traceback.print_exc()
+    _fail(f"internal error ({name}: {exc}); run with TORCHDOCTOR_DEBUG=1 for the traceback "
+          "and please report it")
+    return EXIT_INTERNAL
+
+
+def _fail(message: str) -> None:
+    line = " ".join(str(message).split())
+    sys.stderr.write(f"torchdoctor: error: {line}\n")

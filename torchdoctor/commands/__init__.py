@@ -1,0 +1,1 @@
+"""One module per CLI command: gather -> judge -> render, returning an exit code."""

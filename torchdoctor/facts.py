@@ -1,0 +1,164 @@
+"""The snapshot: what the probes found, frozen, typed, and round-tripping through JSON.
+
+Every section is optional at the top level: `None` means "not gathered" (suggest
+does not look at installed packages; a collect_env report has no PCI scan), and the
+judges report checks whose facts are missing as skipped, never guess.
+
+Conventions:
+- versions are kept as the exact strings the system reports ("580.159.04",
+  "2.13.0+cpu"); compare them with `torchdoctor.versions`, never as strings.
+- compute capability is a tuple of ints: (8, 6).
+- paths under the home directory are stored with "~" (privacy).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from torchdoctor.serial import from_dict, to_dict
+
+SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class ProbeNote:
+    """How one probe went: for `-v` and for honesty when something could not be read."""
+
+    name: str  # "nvml", "nvidia-smi", "pci", "torch-runtime", ...
+    ok: bool
+    seconds: float = 0.0
+    detail: str = ""  # "nvidia-smi timed out after 5.0 s", "NVML: libnvidia-ml.so.1 not found"
+
+
+@dataclass(frozen=True)
+class PlatformFacts:
+    os: str  # "linux" | "windows" | "macos" | anything else as platform.system().lower()
+    arch: str  # "x86_64" | "aarch64" | "arm64" (macOS) | "x86" | other, normalised
+    os_version: str | None = None  # distro "Ubuntu 24.04.3 LTS", "Windows 11 (10.0.22631)", "macOS 14.5"
+    kernel: str | None = None
+    libc: str | None = None  # "glibc" | "musl" | None (not Linux / unknown)
+    libc_version: str | None = None  # "2.39"
+    wsl: bool = False
+    container: str | None = None  # "docker" | "podman" | "kubernetes" | "lxc" | "container" | None
+    rosetta: bool = False  # an x86_64 Python translated by Rosetta on Apple Silicon
+    machine_arch: str | None = None  # the hardware's arch when it differs from the Python's (Rosetta)
+
+
+@dataclass(frozen=True)
+class PythonFacts:
+    version: str  # "3.11.7"
+    implementation: str = "cpython"  # sys.implementation.name
+    bits: int = 64
+    free_threaded: bool = False
+    executable: str | None = None  # "~"-relative where under home
+    env_kind: str | None = None  # "venv" | "conda" | "system" | None (unknown)
+    tools: tuple[str, ...] = ()  # installers on PATH: "pip", "uv", "conda", "mamba"
+
+
+@dataclass(frozen=True)
+class Gpu:
+    vendor: str  # "nvidia" | "amd" | "intel" | "apple"
+    name: str | None = None  # "NVIDIA H200", "AMD Radeon RX 7900 XTX", "Intel Arc A770"
+    capability: tuple[int, int] | None = None  # NVIDIA compute capability
+    gfx: str | None = None  # AMD target, "gfx1100"
+    kind: str | None = None  # Intel: "arc" | "integrated" | "datacenter"; others None
+    memory_mib: int | None = None
+    pci_bus_id: str | None = None  # "0000:00:06.0"
+    pci_id: str | None = None  # "10de:2335" vendor:device
+    source: str = ""  # "nvml" | "nvidia-smi" | "pci" | "kfd" | "rocminfo" | "sysctl" | "user"
+
+
+@dataclass(frozen=True)
+class NvidiaFacts:
+    driver: str | None = None  # "580.159.04"; None: no driver answered
+    cuda_driver: str | None = None  # the highest CUDA the driver supports, "13.0"
+    source: str | None = None  # where `driver` came from: "nvml" | "sysfs" | "procfs" | "nvidia-smi" | "user"
+    kernel_module: str | None = None  # /sys/module/nvidia/version, when it differs or NVML failed
+    open_kernel_module: bool | None = None
+    errors: tuple[str, ...] = ()  # each probe failure, one line, e.g. "NVML: Driver/library version mismatch"
+
+
+@dataclass(frozen=True)
+class PciDevice:
+    address: str  # "0000:00:06.0"
+    vendor_id: str  # "10de"
+    device_id: str  # "2335"
+    class_code: str  # "0x030200"
+    driver: str | None = None  # the kernel driver bound to it: "nvidia", "nouveau", "amdgpu", None
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """An installed distribution, read from its metadata without importing it."""
+
+    name: str  # normalised: "torch", "torchvision", "nvidia-cudnn-cu12"
+    version: str  # "2.13.0+cpu"
+    location: str | None = None  # site-packages dir, "~"-relative
+    installer: str | None = None  # INSTALLER file: "pip" | "uv" | "conda" | None
+    wheel_tags: tuple[str, ...] = ()  # from WHEEL: "cp311-cp311-manylinux_2_28_x86_64"
+    requires: tuple[str, ...] = ()  # Requires-Dist lines (torch pins of torchvision, nvidia deps)
+
+
+@dataclass(frozen=True)
+class RuntimeDevice:
+    index: int
+    name: str | None = None
+    capability: tuple[int, int] | None = None
+    memory_mib: int | None = None
+    gfx: str | None = None  # ROCm gcnArchName
+
+
+@dataclass(frozen=True)
+class TorchRuntime:
+    """What `import torch` said in a child interpreter."""
+
+    status: str  # "ok" | "import_failed" | "crashed" | "timeout" | "not_installed" | "not_run"
+    seconds: float | None = None
+    error: str | None = None  # the exact last error line, or the signal
+    error_type: str | None = None  # "ImportError", "OSError", ...
+    error_kind: str | None = None  # classified: "missing_library" | "undefined_symbol" | "dll_load" | ...
+    traceback_tail: str | None = None
+    version: str | None = None  # torch.__version__
+    file: str | None = None  # torch.__file__, "~"-relative
+    cuda: str | None = None  # torch.version.cuda
+    hip: str | None = None  # torch.version.hip
+    cuda_available: bool | None = None
+    device_count: int | None = None
+    devices: tuple[RuntimeDevice, ...] = ()
+    arch_list: tuple[str, ...] = ()  # torch.cuda.get_arch_list()
+    cudnn: int | None = None
+    nccl: str | None = None
+    mps_built: bool | None = None
+    mps_available: bool | None = None
+    xpu_available: bool | None = None
+    numpy: str | None = None  # numpy version seen by torch's interpreter, None if absent
+    cuda_init_error: str | None = None  # the exception from CUDA init, if any
+    warnings: tuple[str, ...] = ()  # warnings printed during import and CUDA init
+
+
+@dataclass(frozen=True)
+class Facts:
+    schema: int = SCHEMA
+    origin: str = "live"  # "live" | "json:<file>" | "collect_env:<file>" | "described"
+    platform: PlatformFacts | None = None
+    python: PythonFacts | None = None
+    nvidia: NvidiaFacts | None = None
+    gpus: tuple[Gpu, ...] | None = None  # None: not scanned; () scanned, none found
+    pci: tuple[PciDevice, ...] | None = None  # display-class devices; None: not scanned
+    distributions: tuple[Distribution, ...] | None = None
+    runtime: TorchRuntime | None = None
+    shadowing: tuple[str, ...] | None = None  # torch.py / torch/ found before site-packages
+    env: dict[str, str] | None = None  # allow-listed variables only (CUDA_VISIBLE_DEVICES, ...)
+    probes: tuple[ProbeNote, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)  # source-specific notes (e.g. parser warnings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Facts":
+        return from_dict(cls, data)
+
+    def with_(self, **changes: Any) -> "Facts":
+        return replace(self, **changes)
