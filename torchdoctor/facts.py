@@ -150,6 +150,7 @@ class Facts:
     runtime: TorchRuntime | None = None
     shadowing: tuple[str, ...] | None = None  # torch.py / torch/ found before site-packages
     env: dict[str, str] | None = None  # allow-listed variables only (CUDA_VISIBLE_DEVICES, ...)
+    device_nodes: tuple[str, ...] | None = None  # /dev/nvidia0, /dev/kfd, /dev/dri/*, /dev/dxg; None: not looked
     probes: tuple[ProbeNote, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)  # source-specific notes (e.g. parser warnings)
 
