@@ -1,0 +1,320 @@
+"""What PyTorch ships and what NVIDIA/AMD/Intel hardware needs: data with sources, typed accessors.
+
+The tables live next to this file as JSON (one per subject, each with "as_of" and a
+`source` list per row; the keys resolve in sources.json). Decisions taken where the
+sources are silent or disagree are listed in SOURCES.md. This module only reads and
+indexes them: no network, no subprocess, no torch.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os.path
+import re
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+PLATFORM_KEYS = ("linux-x86_64", "linux-aarch64", "windows-x86_64", "macos-arm64", "macos-x86_64")
+OFFERED = ("confirmed", "inferred")  # variant statuses the planner may hand out
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str  # "cu126", "rocm7.2", "xpu", "cpu"
+    platforms: tuple[str, ...]
+    status: str  # confirmed | inferred | unconfirmed | unadvertised
+    role: str | None = None  # stable | legacy | experimental
+    note: str | None = None
+    source: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return variant_kind(self.name)
+
+    @property
+    def cuda(self) -> str | None:
+        return cuda_of(self.name)
+
+    @property
+    def offered(self) -> bool:
+        return self.status in OFFERED
+
+
+@dataclass(frozen=True)
+class Release:
+    series: str  # "2.7"
+    versions: tuple[str, ...]  # ("2.7.0", "2.7.1"), oldest first
+    released: str
+    pythons: tuple[str, ...]  # minor versions with wheels on every platform of the release
+    python_limited: dict[str, tuple[str, ...]]  # extra Pythons with wheels only on these platforms
+    free_threaded: dict[str, tuple[str, ...]]  # "3.13" -> platforms with cp313t wheels
+    platforms: tuple[str, ...]
+    macos_min: dict[str, str]
+    glibc_min: dict[str, str]
+    pypi_default: dict[str, str]  # platform -> the variant a plain `pip install torch` gets
+    variants: tuple[Variant, ...]
+    companions: dict[str, dict[str, str | None]]  # "2.7.1" -> {"torchvision": "0.22.1", ...}
+    index_style: str = "index"  # "extra": 1.13 (+cuXYZ local versions, --extra-index-url)
+    confidence: str = "confirmed"
+    notes: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
+
+    @property
+    def version(self) -> str:
+        """The newest patch release."""
+        return self.versions[-1]
+
+    def variant(self, name: str) -> Variant | None:
+        return next((v for v in self.variants if v.name == name), None)
+
+    def variants_for(self, platform_key: str) -> tuple[Variant, ...]:
+        return tuple(v for v in self.variants if platform_key in v.platforms)
+
+    def python_platforms(self, python: str) -> tuple[str, ...]:
+        """The platforms with wheels for this Python minor ("3.12"); () if none."""
+        if python in self.pythons:
+            return self.platforms
+        return self.python_limited.get(python, ())
+
+
+@dataclass(frozen=True)
+class ArchRow:
+    variants: tuple[str, ...]
+    series: tuple[str, ...]
+    platforms: tuple[str, ...]
+    archs: tuple[str, ...] | None
+    confidence: str
+    source: tuple[str, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    as_of: str
+    releases: tuple[Release, ...]  # newest first
+    arch_rows: tuple[ArchRow, ...]
+    cuda_toolkit: tuple[dict[str, Any], ...]
+    cuda_mvc: tuple[dict[str, Any], ...]
+    gpu_patterns: tuple[tuple[re.Pattern[str], tuple[int, int]], ...]
+    architectures: tuple[dict[str, Any], ...]
+    toolkit_support: tuple[dict[str, Any], ...]
+    python_too_old: dict[str, str]
+    sources: dict[str, str] = field(default_factory=dict)
+
+    # -- releases ---------------------------------------------------------------
+    def release(self, version: str) -> Release | None:
+        """Accepts "2.7", "2.7.1", "2.7.1+cu128"; None when unknown."""
+        text = version.strip().split("+", 1)[0]
+        for rel in self.releases:
+            if text == rel.series or text in rel.versions:
+                return rel
+        return None
+
+    def companion(self, torch_version: str, package: str) -> str | None:
+        rel = self.release(torch_version)
+        if rel is None:
+            return None
+        base = torch_version.split("+", 1)[0]
+        patch = base if base in rel.versions else rel.version
+        return rel.companions.get(patch, {}).get(package)
+
+    # -- architectures ------------------------------------------------------------
+    def arch_row(self, torch_version: str, variant: str, platform_key: str) -> ArchRow | None:
+        rel = self.release(torch_version)
+        if rel is None:
+            return None
+        for row in self.arch_rows:
+            if variant in row.variants and rel.series in row.series and platform_key in row.platforms:
+                return row
+        return None
+
+    def arch_list(self, torch_version: str, variant: str, platform_key: str) -> tuple[str, ...] | None:
+        row = self.arch_row(torch_version, variant, platform_key)
+        return row.archs if row is not None else None
+
+    # -- drivers ---------------------------------------------------------------------
+    def driver_floor(self, cuda_version: str, os: str) -> str | None:
+        """The minimum driver for a torch wheel built with this CUDA: the minor-version-compatibility
+        floor of its major (the wheel bundles its runtime). None when unknown."""
+        major = _major(cuda_version)
+        for row in self.cuda_mvc:
+            if row["major"] == major:
+                return row.get(_os_col(os))
+        return None
+
+    def toolkit_driver(self, cuda_version: str, os: str) -> str | None:
+        """The driver the CUDA toolkit itself shipped with (full feature set, PTX JIT of its own PTX)."""
+        mm = _major_minor(cuda_version)
+        for row in self.cuda_toolkit:
+            if row["cuda"] == mm:
+                return row.get(_os_col(os))
+        return None
+
+    def max_cuda_for_driver(self, driver: str, os: str) -> str | None:
+        """'535.104.05' -> '12.2': the newest toolkit whose own minimum driver is met."""
+        try:
+            have = driver_key(driver)
+        except ValueError:
+            return None
+        col = _os_col(os)
+        best = None
+        for row in self.cuda_toolkit:
+            need = row.get(col)
+            if need and driver_key(need) <= have:
+                if best is None or _vkey(row["cuda"]) > _vkey(best):
+                    best = row["cuda"]
+        return best
+
+    # -- GPUs -------------------------------------------------------------------------
+    def gpu_capability(self, name: str) -> tuple[int, int] | None:
+        """'NVIDIA GeForce RTX 3090' -> (8, 6); None for names the table does not know."""
+        text = " ".join(name.lower().replace("-", " ").split())
+        for pattern, cc in self.gpu_patterns:
+            if pattern.search(text):
+                return cc
+        return None
+
+    def architecture(self, cc: tuple[int, int]) -> dict[str, Any] | None:
+        for row in self.architectures:
+            if _cc(row["from"]) <= tuple(cc) <= _cc(row["to"]):
+                return row
+        return None
+
+    def architecture_name(self, cc: tuple[int, int]) -> str | None:
+        row = self.architecture(cc)
+        return row["name"] if row else None
+
+    def cuda_supports_gpu(self, cuda_version: str, cc: tuple[int, int]) -> bool | None:
+        """Can a CUDA toolkit of this version target the GPU at all (Blackwell needs 12.8+,
+        Pascal ends with 12.x)? None when the table has no row for this cc."""
+        for row in self.toolkit_support:
+            if _cc(row["from"]) <= tuple(cc) <= _cc(row["to"]):
+                have = _vkey(_major_minor(cuda_version))
+                if have < _vkey(row["min_cuda"]):
+                    return False
+                return not (row.get("max_cuda") and have > _vkey(row["max_cuda"]))
+        return None
+
+    def toolkit_range(self, cc: tuple[int, int]) -> tuple[str | None, str | None]:
+        for row in self.toolkit_support:
+            if _cc(row["from"]) <= tuple(cc) <= _cc(row["to"]):
+                return row.get("min_cuda"), row.get("max_cuda")
+        return None, None
+
+
+# ------------------------------------------------------------------------------- rules
+def gpu_runs_on(cc: tuple[int, int], arch_list: Sequence[str]) -> bool:
+    """Does a build with these archs have code for this GPU?
+
+    sm_XY (SASS) runs on the same major with minor >= Y (sm_60 runs on 6.1, sm_86 on 8.9);
+    compute_XY (PTX) is JIT-compiled by the driver for any cc >= XY.
+    """
+    major, minor = cc
+    for item in arch_list:
+        m = re.fullmatch(r"(sm|compute)_(\d+?)(\d)a?", item.strip())
+        if not m:
+            continue
+        amaj, amin = int(m.group(2)), int(m.group(3))
+        if m.group(1) == "sm" and amaj == major and amin <= minor:
+            return True
+        if m.group(1) == "compute" and (amaj, amin) <= (major, minor):
+            return True
+    return False
+
+
+def variant_kind(name: str) -> str:
+    if name.startswith("cu"):
+        return "cuda"
+    if name.startswith("rocm"):
+        return "rocm"
+    return name  # "xpu", "cpu"
+
+
+def cuda_of(name: str) -> str | None:
+    """'cu126' -> '12.6', 'cu118' -> '11.8'; None for non-CUDA variants."""
+    m = re.fullmatch(r"cu(\d+)(\d)", name)
+    return f"{int(m.group(1))}.{m.group(2)}" if m else None
+
+
+def platform_key(os: str, arch: str) -> str:
+    return f"{os}-{arch}"
+
+
+def _os_col(os: str) -> str:
+    return "windows" if os == "windows" else "linux"
+
+
+def _major(version: str) -> int:
+    return int(version.strip().split(".")[0])
+
+
+def _major_minor(version: str) -> str:
+    parts = version.strip().split(".")
+    return f"{int(parts[0])}.{int(parts[1]) if len(parts) > 1 else 0}"
+
+
+def _vkey(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split("."))
+
+
+def _cc(text: str) -> tuple[int, int]:
+    major, minor = text.split(".")
+    return int(major), int(minor)
+
+
+# ------------------------------------------------------------------------------- loading
+def _read(name: str) -> dict[str, Any]:
+    # Package data next to this file (plain open: importlib.resources costs ~10 ms at startup).
+    with open(os.path.join(os.path.dirname(__file__), name), encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def driver_key(driver: str) -> tuple[int, ...]:
+    """'580.159.04' -> (580, 159, 4); ValueError otherwise (kept here so importing the
+    tables does not pull in `packaging`)."""
+    if not re.fullmatch(r"\d+(\.\d+){0,3}", driver.strip()):
+        raise ValueError(f"not an NVIDIA driver version: {driver!r}")
+    return tuple(int(p) for p in driver.strip().split("."))
+
+
+def _tuples(d: dict[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    return {k: tuple(v) for k, v in d.items()}
+
+
+@functools.lru_cache(maxsize=1)
+def load() -> Knowledge:
+    rel_data, arch_data = _read("releases.json"), _read("archs.json")
+    cuda_data, gpu_data, src_data = _read("cuda.json"), _read("gpus.json"), _read("sources.json")
+    releases = tuple(
+        Release(
+            series=r["series"], versions=tuple(r["versions"]), released=r["released"],
+            pythons=tuple(r["pythons"]), python_limited=_tuples(r["python_limited"]),
+            free_threaded=_tuples(r["free_threaded"]), platforms=tuple(r["platforms"]),
+            macos_min=dict(r["macos_min"]), glibc_min=dict(r["glibc_min"]),
+            pypi_default=dict(r["pypi_default"]),
+            variants=tuple(Variant(v["name"], tuple(v["platforms"]), v["status"], v.get("role"),
+                                   v.get("note"), tuple(v.get("source", ()))) for v in r["variants"]),
+            companions={k: dict(v) for k, v in r["companions"].items()},
+            index_style=r.get("index_style", "index"), confidence=r.get("confidence", "confirmed"),
+            notes=tuple(r.get("notes", ())), source=tuple(r["source"]),
+        )
+        for r in rel_data["releases"]
+    )
+    releases = tuple(sorted(releases, key=lambda r: _vkey(r.series), reverse=True))
+    arch_rows = tuple(
+        ArchRow(tuple(a["variants"]), tuple(a["series"]), tuple(a["platforms"]),
+                tuple(a["archs"]) if a["archs"] is not None else None, a["confidence"],
+                tuple(a["source"]), a.get("note"))
+        for a in arch_data["rows"]
+    )
+    patterns = tuple((re.compile(p), _cc(g["cc"])) for g in gpu_data["gpus"] for p in g["patterns"])
+    return Knowledge(
+        as_of=min(rel_data["as_of"], arch_data["as_of"], cuda_data["as_of"], gpu_data["as_of"]),
+        releases=releases, arch_rows=arch_rows,
+        cuda_toolkit=tuple(cuda_data["toolkit"]), cuda_mvc=tuple(cuda_data["minor_version_compatibility"]),
+        gpu_patterns=patterns, architectures=tuple(gpu_data["architectures"]),
+        toolkit_support=tuple(gpu_data["toolkit_support"]),
+        python_too_old=dict(rel_data["python_too_old"]["last_release"]),
+        sources=dict(src_data["sources"]),
+    )
