@@ -1,5 +1,186 @@
-from torchdoctor.errors import DoctorError
+"""`torchdoctor smoke`: run the training workloads on each device, one child per device.
+
+Order: the CPU child first when the CPU is wanted (it also describes the build, so
+`--device cpu` and `all` need no separate discovery child); otherwise one cheap
+discovery child. Then one child per remaining device, each with its own deadline, so
+a hung GPU cannot block the others.
+
+Exit codes: 0 every requested device passed; 1 a device failed, is unavailable, or
+torch is missing/broken; 2 usage error (bad flag, bad --python path, --plot without
+matplotlib: checked before anything runs).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from torchdoctor.errors import DoctorError, UsageError
+
+SCHEMA = 1
+PLOT_INSTALL = "pip install 'torchdoctor[plot]' (or: pip install matplotlib)"
 
 
-def run_smoke(**opts) -> int:
-    raise DoctorError("smoke is not implemented yet", 1)
+def run_smoke(device: str = "all", json_out: bool = False, epochs: int = 100, seed: int = 0,
+              plot: str | None = None, timeout: float = 120.0, python: str | None = None,
+              nproc: int | None = None, backend: str | None = None) -> int:
+    from torchdoctor.smoke.devices import parse_request
+
+    request = parse_request(device)
+    if nproc is not None or backend is not None:
+        raise UsageError("--nproc and --backend only apply with --distributed")
+    if epochs < 1 or epochs > 1_000_000:
+        raise UsageError(f"--epochs must be between 1 and 1000000, not {epochs}")
+    if not timeout > 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, not {timeout:g}")
+    if plot:
+        _check_plot_target(plot)
+
+    from torchdoctor.render.smoke import Progress
+
+    progress = Progress(sys.stderr)
+    report = collect(request, epochs=epochs, seed=seed, timeout=timeout, python=python,
+                     on_event=progress)
+    if json_out:
+        sys.stdout.write(json.dumps(json_safe(report), indent=2, default=str) + "\n")
+    elif report["devices"]:
+        from torchdoctor.render.smoke import render_report
+
+        render_report(report)
+    if plot and report["devices"]:
+        from torchdoctor.render.smoke import write_plot
+
+        try:
+            write_plot(report, plot)
+        except OSError as exc:
+            raise DoctorError(f"cannot write the plot to {plot}: {exc}", 1) from None
+        progress.note(f"loss curves written to {plot}")
+    if report.get("error"):
+        raise DoctorError(report["error"], 1)
+    return 0 if report["ok"] else 1
+
+
+def json_safe(value: Any) -> Any:
+    """NaN and infinity are not JSON: they become null (the problems text says what happened)."""
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def _check_plot_target(plot: str) -> None:
+    """Before any training: matplotlib importable (Agg), the folder exists."""
+    folder = Path(plot).expanduser().resolve().parent
+    if not folder.is_dir():
+        raise UsageError(f"--plot {plot}: the folder {folder} does not exist")
+    try:
+        import matplotlib  # noqa: F401 - only to know it is there; imported for real when plotting
+    except ImportError:
+        raise UsageError(f"--plot needs matplotlib, which is not installed: {PLOT_INSTALL}") from None
+
+
+def collect(request, epochs: int, seed: int, timeout: float, python: str | None,
+            on_event: Callable[..., None] | None = None, runner: Callable[..., Any] | None = None) -> dict:
+    """Run the children and judge them; returns the JSON-able report (schema 1).
+
+    `runner(args, timeout, python) -> ChildResult` is injectable so tests can fake a GPU."""
+    from torchdoctor.smoke import devices as dev
+    from torchdoctor.smoke import verdict
+
+    on_event = on_event or (lambda *a, **k: None)
+    runner = runner or _run_child
+    report: dict = {"schema": SCHEMA, "ok": False, "requested": request.text, "torch": None,
+                    "devices": [], "unavailable": [], "error": None}
+    exe = _display_path(python or sys.executable)
+
+    def run_device(name: str) -> dict | None:
+        on_event("start", name)
+        res = runner(["--device", name, "--epochs", str(epochs), "--seed", str(seed)], timeout, python)
+        _refuse_unstartable(res, python)
+        v = verdict.judge_device(name, res.status, res.detail, res.data, res.stderr, timeout)
+        if (res.data or {}).get("import_error"):
+            return res.data
+        report["devices"].append(verdict.device_entry(v, res.data, res.seconds))
+        on_event("done", name, v, res.seconds)
+        return res.data
+
+    info = None
+    ran: list[str] = []
+    if request.kind in ("all", "cpu"):
+        data = run_device("cpu") or {}
+        ran.append("cpu")
+        if data.get("import_error"):
+            report["error"] = _torch_import_message(data, exe)
+            return report
+        info = data.get("torch")
+        if info is None and request.kind == "all":
+            report["unavailable"].append({"device": "cuda, mps, xpu", "reason":
+                                          "could not list the other devices: the CPU child died first"})
+    else:
+        on_event("start", "discovery")
+        res = runner(["--discover"], min(timeout, 120.0), python)
+        _refuse_unstartable(res, python)
+        data = res.data or {}
+        if data.get("import_error"):
+            report["error"] = _torch_import_message(data, exe)
+            return report
+        info = data.get("torch")
+        if info is None:
+            report["error"] = (f"could not start torch in {exe} to list its devices: "
+                               f"{res.detail or res.status}")
+            return report
+
+    if info is not None:
+        report["torch"] = {k: info.get(k) for k in ("torch_version", "build", "cuda", "hip", "python")}
+        report["torch"]["executable"] = _display_path(info.get("executable") or exe)
+        wanted, why = dev.resolve(request, info)
+        if why:
+            report["error"] = why
+            report["unavailable"].append({"device": request.text, "reason": why})
+            return report
+        if request.kind == "all":
+            for kind in ("cuda", "mps", "xpu"):
+                if not any(d.split(":")[0] == kind for d in wanted):
+                    reason = dev.why_missing(dev.Request(kind, kind, None), info)
+                    report["unavailable"].append({"device": kind, "reason": reason})
+        for name in wanted:
+            if name not in ran:
+                data = run_device(name) or {}
+                ran.append(name)
+
+    report["ok"] = bool(report["devices"]) and all(d["ok"] for d in report["devices"]) and not report["error"]
+    return report
+
+
+def _run_child(args: list[str], timeout: float, python: str | None):
+    from torchdoctor.child import run_script
+    from torchdoctor.smoke.devices import CHILD_SCRIPT
+
+    return run_script(CHILD_SCRIPT, args, timeout=timeout, python=python)
+
+
+def _refuse_unstartable(res, python: str | None) -> None:
+    if res.status == "not_started":
+        raise UsageError(f"--python {python}: {res.detail}" if python else f"cannot start Python: {res.detail}")
+
+
+def _torch_import_message(data: dict, exe: str) -> str:
+    if data.get("import_missing"):
+        return (f"torch is not installed for {exe}; `torchdoctor suggest` prints the install "
+                "command for this machine")
+    first = " ".join(str(data.get("import_error")).split())[:300]
+    return f"torch is installed for {exe} but fails to import ({first}); run `torchdoctor check`"
+
+
+def _display_path(path: str) -> str:
+    """Home as ~ (reports must not carry user names)."""
+    home = os.path.expanduser("~")
+    if home and home != "~" and path.startswith(home + os.sep):
+        return "~" + path[len(home):]
+    return path

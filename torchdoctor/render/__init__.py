@@ -1,0 +1,1 @@
+"""Renderers: only formatting (rich for people, JSON for scripts, markdown for issues)."""

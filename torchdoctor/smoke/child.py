@@ -1,0 +1,232 @@
+"""The smoke run for ONE device, executed in a child interpreter.
+
+    python child.py --device cuda:0 --epochs 100 --seed 0
+    python child.py --discover            # only describe the build and its devices
+
+It answers JSON (torchdoctor.child.answer) after every stage, so a device that hangs
+or crashes half-way still leaves what it finished. Every stage catches its own error:
+a CUDA error ("no kernel image is available ...") is recorded as that stage's error.
+
+This file may run under another interpreter (`--python`) where torchdoctor is not
+installed, so it puts its own package root on sys.path first.
+"""
+
+import sys
+from pathlib import Path
+
+# The script's own folder (torchdoctor/smoke) must not shadow anything; the package root goes first.
+sys.path[0] = str(Path(__file__).resolve().parents[2])
+
+import argparse  # noqa: E402
+import math  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+import warnings  # noqa: E402
+
+from torchdoctor.child import answer  # noqa: E402
+from torchdoctor.smoke import workloads as W  # noqa: E402
+from torchdoctor.smoke.devices import describe_torch  # noqa: E402
+
+# Sizes. The gradient check and the agreement run are small: they test numbers, not speed.
+GRAD = dict(d_in=8, d_hidden=16, d_out=4, n=32, lam=0.1)
+AGREE = dict(d_in=8, d_hidden=16, d_out=4, n=64, lam=1e-3, steps=100, lr=0.5)
+# Throughput: small on the CPU so CI stays fast; big enough on a GPU to keep it busy.
+THROUGHPUT = {
+    "cpu": dict(d_in=256, d_hidden=512, d_out=64, n=256, budget=0.25),
+    "gpu": dict(d_in=1024, d_hidden=4096, d_out=1024, n=8192, budget=1.0),
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--discover", action="store_true")
+    opts = parser.parse_args()
+
+    result: dict = {"device": opts.device}
+    start = time.perf_counter()
+    try:
+        import torch
+    except BaseException as exc:  # noqa: BLE001 - ImportError, OSError (missing .so), anything
+        result["import_error"] = f"{type(exc).__name__}: {exc}"
+        result["import_missing"] = isinstance(exc, ModuleNotFoundError) and getattr(exc, "name", "") == "torch"
+        answer(result)
+        return 0
+    result["import_seconds"] = time.perf_counter() - start
+    result["torch"] = describe_torch(torch)
+    answer(result)
+    if opts.discover:
+        return 0
+
+    device = opts.device
+    # We verify numbers, so float32 means float32: no TF32 in matmuls (cuDNN is unused here).
+    _stage(result, "settings", lambda: _precision_settings(torch))
+    _stage(result, "init", lambda: _first_op(torch, device))
+    _stage(result, "classic", lambda: W.classic_loop(torch, device, epochs=opts.epochs))
+    _stage(result, "gradcheck", lambda: gradcheck(torch, device, opts.seed))
+    _stage(result, "agreement", lambda: agreement(torch, device, opts.seed, result))
+    _stage(result, "throughput", lambda: throughput(torch, device, opts.seed))
+    result["child_seconds"] = time.perf_counter() - start
+    answer(result)
+    return 0
+
+
+def _stage(result: dict, name: str, fn) -> None:
+    """Run one stage; its result or its error goes in the answer, which is re-sent."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result[name] = fn()
+        except BaseException as exc:  # noqa: BLE001 - a CUDA error must become data
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            result[name] = {"error": f"{type(exc).__name__}: {exc}",
+                            "traceback": traceback.format_exc(limit=6)}
+    if caught:
+        result.setdefault("warnings", []).extend(
+            " ".join(str(w.message).split())[:500] for w in caught)
+    answer(result)
+
+
+def _precision_settings(torch) -> dict:
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    torch.set_float32_matmul_precision("highest")
+    return {"allow_tf32": bool(torch.backends.cuda.matmul.allow_tf32),
+            "float32_matmul_precision": torch.get_float32_matmul_precision()}
+
+
+def _first_op(torch, device: str) -> dict:
+    """First-operation latency: creating the device context, loading kernels, one add."""
+    info: dict = {}
+    t0 = time.perf_counter()
+    x = torch.ones(4, device=device)
+    y = float((x + 1).sum().cpu().item())  # a real kernel, read back
+    W.synchronize(torch, device)
+    info["first_op_seconds"] = time.perf_counter() - t0
+    if y != 8.0:
+        info["error"] = f"1 + 1 on {device} gave {y / 4} instead of 2"
+    kind = device.split(":")[0]
+    if kind == "cuda":
+        index = torch.device(device).index or 0
+        props = torch.cuda.get_device_properties(index)
+        info["name"] = props.name
+        info["capability"] = list(torch.cuda.get_device_capability(index))
+        info["memory_gib"] = round(props.total_memory / 2**30, 1)
+        info["arch_list"] = list(torch.cuda.get_arch_list())
+    elif kind == "xpu":
+        index = torch.device(device).index or 0
+        info["name"] = torch.xpu.get_device_name(index)
+    elif kind == "mps":
+        info["name"] = "Apple MPS"
+    else:
+        import platform
+
+        info["name"] = platform.processor() or platform.machine()
+        info["threads"] = torch.get_num_threads()
+    return info
+
+
+def _dtypes(device: str) -> list:
+    import torch
+
+    # MPS has no float64.
+    return [torch.float32] if device.startswith("mps") else [torch.float64, torch.float32]
+
+
+def gradcheck(torch, device: str, seed: int) -> dict:
+    """Autograd on the device against the hand-derived formulas computed on the CPU in float64."""
+    g = GRAD
+    w0 = W.CLASSIC_W0
+    classic_ref = [W.classic_grad_by_hand(w0, x, y) for x, y in zip(W.CLASSIC_X, W.CLASSIC_Y)]
+    W1, W2 = W.two_layer_init(torch, seed, g["d_in"], g["d_hidden"], g["d_out"], torch.float64, "cpu")
+    x, y = W.two_layer_data(torch, seed, g["d_in"], g["d_out"], g["n"], torch.float64, "cpu")
+    ref = W.two_layer_grads_by_hand(torch, W1, W2, x, y, g["lam"])
+
+    out: dict = {"reference": "hand-derived formulas, cpu float64", "phi": "tanh",
+                 "sizes": {k: g[k] for k in ("d_in", "d_hidden", "d_out", "n")}, "lam": g["lam"],
+                 "max_rel_err": {}}
+    for dtype in _dtypes(device):
+        name = str(dtype).replace("torch.", "")
+        got_classic = [W.classic_grad_by_autograd(torch, w0, xv, yv, device, dtype)
+                       for xv, yv in zip(W.CLASSIC_X, W.CLASSIC_Y)]
+        classic_err = max(abs(a - r) for a, r in zip(got_classic, classic_ref)) / max(abs(r) for r in classic_ref)
+        moved = [t.to(device=device, dtype=dtype) for t in (W1, W2, x, y)]
+        auto = W.two_layer_grads_by_autograd(torch, *moved, g["lam"])
+        errs = {"dl/dw": classic_err if math.isfinite(classic_err) else float("inf")}
+        for key in ("W2", "h", "W1", "o"):
+            errs[f"dJ/d{key}"] = W.max_relative_error(torch, auto[key], ref[key])
+        out["max_rel_err"][name] = errs
+    return out
+
+
+def agreement(torch, device: str, seed: int, result: dict) -> dict:
+    """Weights trained on this device (float32) against the same training on the CPU in float64."""
+    a = AGREE
+    sizes = {k: a[k] for k in ("d_in", "d_hidden", "d_out", "n")}
+    ref = W.two_layer_train(torch, "cpu", seed, a["steps"], a["lr"], a["lam"], dtype=torch.float64, **sizes)
+    got = W.two_layer_train(torch, device, seed, a["steps"], a["lr"], a["lam"], dtype=torch.float32, **sizes)
+    out: dict = {"reference": "cpu float64", "dtype": "float32", "steps": a["steps"], "max_rel_err": {
+        "W1": W.max_relative_error(torch, got["W1"], ref["W1"]),
+        "W2": W.max_relative_error(torch, got["W2"], ref["W2"]),
+    }, "final_loss": got["loss_curve"][-1], "reference_final_loss": ref["loss_curve"][-1]}
+    # The classic loop's w against the same SGD done by hand in float64 (exact reference).
+    classic = result.get("classic") or {}
+    if "w" in classic:
+        w_ref = classic_reference_w(classic.get("epochs", 100), classic.get("lr", W.CLASSIC_LR))
+        out["w_reference"] = w_ref
+        out["max_rel_err"]["w"] = abs(classic["w"] - w_ref) / abs(w_ref)
+    return out
+
+
+def classic_reference_w(epochs: int, lr: float) -> float:
+    w = W.CLASSIC_W0
+    for _ in range(epochs):
+        for x, y in zip(W.CLASSIC_X, W.CLASSIC_Y):
+            w -= lr * W.classic_grad_by_hand(w, x, y)
+    return w
+
+
+def throughput(torch, device: str, seed: int) -> dict:
+    """SGD steps/s of the two-layer net in float32, timed between synchronizes."""
+    t = THROUGHPUT["cpu" if device == "cpu" else "gpu"]
+    W1, W2 = W.two_layer_init(torch, seed, t["d_in"], t["d_hidden"], t["d_out"], torch.float32, device)
+    x, y = W.two_layer_data(torch, seed, t["d_in"], t["d_out"], t["n"], torch.float32, device)
+    lr, lam = 1e-3, 1e-4
+
+    def step():
+        J = W.two_layer_loss(torch, W1, W2, x, y, lam)
+        J.backward()
+        with torch.no_grad():
+            W1.sub_(lr * W1.grad)
+            W2.sub_(lr * W2.grad)
+        W1.grad = None
+        W2.grad = None
+        return J
+
+    for _ in range(2):  # warm-up: allocator, kernel selection
+        step()
+    W.synchronize(torch, device)
+    steps, chunk = 0, 1
+    start = time.perf_counter()
+    while True:
+        for _ in range(chunk):
+            J = step()
+        steps += chunk
+        W.synchronize(torch, device)
+        elapsed = time.perf_counter() - start
+        if elapsed >= t["budget"] and steps >= 3:
+            break
+        chunk = min(chunk * 2, 64)
+    flops = 6 * t["n"] * (t["d_in"] * t["d_hidden"] + t["d_hidden"] * t["d_out"])  # matmuls fwd+bwd
+    loss = float(J.detach().cpu().item())
+    return {"steps": steps, "seconds": elapsed, "steps_per_s": steps / elapsed,
+            "samples_per_s": steps * t["n"] / elapsed, "tflops": flops * steps / elapsed / 1e12,
+            "dtype": "float32", "sizes": {k: t[k] for k in ("d_in", "d_hidden", "d_out", "n")},
+            "finite": math.isfinite(loss)}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""Which devices can the smoke run use, and why a requested one is missing.
+
+Three parts, kept apart:
+- `describe_torch(torch)` runs INSIDE a child (it takes the torch module): a cheap
+  description of the build and its devices, no CUDA context created.
+- `discover(python, timeout)` runs that in ONE child from the doctor's process.
+- `parse_request`, `resolve` and `why_missing` are pure: the discovery dict in, devices
+  or one sentence out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from torchdoctor.errors import UsageError
+
+KINDS = ("cpu", "cuda", "mps", "xpu")
+_REQUEST = re.compile(r"^(all|cpu|mps|cuda|xpu)(?::(\d+))?$")
+
+
+# ------------------------------------------------------------------ inside the child
+
+def describe_torch(torch: Any) -> dict:
+    """The build and its devices. Counting devices does not create a CUDA context."""
+    import os
+    import platform
+    import sys
+    import warnings
+
+    info: dict = {
+        "torch_version": str(getattr(torch, "__version__", "?")),
+        "cuda": getattr(torch.version, "cuda", None),
+        "hip": getattr(torch.version, "hip", None),
+        "python": platform.python_version(),
+        "executable": sys.executable,
+        "platform": sys.platform,
+        "machine": platform.machine(),
+        "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
+        "hip_visible_devices": os.environ.get("HIP_VISIBLE_DEVICES"),
+    }
+    # is_available() explains itself only through a warning (e.g. "CUDA driver too old").
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        info["cuda_available"] = _safe(lambda: bool(torch.cuda.is_available()), False)
+        info["cuda_count"] = _safe(lambda: int(torch.cuda.device_count()), 0) if info["cuda_available"] else 0
+    info["cuda_warnings"] = [_one_line(str(w.message)) for w in caught][:3]
+    mps = getattr(torch.backends, "mps", None)
+    info["mps_built"] = _safe(lambda: bool(mps.is_built()), False) if mps else False
+    info["mps_available"] = _safe(lambda: bool(mps.is_available()), False) if mps else False
+    xpu = getattr(torch, "xpu", None)
+    info["xpu_built"] = _safe(lambda: bool(xpu._is_compiled()), False) if xpu else False
+    info["xpu_available"] = _safe(lambda: bool(xpu.is_available()), False) if xpu else False
+    info["xpu_count"] = _safe(lambda: int(xpu.device_count()), 0) if info["xpu_available"] else 0
+    info["build"] = build_kind(info)
+    return info
+
+
+def _safe(fn, default):
+    try:
+        return fn()
+    except Exception:  # noqa: BLE001 - a broken backend is "not available", never a crash
+        return default
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:300]
+
+
+# ------------------------------------------------------------------ pure
+
+def build_kind(info: dict) -> str:
+    """"rocm" | "cuda" | "xpu" | "cpu" — what the wheel was built for."""
+    if info.get("hip"):
+        return "rocm"
+    if info.get("cuda"):
+        return "cuda"
+    if info.get("xpu_built"):
+        return "xpu"
+    return "cpu"
+
+
+def build_label(info: dict) -> str:
+    kind = build_kind(info)
+    version = info.get("torch_version", "?")
+    if kind == "rocm":
+        return f"a ROCm build ({version}, HIP {info.get('hip')})"
+    if kind == "cuda":
+        return f"a CUDA build ({version}, CUDA {info.get('cuda')})"
+    if kind == "xpu":
+        return f"an XPU build ({version})"
+    return f"a CPU-only build ({version})"
+
+
+@dataclass(frozen=True)
+class Request:
+    text: str  # as typed, normalised ("cuda:1")
+    kind: str  # "all" | "cpu" | "cuda" | "mps" | "xpu"
+    index: int | None  # None: every device of that kind
+
+
+def parse_request(text: str) -> Request:
+    """`--device` value -> Request; anything unknown is a UsageError (exit 2)."""
+    norm = (text or "").strip().lower()
+    m = _REQUEST.match(norm)
+    if not m or (m.group(2) is not None and m.group(1) in ("all", "cpu", "mps")):
+        raise UsageError(f"unknown device {text!r}: use cpu, cuda, cuda:N, mps, xpu, xpu:N or all")
+    index = int(m.group(2)) if m.group(2) is not None else None
+    return Request(norm, m.group(1), index)
+
+
+def available(info: dict) -> list[str]:
+    """Every device this torch can use, in a fixed order: cpu, cuda:N, mps, xpu:N."""
+    devices = ["cpu"]
+    devices += [f"cuda:{i}" for i in range(int(info.get("cuda_count") or 0))]
+    if info.get("mps_available"):
+        devices.append("mps")
+    devices += [f"xpu:{i}" for i in range(int(info.get("xpu_count") or 0))]
+    return devices
+
+
+def resolve(request: Request, info: dict) -> tuple[list[str], str | None]:
+    """(devices to run, None) or ([], the reason the requested device is missing)."""
+    have = available(info)
+    if request.kind == "all":
+        return have, None
+    if request.kind in ("cpu", "mps"):
+        return ([request.kind], None) if request.kind in have else ([], why_missing(request, info))
+    matching = [d for d in have if d.split(":")[0] == request.kind]
+    if request.index is None:
+        return (matching, None) if matching else ([], why_missing(request, info))
+    wanted = f"{request.kind}:{request.index}"
+    return ([wanted], None) if wanted in have else ([], why_missing(request, info))
+
+
+def why_missing(request: Request, info: dict) -> str:
+    """One sentence: why this torch cannot use the requested device."""
+    name = request.text
+    version = info.get("torch_version", "?")
+    kind = build_kind(info)
+    if request.kind == "cuda":
+        if kind not in ("cuda", "rocm"):
+            return (f"{name} is not available: this torch is {build_label(info)}; "
+                    "`torchdoctor suggest` prints the install command for a GPU build")
+        count = int(info.get("cuda_count") or 0)
+        if not info.get("cuda_available") or count == 0:
+            hint = "; ".join(info.get("cuda_warnings") or []) or "no GPU is visible to it"
+            cvd = info.get("cuda_visible_devices")
+            if cvd is not None and not cvd.strip():
+                hint = "CUDA_VISIBLE_DEVICES is set but empty, which hides every GPU"
+            return (f"{name} is not available: torch {version} is {build_label(info)} but "
+                    f"torch.cuda.is_available() is False ({hint}); run `torchdoctor check`")
+        return (f"{name} does not exist: torch sees {count} CUDA device"
+                f"{'s' if count != 1 else ''} (cuda:0" + (f"..cuda:{count - 1}" if count > 1 else "") + ")"
+                + _visible_note(info))
+    if request.kind == "mps":
+        if info.get("platform") != "darwin":
+            return f"mps is not available: MPS needs macOS on Apple silicon; this is {info.get('platform')}"
+        if not info.get("mps_built"):
+            return f"mps is not available: torch {version} was built without MPS"
+        return ("mps is not available: torch has MPS but cannot use it "
+                "(needs macOS 12.3+ on Apple silicon, and a native arm64 Python)")
+    if request.kind == "xpu":
+        if not info.get("xpu_built"):
+            return (f"{name} is not available: this torch is {build_label(info)} without XPU support; "
+                    "`torchdoctor suggest` prints the install command for an XPU build")
+        count = int(info.get("xpu_count") or 0)
+        if count == 0:
+            return (f"{name} is not available: torch {version} has XPU support but sees no Intel GPU "
+                    "(check the Intel GPU driver); run `torchdoctor check`")
+        return f"{name} does not exist: torch sees {count} XPU device{'s' if count != 1 else ''}"
+    return f"{name} is not available"
+
+
+def _visible_note(info: dict) -> str:
+    cvd = info.get("cuda_visible_devices")
+    return f"; CUDA_VISIBLE_DEVICES={cvd}" if cvd else ""
+
+
+# ------------------------------------------------------------------ the doctor's side
+
+CHILD_SCRIPT = Path(__file__).with_name("child.py")
+
+
+def discover(python: str | None, timeout: float):
+    """Run ONE cheap child (import torch, count devices). Returns the ChildResult."""
+    from torchdoctor.child import run_script
+
+    return run_script(CHILD_SCRIPT, ["--discover"], timeout=timeout, python=python)
