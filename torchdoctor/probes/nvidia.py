@@ -92,7 +92,7 @@ def parse_proc_version(text: str | None) -> tuple[str | None, bool | None]:
         if not line.startswith("NVRM version:"):
             continue
         m = re.search(r"Kernel Module(?:\s+for\s+\S+)?\s+(\d+\.\d+(?:\.\d+)*)", line)
-        return (m.group(1) if m else None), ("Open Kernel Module" in line)
+        return (m.group(1) if m else None), ("Open Kernel" in line)
     return None, None
 
 
@@ -110,11 +110,11 @@ def parse_smi_header(text: str | None) -> tuple[str | None, str | None]:
     """(driver, CUDA version) from the banner of plain `nvidia-smi`.
 
     Before driver 610: "Driver Version: 580.159.04     CUDA Version: 13.0";
-    from 610: "KMD Version: 610.43.02     CUDA UMD Version: 13.3".
+    from 610: "KMD Version: 610.43.02     CUDA UMD Version: 13.3". `nvidia-smi -q` works too.
     """
     text = text or ""
-    driver = re.search(r"(?:Driver|KMD) Version:\s*(\d+\.\d+(?:\.\d+)*)", text)
-    cuda = re.search(r"CUDA (?:UMD )?Version:\s*(\d+\.\d+)", text)
+    driver = re.search(r"(?:Driver|KMD) Version\s*:\s*(\d+\.\d+(?:\.\d+)*)", text)
+    cuda = re.search(r"CUDA (?:UMD )?Version\s*:\s*(\d+\.\d+)", text)
     return (driver.group(1) if driver else None), (cuda.group(1) if cuda else None)
 
 
@@ -326,7 +326,7 @@ def read_smi(executable: str, run: Run, timeout: float, want_cuda: bool = True) 
         result = run([executable, f"--query-gpu={','.join(fields)}", "--format=csv,noheader"], timeout=left)
         if result.ok:
             gpus = parse_smi_query(result.stdout, fields)
-            ok = True
+            ok = bool(gpus)
             if not gpus and result.stdout.strip():
                 errors.append(f"nvidia-smi: unreadable --query-gpu output: {result.stdout.strip()[:120]!r}")
             break
