@@ -1,0 +1,295 @@
+"""Checks on the GPU side: NVIDIA driver and CUDA, ROCm, Apple MPS, containers and WSL."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from torchdoctor.checks.base import (Fix, build, check, driver_os, error, find_text, has_nvidia_hardware, info,
+                                     nvidia_gpus, platform_key, reinstall_fix, torch_version, variant, warning)
+from torchdoctor.versions import driver_key, is_driver_version
+
+
+def _driver_unreadable(f: Any) -> bool:
+    return f.nvidia is None or not f.nvidia.driver or not is_driver_version(f.nvidia.driver)
+
+
+@check("cuda.no_driver", "NVIDIA driver", "an NVIDIA GPU has a working driver", needs=("nvidia",))
+def no_driver(f: Any, k: Any) -> Any:
+    if not _driver_unreadable(f) or not has_nvidia_hardware(f):
+        return None
+    if any("mismatch" in e.lower() for e in f.nvidia.errors):
+        return None  # cuda.nvml_mismatch says it better
+    if f.platform is not None and f.platform.container and f.device_nodes is not None and not _nodes(f, "nvidia"):
+        return None  # the container check says it better
+    bound = sorted({p.driver for p in f.pci or () if p.vendor_id.lower() == "10de" and p.driver})
+    said = "; ".join(f.nvidia.errors) or "no driver answered"
+    linux = f.platform is None or f.platform.os == "linux"
+    hints = []
+    if "nouveau" in bound:
+        hints.append("the open-source nouveau driver is bound to the GPU instead")
+    if linux:
+        hints.append("if the driver is installed, Secure Boot may be refusing its unsigned kernel module "
+                     "('Key was rejected by service'): check `mokutil --sb-state` and enrol a MOK or sign the module")
+    commands = ("mokutil --sb-state", "sudo modprobe nvidia", "nvidia-smi") if linux else ("nvidia-smi",)
+    return error(f"An NVIDIA GPU is present but no NVIDIA driver is loaded ({said})" +
+                 (": " + "; ".join(hints) if hints else "") + ".",
+                 Fix("Install (or load) the NVIDIA driver for the running kernel, then reboot.", commands))
+
+
+@check("cuda.nvml_mismatch", "NVIDIA driver", "driver libraries match the loaded kernel module", needs=("nvidia",))
+def nvml_mismatch(f: Any, k: Any) -> Any:
+    nv = f.nvidia
+    said = next((e for e in nv.errors if "mismatch" in e.lower()), None)
+    module_differs = bool(nv.kernel_module and nv.driver and nv.kernel_module != nv.driver)
+    if said is None and not module_differs:
+        return None
+    versions = (f"the loaded kernel module is {nv.kernel_module} but the driver libraries are {nv.driver}"
+                if module_differs else said)
+    container = f.platform is not None and f.platform.container
+    return error(f"Driver/library version mismatch: {versions}. The driver was upgraded without a reboot"
+                 + (" (or a driver was installed inside this container)" if container else "") + ".",
+                 Fix("Reboot (or unload and reload the nvidia kernel modules).", ("sudo reboot",)))
+
+
+@check("cuda.driver_too_old", "CUDA", "the driver is new enough for torch's CUDA", needs=("nvidia",))
+def driver_too_old(f: Any, k: Any) -> Any:
+    b = build(f)
+    if b is None or b[0] != "cuda" or not b[1] or k is None:
+        return None
+    seen = find_text(f, r"found version (\d+)")
+    version = torch_version(f)
+    if _driver_unreadable(f):
+        if not seen:
+            return None
+        cuda = int(seen.group(1))
+        return error(f"torch {version} is built for CUDA {b[1]}, but the NVIDIA driver only supports CUDA "
+                     f"{cuda // 1000}.{cuda % 1000 // 10} ('found version {seen.group(1)}').",
+                     _fix(f, k, None))
+    need = k.driver_floor(b[1], driver_os(f))
+    if need is None or driver_key(f.nvidia.driver) >= driver_key(need):
+        return None
+    where = "Windows (WSL uses the Windows driver)" if f.platform and f.platform.wsl else driver_os(f).capitalize()
+    return error(f"torch {version} is built for CUDA {b[1]}, which needs NVIDIA driver {need} or newer on {where}; "
+                 f"this machine has {f.nvidia.driver}, so CUDA is unavailable.", _fix(f, k, need))
+
+
+def _fix(f: Any, k: Any, need: str | None) -> Fix:
+    fix = reinstall_fix(f, k, "Install the build this driver can run" +
+                        (f", or update the NVIDIA driver to {need} or newer" if need else ", or update the driver"))
+    return fix
+
+
+def _arch_list(f: Any, k: Any) -> tuple[tuple[str, ...] | None, str]:
+    rt = f.runtime
+    if rt is not None and rt.arch_list:
+        return rt.arch_list, "torch.cuda.get_arch_list()"
+    version, var, key = torch_version(f), variant(f), platform_key(f)
+    if k is None or not (version and var and key):
+        return None, ""
+    return k.arch_list(version, var, key), "the release tables"
+
+
+@check("cuda.gpu_arch_unsupported", "CUDA", "the build has code for each GPU", needs=())
+def gpu_arch_unsupported(f: Any, k: Any) -> Any:
+    from torchdoctor.knowledge import gpu_runs_on
+
+    b = build(f)
+    seen = find_text(f, r"(.+?) with CUDA capability (sm_\d+) is not compatible")
+    if b is None or b[0] != "cuda":
+        return None
+    archs, where = _arch_list(f, k)
+    gpus = [(g.name, g.capability) for g in nvidia_gpus(f) if g.capability]
+    if not gpus and f.runtime is not None:
+        gpus = [(d.name, d.capability) for d in f.runtime.devices if d.capability]
+    bad = [(n, cc) for n, cc in gpus if archs and not gpu_runs_on(cc, archs)]
+    version = torch_version(f)
+    if bad:
+        names = ", ".join(f"{n or 'GPU'} (compute capability {cc[0]}.{cc[1]}, sm_{cc[0]}{cc[1]})" for n, cc in bad)
+        return error(f"{names} is not in torch {version}'s CUDA build, which has {' '.join(archs)} (from {where}): "
+                     "CUDA kernels fail with 'no kernel image is available for execution on the device'.",
+                     reinstall_fix(f, k, "Install a build that contains this GPU's architecture"))
+    if seen and not gpus:
+        return error(f"torch says: '{seen.group(0)}' (torch {version}).",
+                     reinstall_fix(f, k, "Install a build that contains this GPU's architecture"))
+    return None
+
+
+@check("cuda.visible_devices", "CUDA", "CUDA_VISIBLE_DEVICES names existing GPUs", needs=("env",))
+def visible_devices(f: Any, k: Any) -> Any:
+    value = f.env.get("CUDA_VISIBLE_DEVICES")
+    count = len(nvidia_gpus(f))
+    if value is None or (f.gpus is not None and count == 0):
+        return None
+    text = value.strip()
+    unset = Fix("Unset it (or list GPUs that exist, e.g. CUDA_VISIBLE_DEVICES=0).", ("unset CUDA_VISIBLE_DEVICES",))
+    if text == "" or text.startswith("-"):
+        return warning(f"CUDA_VISIBLE_DEVICES is set to {value!r}, which hides every GPU: torch.cuda.is_available() "
+                       "is False ('No CUDA GPUs are available').", unset)
+    if f.gpus is None:
+        return None
+    items = [x.strip() for x in text.split(",")]
+    indices = []
+    for item in items:
+        if not re.fullmatch(r"\d+", item):
+            return None  # GPU-/MIG- UUIDs: we keep no UUIDs, so we cannot judge them
+        indices.append(int(item))
+    absent = [i for i in indices if i >= count]
+    if not absent:
+        return None
+    listed = f"{count} NVIDIA GPUs (0-{count - 1})" if count > 1 else "1 NVIDIA GPU (0)"
+    if len(absent) == len(indices) or absent[0] == indices[0]:
+        # CUDA stops at the first invalid entry: nothing after it is visible either.
+        return error(f"CUDA_VISIBLE_DEVICES={value} names GPU {absent[0]}, but this machine has {listed}: torch sees "
+                     "no GPU at all.", unset)
+    return warning(f"CUDA_VISIBLE_DEVICES={value} names GPU {', '.join(map(str, absent))}, which does not exist "
+                   f"(this machine has {listed}): CUDA ignores it and every entry after it.", unset)
+
+
+_INIT_CAUSES = (
+    (r"Error 804|forward compatibility was attempted", "error 804: the forward-compatibility libcuda (cuda-compat) "
+     "is loaded on a GPU that does not support it, or the host driver is older than the container's CUDA",
+     Fix("Update the host driver, or drop the cuda-compat folder from LD_LIBRARY_PATH.",
+         ("echo $LD_LIBRARY_PATH", "nvidia-smi"))),
+    (r"Error 802|system not yet initialized", "error 802: on NVSwitch systems (HGX A100/H100/H200) the Fabric "
+     "Manager is not running",
+     Fix("Install and start nvidia-fabricmanager for this driver branch.",
+         ("sudo systemctl enable --now nvidia-fabricmanager", "systemctl status nvidia-fabricmanager"))),
+    (r"busy or unavailable", "the GPU is in an exclusive compute mode and held by another process",
+     Fix("Use another GPU or stop the other process (admin: reset the compute mode).", ("nvidia-smi", "sudo nvidia-smi -c DEFAULT"))),
+    (r"unknown error|Error 999", "'CUDA unknown error', typically after suspend/resume: the nvidia_uvm module "
+     "lost its state",
+     Fix("Reload nvidia_uvm (or reboot).", ("sudo modprobe -r nvidia_uvm && sudo modprobe nvidia_uvm",))),
+    (r"CUDA initialisation did not finish", "CUDA initialisation hangs: a stuck driver or GPU",
+     Fix("Check the GPU with nvidia-smi, enable the persistence daemon; if it persists, drain and reboot the node.",
+         ("nvidia-smi", "sudo systemctl enable --now nvidia-persistenced"))),
+)
+
+
+@check("cuda.init_failed", "CUDA", "CUDA initialises", needs=("runtime",))
+def init_failed(f: Any, k: Any) -> Any:
+    rt = f.runtime
+    b = build(f)
+    if rt.status != "ok" or b is None or b[0] != "cuda":
+        return None
+    if rt.cuda_available and not rt.cuda_init_error:
+        return None
+    if f.gpus is not None and not nvidia_gpus(f) and not has_nvidia_hardware(f):
+        return None  # a CUDA build on a machine without an NVIDIA GPU is simply CPU-only
+    if find_text(f, r"too old|insufficient for CUDA runtime|found version \d+"):
+        return None  # cuda.driver_too_old
+    if _driver_unreadable(f) and find_text(f, r"Found no NVIDIA driver"):
+        return None  # cuda.no_driver
+    cvd = (f.env or {}).get("CUDA_VISIBLE_DEVICES")
+    if cvd is not None and find_text(f, r"No CUDA GPUs are available|no CUDA-capable device"):
+        return None  # cuda.visible_devices
+    said = rt.cuda_init_error or next((w for w in rt.warnings if "CUDA" in w), None)
+    for pattern, cause, fix in _INIT_CAUSES:
+        if find_text(f, pattern):
+            return error(f"CUDA initialisation failed with {cause}. torch said: {said}", fix)
+    if not said and not nvidia_gpus(f):
+        return None
+    driver = f.nvidia.driver if f.nvidia is not None and f.nvidia.driver else "unknown"
+    return error(f"torch {rt.version} is a CUDA {rt.cuda} build and the driver is {driver}, but CUDA is unavailable"
+                 + (f": {said}" if said else " (torch printed no reason)") + ".",
+                 Fix("Run nvidia-smi; if it works, reload the driver modules or reboot.", ("nvidia-smi",)))
+
+
+_OVERRIDES = (("gfx103", "10.3.0", "gfx1030"), ("gfx110", "11.0.0", "gfx1100"), ("gfx115", "11.0.0", "gfx1100"),
+              ("gfx120", "12.0.1", "gfx1201"))
+
+
+@check("rocm.gfx_unsupported", "ROCm", "the ROCm build has code for each AMD GPU", needs=("gpus",))
+def gfx_unsupported(f: Any, k: Any) -> Any:
+    b = build(f)
+    amd = [g for g in f.gpus if g.vendor == "amd" and g.gfx]
+    if b is None or b[0] != "rocm" or not amd:
+        return None
+    archs, where = _arch_list(f, k)
+    if not archs:
+        return None
+    bare = {a.split(":")[0] for a in archs}
+    bad = [g for g in amd if g.gfx.split(":")[0] not in bare]
+    if not bad:
+        return None
+    g = bad[0]
+    current = (f.env or {}).get("HSA_OVERRIDE_GFX_VERSION")
+    override = next(((v, t) for p, v, t in _OVERRIDES if g.gfx.startswith(p) and t in bare), None)
+    msg = (f"{g.name or 'AMD GPU'} ({g.gfx}) is not in torch {torch_version(f)}'s ROCm build, which has "
+           f"{' '.join(archs)} (from {where}): kernels fail with 'HIP error: invalid device function'.")
+    if current:
+        msg += f" HSA_OVERRIDE_GFX_VERSION is set to {current}."
+    if override and not current:
+        return error(msg, Fix(f"Run it as the closest supported target ({override[1]}) — unofficial, but the "
+                              "usual workaround — or use a build that contains this GPU.",
+                              (f"export HSA_OVERRIDE_GFX_VERSION={override[0]}",)))
+    return error(msg, Fix("Use a ROCm build that contains this GPU (ROCm's per-gfx wheels), or run on the CPU."))
+
+
+@check("mps.unavailable", "Apple MPS", "MPS works on Apple Silicon", needs=("platform",))
+def mps_unavailable(f: Any, k: Any) -> Any:
+    p = f.platform
+    if p.os != "macos":
+        return None
+    if p.rosetta or (p.arch == "x86_64" and p.machine_arch == "arm64"):
+        return error("This Python is an x86_64 build running under Rosetta on Apple Silicon: MPS is unavailable and "
+                     "torch gets the Intel build.",
+                     Fix("Install an arm64 Python (python.org universal2, Homebrew, or Miniforge arm64), recreate "
+                         "the environment, and reinstall torch.", ("python3 -c \"import platform; "
+                                                                  "print(platform.machine())\"",)))
+    rt = f.runtime
+    if rt is None or rt.status != "ok" or rt.mps_available is not False or p.arch not in ("arm64", "aarch64"):
+        return None
+    rel = k.release(rt.version) if k is not None and rt.version else None
+    need = rel.macos_min.get("macos-arm64") if rel is not None else None
+    built = "built with MPS" if rt.mps_built else "built without MPS"
+    return warning(f"torch {rt.version} is {built} but MPS is unavailable on {p.os_version or 'this macOS'}"
+                   + (f"; this torch needs macOS {need} or newer" if need else "") + ".",
+                   Fix("Update macOS" + (f" to {need} or newer" if need else "") + ", or install a torch release "
+                       "that supports this macOS."))
+
+
+def _nodes(f: Any, prefix: str) -> list[str]:
+    return [n for n in f.device_nodes or () if n.rsplit("/", 1)[-1].startswith(prefix)]
+
+
+@check("container.gpu_devices", "Environment", "a container was given its GPU devices",
+       needs=("platform", "device_nodes"))
+def container_gpu_devices(f: Any, k: Any) -> Any:
+    p = f.platform
+    if not p.container:
+        return None
+    b = build(f)
+    env = f.env or {}
+    if b is not None and b[0] == "rocm" and not _nodes(f, "kfd"):
+        return error(f"This is a {p.container} container with a ROCm build of torch but no /dev/kfd: the AMD GPU "
+                     "was not passed in.", Fix("Start the container with the AMD devices.",
+                                               ("docker run --device=/dev/kfd --device=/dev/dri --group-add video ...",)))
+    if _nodes(f, "nvidia"):
+        return None
+    expected = has_nvidia_hardware(f) or bool(env.get("NVIDIA_VISIBLE_DEVICES"))
+    if not expected and not (b is not None and b[0] == "cuda"):
+        return None
+    fix = Fix("Install the NVIDIA Container Toolkit on the host and start the container with the GPUs.",
+              ("docker run --gpus all ...", "sudo nvidia-ctk runtime configure --runtime=docker && "
+                                            "sudo systemctl restart docker"))
+    msg = (f"This is a {p.container} container without /dev/nvidia* device nodes: no GPU was passed in, so torch "
+           "reports 'Found no NVIDIA driver'.")
+    return error(msg, fix) if expected else info(msg + " (Fine if this container is meant to run on the CPU.)", fix)
+
+
+@check("wsl.gpu", "Environment", "WSL 2 exposes the GPU", needs=("platform",))
+def wsl_gpu(f: Any, k: Any) -> Any:
+    p = f.platform
+    b = build(f)
+    if not p.wsl or b is None or b[0] != "cuda":
+        return None
+    if f.device_nodes is not None and "/dev/dxg" not in f.device_nodes:
+        return error("This is WSL without /dev/dxg: GPU paravirtualisation is off (WSL 1, or an old Windows/WSL), "
+                     "so CUDA cannot reach the GPU.",
+                     Fix("Use WSL 2 with a current WSL and the current Windows NVIDIA driver (do not install a "
+                         "Linux driver inside WSL).", ("wsl --update", "wsl --set-version <distro> 2")))
+    if find_text(f, r"libcuda\.so[^ ]*: cannot open|Failed to dlopen libcuda"):
+        return error("On WSL the driver's libcuda lives in /usr/lib/wsl/lib, which the loader did not find.",
+                     Fix("Put it on the library path.", ("export LD_LIBRARY_PATH=/usr/lib/wsl/lib:$LD_LIBRARY_PATH",)))
+    return None

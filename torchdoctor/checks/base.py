@@ -1,0 +1,225 @@
+"""The shapes every check shares: Fix, Finding, the registry decorator, and small fact readers.
+
+A check is a pure function `(facts, knowledge) -> Finding | None`: guard clauses
+first, None when healthy, one Finding (message with the real values, a Fix) when not.
+No subprocess, no os.environ, no rich here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Iterable
+
+SEVERITIES = ("ok", "info", "warning", "error", "skipped", "crashed")
+
+
+@dataclass(frozen=True)
+class Fix:
+    summary: str
+    commands: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"summary": self.summary, "commands": list(self.commands)}
+
+
+@dataclass(frozen=True)
+class Finding:
+    id: str
+    severity: str  # ok | info | warning | error | skipped | crashed
+    message: str = ""
+    fix: Fix | None = None
+    area: str = ""
+    title: str = ""
+    detail: str | None = None  # the traceback of a crashed check (verbose / JSON only)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "severity": self.severity, "area": self.area, "title": self.title,
+                               "message": self.message, "fix": self.fix.to_dict() if self.fix else None}
+        if self.detail:
+            out["detail"] = self.detail
+        return out
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    area: str
+    title: str
+    needs: tuple[str, ...]  # Facts attributes (or "knowledge") that must be present to judge
+    fn: Callable[[Any, Any], Finding | None]
+
+
+REGISTRY: list[Check] = []
+
+
+def check(id: str, area: str, title: str, needs: Iterable[str] = ()) -> Callable:
+    def register(fn: Callable) -> Callable:
+        REGISTRY.append(Check(id, area, title, tuple(needs), fn))
+        return fn
+    return register
+
+
+def error(message: str, fix: Fix | None = None) -> Finding:
+    return Finding("", "error", message, fix)
+
+
+def warning(message: str, fix: Fix | None = None) -> Finding:
+    return Finding("", "warning", message, fix)
+
+
+def info(message: str, fix: Fix | None = None) -> Finding:
+    return Finding("", "info", message, fix)
+
+
+def with_id(finding: Finding, c: Check) -> Finding:
+    return replace(finding, id=c.id, area=c.area, title=c.title)
+
+
+# ---- small readers over the facts (pure) ---------------------------------------------------------
+
+def dists(f: Any, name: str) -> tuple:
+    return tuple(d for d in (f.distributions or ()) if d.name == name)
+
+
+def torch_version(f: Any) -> str | None:
+    """What torch is here: the imported version, else the first distribution's."""
+    if f.runtime is not None and f.runtime.version:
+        return f.runtime.version
+    found = dists(f, "torch")
+    return found[0].version if found else None
+
+
+def base_version(version: str | None) -> str | None:
+    return version.split("+", 1)[0] if version else None
+
+
+def local_tag(version: str | None) -> str | None:
+    return version.split("+", 1)[1] if version and "+" in version else None
+
+
+def build(f: Any) -> tuple[str, str | None] | None:
+    """("cuda", "12.6") | ("rocm", "6.2") | ("cpu", None) | None (cannot tell)."""
+    rt = f.runtime
+    if rt is not None and rt.status == "ok" and rt.version:
+        if rt.cuda:
+            return ("cuda", rt.cuda)
+        if rt.hip:
+            return ("rocm", rt.hip)
+        return ("cpu", None)
+    version = torch_version(f)
+    tag = local_tag(version)
+    if tag:
+        m = re.fullmatch(r"cu(\d+?)(\d)", tag)
+        if m:
+            return ("cuda", f"{int(m.group(1))}.{m.group(2)}")
+        if tag.startswith("rocm"):
+            return ("rocm", tag[4:] or None)
+        if tag == "cpu":
+            return ("cpu", None)
+        return None
+    for d in dists(f, "torch"):
+        for req in d.requires:
+            m = re.match(r"nvidia-cuda-runtime(?:-cu\d+)?\s*[=~]=\s*(\d+)\.(\d+)", req.replace("_", "-"))
+            if m:
+                return ("cuda", f"{m.group(1)}.{m.group(2)}")
+    return None
+
+
+def variant(f: Any) -> str | None:
+    b = build(f)
+    if b is None:
+        return None
+    if b[0] == "cuda" and b[1]:
+        return "cu" + b[1].replace(".", "")
+    if b[0] == "rocm" and b[1]:
+        return "rocm" + b[1]
+    return b[0] if b[0] == "cpu" else None
+
+
+def nvidia_gpus(f: Any) -> tuple:
+    return tuple(g for g in (f.gpus or ()) if g.vendor == "nvidia")
+
+
+def has_nvidia_hardware(f: Any) -> bool:
+    if nvidia_gpus(f):
+        return True
+    return any(p.vendor_id.lower() == "10de" and p.class_code.startswith(("0x03", "03")) for p in (f.pci or ()))
+
+
+def platform_key(f: Any) -> str | None:
+    p = f.platform
+    if p is None:
+        return None
+    arch = {"amd64": "x86_64", "arm64": "arm64" if p.os == "macos" else "aarch64"}.get(p.arch, p.arch)
+    return f"{p.os}-{arch}"
+
+
+def driver_os(f: Any) -> str:
+    """The OS whose driver table applies: WSL runs the Windows driver."""
+    if f.platform is None:
+        return "linux"
+    return "windows" if f.platform.wsl or f.platform.os == "windows" else f.platform.os
+
+
+def texts(f: Any) -> tuple[str, ...]:
+    """Every text torch printed: warnings, the CUDA init error, the import error."""
+    rt = f.runtime
+    if rt is None:
+        return ()
+    out = list(rt.warnings)
+    for extra in (rt.cuda_init_error, rt.error):
+        if extra:
+            out.append(extra)
+    return tuple(out)
+
+
+def find_text(f: Any, pattern: str) -> re.Match | None:
+    rx = re.compile(pattern, re.I)
+    for t in texts(f):
+        m = rx.search(t)
+        if m:
+            return m
+    return None
+
+
+def pip(f: Any) -> str:
+    """How to call pip for the diagnosed interpreter (never a bare `pip`: it may be another env's)."""
+    target = (f.extra or {}).get("target_python")
+    return f"{target} -m pip" if target else "python -m pip"
+
+
+def reinstall_fix(f: Any, k: Any, summary: str, with_: Iterable[str] = (), keep_version: bool = True) -> Fix:
+    """The planner's command for THIS machine (same torch release first, then the newest that fits)."""
+    try:
+        from torchdoctor.plan import PlanRequest, plan_install
+    except ImportError:
+        return Fix(summary + " (no command: the install planner is not available)")
+    if k is None:
+        return Fix(summary + " (no command: the knowledge tables could not be loaded)")
+    wanted = tuple(with_)
+    tries = []
+    series = base_version(torch_version(f)) if keep_version else None
+    if series:
+        tries.append(series)
+    tries.append(None)
+    problems: list[str] = []
+    try:
+        for torch in tries:
+            res = plan_install(f, k, PlanRequest(torch=torch, with_=wanted))
+            if res.plan is not None:
+                return Fix(summary, (_for_target(f, res.plan.command),))
+            problems = [p.message for p in res.problems]
+    except Exception as exc:  # noqa: BLE001 - a planner bug must not hide the finding
+        return Fix(f"{summary} (no command: the planner failed: {type(exc).__name__}: {exc})")
+    why = "; ".join(problems) or "no published build fits this machine"
+    return Fix(f"{summary} (no install command: {why})")
+
+
+def _for_target(f: Any, command: str) -> str:
+    target = (f.extra or {}).get("target_python")
+    if target:
+        for prefix in ("python -m pip ", "pip3 ", "pip "):
+            if command.startswith(prefix):
+                return f"{target} -m pip " + command[len(prefix):]
+    return command

@@ -1,0 +1,94 @@
+"""Checks on torch's companions: torchvision, torchaudio, numpy."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from torchdoctor.checks.base import (Fix, base_version, check, dists, error, find_text, info, local_tag, pip,
+                                     reinstall_fix, torch_version, warning)
+
+
+def _series(version: str | None) -> tuple[int, int] | None:
+    try:
+        v = Version(base_version(version) or "")
+    except InvalidVersion:
+        return None
+    return (v.major, v.minor)
+
+
+def _pinned_torch(requires: tuple[str, ...]) -> str | None:
+    for req in requires:
+        m = re.match(r"torch\s*==\s*([\w.+]+)", req)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _companion(f: Any, k: Any, package: str) -> Any:
+    torch = torch_version(f)
+    found = dists(f, package)
+    if not torch or not found:
+        return None
+    comp = found[0]
+    problems = []
+    pin = _pinned_torch(comp.requires)
+    expected = k.companion(torch, package) if k is not None else None
+    if pin and base_version(pin) != base_version(torch):
+        problems.append(f"it requires torch=={pin}")
+    elif expected and _series(expected) != _series(comp.version):
+        problems.append(f"torch {base_version(torch)} pairs with {package} {expected}")
+    ours, theirs = local_tag(torch), local_tag(comp.version)
+    if ours and theirs and ours != theirs:
+        problems.append(f"torch is a +{ours} build and {package} a +{theirs} build")
+    if not problems:
+        return None
+    return error(f"{package} {comp.version} does not match torch {torch}: {'; '.join(problems)}. Its compiled "
+                 f"operators fail to load (e.g. 'operator torchvision::nms does not exist').",
+                 reinstall_fix(f, k, f"Reinstall torch and {package} together, from one index, in one command",
+                               with_=(package,)))
+
+
+@check("torchvision.mismatch", "Packages", "torchvision matches torch", needs=("distributions",))
+def torchvision_mismatch(f: Any, k: Any) -> Any:
+    return _companion(f, k, "torchvision")
+
+
+@check("torchaudio.mismatch", "Packages", "torchaudio matches torch", needs=("distributions",))
+def torchaudio_mismatch(f: Any, k: Any) -> Any:
+    return _companion(f, k, "torchaudio")
+
+
+@check("numpy.missing", "Packages", "numpy is installed", needs=("distributions",))
+def numpy_missing(f: Any, k: Any) -> Any:
+    said = find_text(f, r"Failed to initialize NumPy: No module named '?numpy'?")
+    if dists(f, "numpy") and not said:
+        return None
+    if not said and (f.runtime is None or f.runtime.numpy or not torch_version(f)):
+        return None
+    fix = Fix("Install numpy into the same environment.", (f"{pip(f)} install numpy",))
+    if said:
+        return warning(f"torch printed '{said.group(0)}': numpy is not installed, so torch.from_numpy() and "
+                       "Tensor.numpy() fail ('Numpy is not available').", fix)
+    return info("numpy is not installed: torch works without it, but torch.from_numpy() and Tensor.numpy() fail.", fix)
+
+
+@check("numpy.abi", "Packages", "numpy's ABI matches torch", needs=("distributions",))
+def numpy_abi(f: Any, k: Any) -> Any:
+    said = find_text(f, r"_ARRAY_API not found|compiled using NumPy 1\.x cannot be run in\s+NumPy 2|"
+                        r"numpy\.core\.multiarray failed to import")
+    torch = torch_version(f)
+    found = dists(f, "numpy")
+    numpy = (f.runtime.numpy if f.runtime is not None and f.runtime.numpy else None) or \
+        (found[0].version if found else None)
+    old_torch = _series(torch) is not None and _series(torch) < (2, 3)
+    numpy2 = _series(numpy) is not None and _series(numpy) >= (2, 0)
+    if not said and not (old_torch and numpy2):
+        return None
+    evidence = f" torch printed: '{said.group(0)}'." if said else ""
+    return error(f"numpy {numpy or '(unknown version)'} is a 2.x release, but torch {torch or ''} was compiled "
+                 f"against numpy 1.x, so torch cannot use it ('Failed to initialize NumPy').{evidence}",
+                 Fix("Install numpy 1.x, or upgrade torch (2.3 or newer) and the extensions built against numpy 1.x.",
+                     (f'{pip(f)} install "numpy<2"',)))

@@ -1,0 +1,249 @@
+"""Checks on the interpreter and the torch install itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torchdoctor.checks.base import Fix, check, dists, error, pip, reinstall_fix, torch_version, warning
+
+# The CUDA library a missing .so comes from (pip wheel name, without the -cuXX suffix).
+_LIB_WHEELS = (
+    ("libcudnn", "nvidia-cudnn"), ("libcublas", "nvidia-cublas"), ("libcurand", "nvidia-curand"),
+    ("libcusparseLt", "nvidia-cusparselt"), ("libcusparse", "nvidia-cusparse"), ("libcufft", "nvidia-cufft"),
+    ("libcusolver", "nvidia-cusolver"), ("libnccl", "nvidia-nccl"), ("libnvJitLink", "nvidia-nvjitlink"),
+    ("libcudart", "nvidia-cuda-runtime"), ("libnvrtc", "nvidia-cuda-nvrtc"), ("libcupti", "nvidia-cuda-cupti"),
+    ("libcufile", "nvidia-cufile"), ("libnvshmem", "nvidia-nvshmem"), ("libnvToolsExt", "nvidia-nvtx"),
+)
+VC_REDIST_URL = "https://aka.ms/vc14/vc_redist.x64.exe"
+
+
+def _minor(version: str) -> tuple[int, int]:
+    parts = version.split(".")
+    return int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
+
+
+@check("python.unsupported", "Python", "Python version and bitness have torch wheels", needs=("python",))
+def python_unsupported(f: Any, k: Any) -> Any:
+    py = f.python
+    if py.bits == 32:
+        return error(f"Python {py.version} is a 32-bit interpreter; PyTorch publishes 64-bit wheels only, so pip "
+                     "finds no torch for it ('from versions: none').",
+                     Fix("Install a 64-bit CPython of a supported version and recreate the environment."))
+    if k is None or (f.runtime is not None and f.runtime.status == "ok"):
+        return None  # torch imports: whatever the tables say, this Python runs it
+    series = "{}.{}".format(*_minor(py.version))
+    supported = sorted({p for r in k.releases for p in (*r.pythons, *r.python_limited)}, key=_minor)
+    if not supported or series in supported:
+        return None
+    if _minor(series) < _minor(supported[0]):
+        last = k.python_too_old.get(series)
+        tail = f" (the last torch with wheels for it is {last})" if last else ""
+        return error(f"Python {py.version} is older than every PyTorch release supports; the oldest supported is "
+                     f"Python {supported[0]}{tail}.",
+                     Fix(f"Install Python {supported[-1]} (or any of {', '.join(supported[-4:])}) and recreate the "
+                         "environment."))
+    return warning(f"No PyTorch release known to this doctor (tables as of {k.as_of}) publishes wheels for Python "
+                   f"{series}; the newest supported is Python {supported[-1]}.",
+                   Fix(f"Use Python {supported[-1]} for PyTorch, or check https://pytorch.org for a newer release."))
+
+
+@check("torch.not_installed", "PyTorch", "torch is installed", needs=("distributions",))
+def not_installed(f: Any, k: Any) -> Any:
+    found = dists(f, "torch")
+    rt = f.runtime
+    if found and rt is not None and rt.status == "not_installed":
+        d = found[0]
+        return error(f"Package metadata says torch {d.version} is installed in {d.location}, but no torch package "
+                     "can be imported there: a half-removed install.",
+                     Fix("Reinstall torch over the remains.",
+                         (f"{pip(f)} install --force-reinstall --no-deps torch=={d.version.split('+')[0]}",)))
+    if found or (rt is not None and rt.status not in ("not_installed", "not_run")):
+        return None
+    where = f" for {f.python.executable}" if f.python is not None and f.python.executable else ""
+    return error(f"torch is not installed{where}.", reinstall_fix(f, k, "Install the build that fits this machine.",
+                                                                  keep_version=False))
+
+
+@check("torch.shadowed", "PyTorch", "no local torch.py or torch/ hides the package", needs=("shadowing",))
+def shadowed(f: Any, k: Any) -> Any:
+    if not f.shadowing:
+        return None
+    paths = ", ".join(f.shadowing)
+    commands = tuple(f"mv {p} {p[:-3]}_local.py" for p in f.shadowing if p.endswith("torch.py") and "/" not in p[2:])
+    return error(f"{paths} comes before the installed torch on sys.path, so `import torch` loads it instead of "
+                 "PyTorch ('partially initialized module', 'cannot import name', or the torch/_C message).",
+                 Fix("Rename it (and delete its __pycache__), or run Python from another directory.", commands))
+
+
+def _library_hint(f: Any, lib: str | None) -> tuple[str, str | None]:
+    if not lib:
+        return "", None
+    if lib.startswith("libcuda.so"):
+        wsl = f.platform is not None and f.platform.wsl
+        return (f" {lib} belongs to the NVIDIA driver, not to torch: the driver is not installed or its library "
+                "is not on the loader's path" + (" (on WSL it lives in /usr/lib/wsl/lib)" if wsl else "") + "."), "driver"
+    for prefix, wheel in _LIB_WHEELS:
+        if lib.startswith(prefix):
+            have = [d for d in f.distributions or () if d.name.startswith(wheel + "-cu") or d.name == wheel]
+            if have:
+                d = have[0]
+                return (f" {lib} comes from {d.name} {d.version} (installed in {d.location}), which the loader did "
+                        "not find: a lib/lib64 split or an LD_LIBRARY_PATH pointing elsewhere."), wheel
+            return (f" {lib} comes from the {wheel}-cuXX wheel, which is not installed (torch installed with "
+                    "--no-deps, or by a resolver that skipped its CUDA dependencies)."), wheel
+    return f" torch needs {lib}, which the loader could not find.", None
+
+
+@check("torch.import_failed", "PyTorch", "import torch works", needs=("runtime",))
+def import_failed(f: Any, k: Any) -> Any:
+    from torchdoctor.probes.torch_runtime import missing_library  # pure text helper
+
+    rt = f.runtime
+    if rt.status not in ("import_failed", "crashed", "timeout"):
+        return None
+    said = f"`import torch` failed: {rt.error_type + ': ' if rt.error_type else ''}{rt.error}"
+    env = f.env or {}
+    kind = rt.error_kind
+    if kind == "shadowed":
+        return error(said + " — a local torch.py or torch/ is imported instead of PyTorch (see torch.shadowed).",
+                     Fix("Rename the local file or folder, or run from another directory."))
+    if kind == "missing_library":
+        lib = missing_library(rt.error)
+        hint, wheel = _library_hint(f, lib)
+        if wheel == "driver":
+            cmds = ("export LD_LIBRARY_PATH=/usr/lib/wsl/lib:$LD_LIBRARY_PATH",) if f.platform and f.platform.wsl else ()
+            return error(said + "." + hint, Fix("Install the NVIDIA driver (or put its library on the path).", cmds))
+        fix = reinstall_fix(f, k, "Reinstall torch with its CUDA library wheels (never with --no-deps)")
+        if env.get("LD_LIBRARY_PATH"):
+            hint += f" LD_LIBRARY_PATH is set to {env['LD_LIBRARY_PATH']}."
+        return error(said + "." + hint, fix)
+    if kind == "undefined_symbol":
+        causes = []
+        if len(dists(f, "torch")) > 1:
+            causes.append("more than one torch is installed (see torch.multiple_installs)")
+        if env.get("LD_LIBRARY_PATH"):
+            causes.append(f"LD_LIBRARY_PATH ({env['LD_LIBRARY_PATH']}) puts other CUDA/MKL libraries first")
+        if "iJIT_NotifyEvent" in (rt.error or ""):
+            causes.append("conda's mkl is newer than this torch was built with")
+        cause = "; ".join(causes) or "a library of another version than torch was built with was loaded"
+        commands: list[str] = []
+        if env.get("LD_LIBRARY_PATH"):
+            commands.append('env -u LD_LIBRARY_PATH python -c "import torch"')
+        if "iJIT_NotifyEvent" in (rt.error or ""):
+            commands.append('conda install "mkl<2024.1"')
+        fix = reinstall_fix(f, k, "Remove the foreign libraries from the path, or uninstall every torch and "
+                                  "install one build")
+        return error(f"{said}. An undefined symbol means {cause}.",
+                     Fix(fix.summary, tuple(commands) + (f"{pip(f)} uninstall -y torch",) + fix.commands))
+    if kind in ("dll_load", "dll_init"):
+        what = ("a DLL that torch needs could not be found" if kind == "dll_load"
+                else "a DLL's initialisation routine failed")
+        return error(f"{said}. On Windows this means {what}: usually the Microsoft Visual C++ Redistributable is "
+                     "missing or old" + (" (or a GUI toolkit such as PyQt was imported before torch)"
+                                         if kind == "dll_init" else "") + ".",
+                     Fix(f"Install the latest Microsoft Visual C++ Redistributable (x64) from {VC_REDIST_URL}, then "
+                         "open a new terminal.", ("winget install Microsoft.VCRedist.2015+.x64",)))
+    if kind == "c_extensions":
+        return error(said + ". Python found a torch folder without its compiled extensions: a PyTorch source "
+                     "checkout in the working directory, or a broken wheel.",
+                     reinstall_fix(f, k, "Run from outside the source tree, or reinstall torch"))
+    if rt.status == "timeout":
+        return error(f"`import torch` {rt.error or 'did not finish in time'}: a stuck file system, a very slow "
+                     "disk, or a hang while loading libraries.",
+                     Fix("See where it stops, or allow more time.",
+                         ('python -X importtime -c "import torch"', "torchdoctor check --timeout 300")))
+    if rt.status == "crashed":
+        fix = reinstall_fix(f, k, "See where it crashes, then reinstall the build for this machine")
+        return error(f"`import torch` {rt.error}: a native library crashed the interpreter (a wheel for another "
+                     "CPU or platform, or conflicting libraries).",
+                     Fix(fix.summary, ('python -X faulthandler -c "import torch"',) + fix.commands))
+    return error(said + ".", reinstall_fix(f, k, "Reinstall the build that fits this machine"))
+
+
+@check("torch.multiple_installs", "PyTorch", "exactly one torch is installed", needs=("distributions",))
+def multiple_installs(f: Any, k: Any) -> Any:
+    torches = dists(f, "torch")
+    rt = f.runtime
+    if len(torches) <= 1:
+        if torches and rt is not None and rt.status == "ok" and rt.version and rt.version != torches[0].version:
+            return error(f"`import torch` loads {rt.version} from {rt.file}, but the installed metadata says "
+                         f"{torches[0].version} ({torches[0].location}): files of two versions are mixed.",
+                         reinstall_fix(f, k, "Uninstall torch completely, then install one build"))
+        others = [n for n in ("torchvision", "torchaudio", "numpy", "triton") if len(dists(f, n)) > 1]
+        if not others:
+            return None
+        listed = "; ".join(_listing(dists(f, n)) for n in others)
+        return warning(f"More than one copy of {', '.join(others)} is installed: {listed}.",
+                       Fix("Uninstall the extra copies.", tuple(f"{pip(f)} uninstall -y {n}" for n in others)))
+    same_place = len({d.location for d in torches}) < len(torches)
+    conda = any(d.installer == "conda" for d in torches)
+    pip_side = any(d.installer != "conda" for d in torches)
+    kind = ("pip and conda side by side" if conda and pip_side
+            else "stale metadata in the same folder" if same_place else "in several places")
+    commands = [f"{pip(f)} uninstall -y torch" for d in torches if d.installer != "conda"]
+    if conda:
+        commands.append("conda remove --force pytorch")
+    fix = reinstall_fix(f, k, "Uninstall every copy, then install one build with one installer")
+    broken = rt is not None and rt.status != "ok"
+    finding = error if (same_place or conda or broken) else warning
+    return finding(f"{len(torches)} torch installs ({kind}): {_listing(torches)}.",
+                   Fix(fix.summary, tuple(commands) + fix.commands))
+
+
+def _listing(found: Any) -> str:
+    return ", ".join(f"{d.name} {d.version} ({d.installer or 'unknown installer'}, {d.location})" for d in found)
+
+
+_ARCH_WORDS = {"x86_64": ("x86_64", "amd64"), "aarch64": ("aarch64", "arm64"), "arm64": ("arm64", "aarch64"),
+               "x86": ("win32", "i686", "i386")}
+_OS_WORDS = {"linux": ("linux",), "windows": ("win",), "macos": ("macosx",)}
+
+
+@check("torch.wheel_mismatch", "PyTorch", "the torch wheel fits this interpreter",
+       needs=("distributions", "python", "platform"))
+def wheel_mismatch(f: Any, k: Any) -> Any:
+    torches = [d for d in dists(f, "torch") if d.wheel_tags]
+    if not torches:
+        return None
+    d = torches[0]
+    py = f.python
+    maj, mnr = _minor(py.version)
+    want_py = f"cp{maj}{mnr}"
+    want_abi = want_py + ("t" if py.free_threaded else "")
+    arch_ok = _ARCH_WORDS.get(f.platform.arch, (f.platform.arch,))
+    os_ok = _OS_WORDS.get(f.platform.os, (f.platform.os,))
+    for tag in d.wheel_tags:
+        parts = tag.split("-")
+        if len(parts) != 3:
+            return None  # not a tag we understand: do not guess
+        pyt, abi, plat = parts
+        py_fits = pyt in (want_py, "py3") and abi in (want_abi, "none", "abi3")
+        plat_fits = plat == "any" or (any(w in plat for w in os_ok) and plat.endswith(arch_ok + ("universal2",)))
+        if py_fits and plat_fits:
+            return None
+    flavour = " free-threaded" if py.free_threaded else ""
+    return error(f"torch {d.version} in {d.location} is a wheel for {', '.join(d.wheel_tags)}, but this is"
+                 f"{flavour} CPython {py.version} on {f.platform.os}-{f.platform.arch}: it cannot load here.",
+                 reinstall_fix(f, k, "Install the wheel built for this interpreter"))
+
+
+@check("torch.cpu_build_with_gpu", "PyTorch", "the build can use this machine's GPU", needs=("gpus",))
+def cpu_build_with_gpu(f: Any, k: Any) -> Any:
+    from torchdoctor.checks.base import build, nvidia_gpus
+
+    b = build(f)
+    if b is None or b[0] != "cpu" or (f.platform is not None and f.platform.os == "macos"):
+        return None
+    version = torch_version(f)
+    gpus = nvidia_gpus(f)
+    amd = [g for g in f.gpus or () if g.vendor == "amd" and g.gfx]
+    if gpus:
+        names = ", ".join(sorted({g.name or "NVIDIA GPU" for g in gpus}))
+        return warning(f"torch {version} is a CPU-only build, but this machine has {names}: "
+                       "torch.cuda.is_available() is False ('Torch not compiled with CUDA enabled').",
+                       reinstall_fix(f, k, "Install the CUDA build that fits this driver and GPU"))
+    if amd and f.platform is not None and f.platform.os == "linux":
+        names = ", ".join(sorted({f"{g.name or 'AMD GPU'} ({g.gfx})" for g in amd}))
+        return warning(f"torch {version} is a CPU-only build, but this machine has {names}.",
+                       reinstall_fix(f, k, "Install the ROCm build that fits this GPU"))
+    return None
