@@ -1,0 +1,271 @@
+"""Combine per-rank results into one report with findings (pure: no I/O, no torch, no rich).
+
+A rank is one of:
+  passed   finished, the all-reduce was exact, weights bit-identical across ranks and
+           within tolerance of the single-process reference
+  failed   finished, but a check above did not hold
+  error    a stage raised (its message says which and why)
+  timeout  the rank's own watchdog stopped it (stuck in a stage)
+  crashed  exited non-zero (or by a signal) without recording an error
+  stopped  torchrun ended it (SIGTERM) because another rank failed first
+  missing  never reported at all (died before writing, or never started)
+"""
+
+from __future__ import annotations
+
+import signal as _signal
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from torchdoctor.distributed.logs import LauncherLog
+
+SCHEMA = 1
+
+RENDEZVOUS_FIX = ("Check that MASTER_ADDR / --rdzv-endpoint names rank 0's host and that its port is "
+                  "reachable from every node (firewall, security group), that every node uses the same "
+                  "WORLD_SIZE / --nnodes, and that all nodes start within the rendezvous timeout.")
+NCCL_FIX = ("Rerun with NCCL_DEBUG=INFO to see the transport NCCL picked; on a single machine try "
+            "NCCL_P2P_DISABLE=1 (peer-to-peer) or NCCL_SHM_DISABLE=1, across machines set "
+            "NCCL_SOCKET_IFNAME to the interface that connects the nodes.")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How the run went, seen from the doctor's side (launcher or joined worker)."""
+
+    mode: str  # "launch" (we started N local ranks) | "join" (a user's torchrun started us)
+    world_size: int | None  # expected number of ranks
+    device: str  # "cpu" | "cuda" | "auto"
+    backend: str | None  # "gloo" | "nccl" | None (the worker picks)
+    timeout: float
+    seconds: float = 0.0
+    returncode: int | None = None
+    timed_out: bool = False
+    start_error: str | None = None  # the launcher/worker could not start at all
+    rendezvous_error: str | None = None  # our own pre-check: nothing listens at MASTER_ADDR:PORT
+    log: LauncherLog = field(default_factory=LauncherLog)
+    torch: str | None = None
+    partial_view: bool = False  # join mode without the gathered results: we see our own rank only
+
+
+@dataclass(frozen=True)
+class Finding:
+    id: str
+    severity: str  # "error" | "warning" | "info"
+    message: str
+    fix: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "severity": self.severity, "message": self.message, "fix": self.fix}
+
+
+def judge(outcome: Outcome, results: Mapping[int, Mapping[str, Any]]) -> dict:
+    """The report: {"schema", "ok", "world_size", "backend", "backend_version", "ranks", "bandwidth", "findings", ...}."""
+    world = outcome.world_size or _world_from(results)
+    exits = {e.rank: e for e in outcome.log.exits}
+    ranks = [_judge_rank(r, results.get(r), exits.get(r), outcome) for r in range(world or 0)]
+    extra = sorted(set(results) - set(range(world or 0)))  # a rank beyond the expected size
+    ranks += [_judge_rank(r, results[r], exits.get(r), outcome) for r in extra]
+
+    findings = _group_findings(outcome, ranks, world)
+    for rank in ranks:
+        findings.extend(rank.pop("_findings"))
+    findings.extend(_nccl_findings(outcome, findings))
+
+    any_rank = next((r for r in results.values() if r.get("backend")), {})
+    backend = any_rank.get("backend") or outcome.backend
+    version = any_rank.get("backend_version")
+    ok = (bool(ranks) and all(r["status"] == "passed" for r in ranks)
+          and not any(f.severity == "error" for f in findings))
+    return {
+        "schema": SCHEMA,
+        "ok": ok,
+        "mode": outcome.mode,
+        "world_size": world,
+        "device": any_rank.get("device", outcome.device).split(":")[0] if any_rank else outcome.device,
+        "backend": backend,
+        "backend_version": version,
+        "backend_version_note": _version_note(backend, version),
+        "torch": any_rank.get("torch") or outcome.torch,
+        "seconds": round(outcome.seconds, 3),
+        "timeout": outcome.timeout,
+        "ranks": ranks,
+        "bandwidth": bandwidth(ranks, world or 0),
+        "findings": [f.to_dict() for f in findings],
+        "nccl_warnings": list(outcome.log.nccl_warnings),
+    }
+
+
+def bus_bandwidth(algbw: float, world: int) -> float:
+    """nccl-tests' bus bandwidth for all-reduce: algbw * 2(n-1)/n (0 for one rank: nothing moves)."""
+    return algbw * 2 * (world - 1) / world if world > 0 else 0.0
+
+
+def bandwidth(ranks: list[dict], world: int) -> list[dict]:
+    """Per message size: the slowest rank's time (a collective ends when its last rank does)."""
+    per_size: dict[int, list[float]] = {}
+    reporting = [r for r in ranks if r["status"] == "passed" and r.get("bandwidth")]
+    for rank in reporting:
+        for row in rank["bandwidth"]:
+            per_size.setdefault(int(row["bytes"]), []).append(float(row["seconds"]))
+    rows = []
+    for size in sorted(per_size):
+        times = per_size[size]
+        if len(times) != len(reporting) or max(times) <= 0:
+            continue
+        seconds = max(times)
+        algbw = size / seconds / 1e9
+        rows.append({"bytes": size, "seconds": seconds, "algbw_gbps": round(algbw, 4),
+                     "busbw_gbps": round(bus_bandwidth(algbw, world), 4), "ranks": len(times)})
+    return rows
+
+
+# ------------------------------------------------------------------------------ per rank
+
+def _judge_rank(rank: int, result: Mapping[str, Any] | None, exit_, outcome: Outcome) -> dict:
+    out: dict[str, Any] = {"rank": rank, "status": "missing", "ok": False, "problems": []}
+    found: list[Finding] = []
+    if result is None:
+        if outcome.partial_view:
+            out["status"] = "unknown"
+            out["problems"].append("not seen from this rank (results could not be gathered)")
+        else:
+            how = f" (exit status {exit_.exitcode})" if exit_ else ""
+            out["problems"].append(f"never reported{how}")
+        out["_findings"] = found
+        return out
+    for key in ("local_rank", "node_rank", "world_size", "device", "device_name", "stage", "error", "torch", "timings",
+                "allreduce", "classic", "two_layer", "bandwidth"):
+        if key in result:
+            out[key] = result[key]
+    error = result.get("error")
+    stage = result.get("stage", "?")
+    if error:
+        out["status"] = "timeout" if error.get("type") == "Timeout" else "error"
+        out["problems"].append(f"{error.get('stage', stage)}: {error.get('type')}: {error.get('message')}")
+        if error.get("stage") != "rendezvous":  # rendezvous failures get one group finding instead
+            found.append(Finding(
+                "distributed.rank_timeout" if out["status"] == "timeout" else "distributed.rank_error", "error",
+                f"rank {rank} failed in stage {error.get('stage', stage)!r}: "
+                f"{error.get('type')}: {error.get('message')}"))
+    elif not result.get("finished"):
+        code = exit_.exitcode if exit_ else None
+        if code is not None and code < 0 and -code in (_signal.SIGTERM, getattr(_signal, "SIGKILL", 9)) \
+                and not exit_.root_cause:
+            out["status"] = "stopped"
+            out["problems"].append(f"stopped by the launcher ({_signal_name(-code)}) in stage {stage!r} "
+                                   "after another rank failed")
+        else:
+            out["status"] = "crashed"
+            how = (f"was killed by {_signal_name(-code)}" if code is not None and code < 0
+                   else f"exited with status {code}" if code is not None else "stopped without a result")
+            out["problems"].append(f"{how} in stage {stage!r}")
+            found.append(Finding("distributed.rank_crashed", "error",
+                                 f"rank {rank} {how} during stage {stage!r}; the other ranks were not left "
+                                 "hanging (torchrun stops the group when a rank dies)"))
+    else:
+        _judge_checks(rank, result, out, found)
+        out["status"] = "failed" if out["problems"] else "passed"
+    out["ok"] = out["status"] == "passed"
+    out["_findings"] = found
+    return out
+
+
+def _judge_checks(rank: int, result: Mapping[str, Any], out: dict, found: list[Finding]) -> None:
+    ar = result.get("allreduce") or {}
+    if not ar.get("exact"):
+        msg = (f"all-reduce on rank {rank} gave {ar.get('got')} where every element must be exactly "
+               f"{ar.get('expected')} ({ar.get('wrong_elements')} of {ar.get('elements')} wrong)")
+        out["problems"].append(msg)
+        found.append(Finding("distributed.allreduce_wrong", "error", msg))
+    for key, label in (("classic", "classic loop"), ("two_layer", "two-layer network")):
+        w = result.get(key) or {}
+        if not w.get("identical"):
+            msg = f"{label}: after DDP training the weights on rank {rank} differ from another rank's"
+            out["problems"].append(msg)
+            found.append(Finding("distributed.weights_diverged", "error", msg + " (they must be bit-identical)"))
+        rel, tol = w.get("rel_error"), w.get("tolerance")
+        if rel is None or tol is None or not rel <= tol:
+            msg = (f"{label}: rank {rank}'s DDP weights differ from the single-process reference by "
+                   f"{_fmt(rel)} (tolerance {_fmt(tol)}, {w.get('dtype')})")
+            out["problems"].append(msg)
+            found.append(Finding("distributed.reference_mismatch", "error", msg))
+
+
+# ------------------------------------------------------------------------------ the group
+
+def _group_findings(outcome: Outcome, ranks: list[dict], world: int | None) -> list[Finding]:
+    found: list[Finding] = []
+    if outcome.start_error:
+        found.append(Finding("distributed.launch_failed", "error",
+                             f"could not start the ranks: {outcome.start_error}"))
+        return found
+    rdzv_failed = [r for r in ranks if (r.get("error") or {}).get("stage") == "rendezvous"]
+    if outcome.rendezvous_error or rdzv_failed:
+        detail = outcome.rendezvous_error or _first(outcome.log.rendezvous_errors) \
+            or (rdzv_failed[0]["error"].get("message") if rdzv_failed else "")
+        found.append(Finding("distributed.rendezvous_failed", "error",
+                             f"the process group never formed: {detail}", RENDEZVOUS_FIX))
+    if outcome.timed_out:
+        stages = ", ".join(f"rank {r['rank']}: {r.get('stage', 'not started')}" for r in ranks) or "no rank reported"
+        found.append(Finding("distributed.timeout", "error",
+                             f"the run did not finish within {outcome.timeout:.0f} s and was stopped "
+                             f"(stage reached: {stages})", "Raise --timeout if the machine is just slow; "
+                             "otherwise the stage named is where it hangs."))
+    missing = [r["rank"] for r in ranks if r["status"] == "missing"]
+    if missing and not outcome.timed_out and not outcome.rendezvous_error:
+        tail = _first(outcome.log.tail[::-1])
+        found.append(Finding("distributed.rank_missing", "error",
+                             f"rank(s) {_list(missing)} of {world} never reported a result"
+                             + (f"; last output: {tail}" if tail else "")))
+    if outcome.mode == "launch" and not ranks and not found:
+        found.append(Finding("distributed.launch_failed", "error",
+                             f"torch's launcher exited with status {outcome.returncode} and no rank reported"))
+    sizes = ({r.get("world_size") for r in ranks} | {world}) - {None}
+    if len(sizes) > 1:
+        found.append(Finding("distributed.world_size_mismatch", "error",
+                             f"expected {world} ranks, but the ranks saw world sizes {sorted(sizes)}"))
+    return found
+
+
+def _nccl_findings(outcome: Outcome, found: list[Finding]) -> list[Finding]:
+    warnings = outcome.log.nccl_warnings
+    if not warnings:
+        return []
+    failed = any(f.severity == "error" for f in found)
+    shown = "; ".join(warnings[:3])
+    if failed:
+        return [Finding("distributed.nccl_error", "error", f"NCCL reported: {shown}", NCCL_FIX)]
+    return [Finding("distributed.nccl_warning", "warning", f"NCCL warned (the run still passed): {shown}")]
+
+
+def _version_note(backend: str | None, version: str | None) -> str | None:
+    if backend == "gloo":
+        return "gloo has no version of its own: it is built into torch"
+    if backend == "nccl" and not version:
+        return "NCCL did not report its version"
+    return None
+
+
+def _world_from(results: Mapping[int, Mapping[str, Any]]) -> int | None:
+    sizes = [r.get("world_size") for r in results.values() if isinstance(r.get("world_size"), int)]
+    return max(sizes) if sizes else (max(results) + 1 if results else None)
+
+
+def _signal_name(num: int) -> str:
+    try:
+        return _signal.Signals(num).name
+    except ValueError:
+        return f"signal {num}"
+
+
+def _first(items) -> str:
+    return next(iter(items), "")
+
+
+def _list(items: list[int]) -> str:
+    return ", ".join(str(i) for i in items)
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.1e}" if isinstance(value, (int, float)) else str(value)

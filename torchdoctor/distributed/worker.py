@@ -1,0 +1,385 @@
+"""One rank of `torchdoctor smoke --distributed`; runs under torch's launcher.
+
+The launcher (torchrun / `python -m torch.distributed.run`) sets RANK, LOCAL_RANK,
+WORLD_SIZE, MASTER_ADDR and MASTER_PORT. This rank then, in order:
+
+1. forms the group (init_process_group with a short, bounded timeout);
+2. all-reduces a known tensor: rank r contributes r+1, so the sum is exactly N(N+1)/2;
+3. trains the classic loop and the two-layer network under DistributedDataParallel,
+   checks the weights are bit-identical on every rank (all_gather of the raw bytes) and
+   match a single-process float64 reference run here on the CPU;
+4. times all-reduce for a few message sizes (the bus bandwidth is computed by the verdict).
+
+After every stage it rewrites its result file (see torchdoctor/distributed/__init__.py), so a
+crash leaves the last stage reached. A watchdog thread ends the rank if it outlives its
+deadline or its launcher, so nothing is ever left hanging. Exit status: 0 when the result
+is recorded (even if a check failed: the verdict decides), 1 when a stage raised (the
+group is then broken, and a non-zero exit makes torchrun stop the other ranks at once).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+
+START = time.perf_counter()
+
+try:
+    import torchdoctor  # noqa: F401
+except ImportError:  # run by another interpreter (--python) that lacks torchdoctor
+    sys.path.append(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+from torchdoctor.distributed import CRASH_ENV, GATHER_ENV, GATHERED_FILE, RESULTS_ENV, rank_file  # noqa: E402
+
+# The two-layer network trained data-parallel: each rank holds SHARD columns of the batch.
+TWO_LAYER = {"d_in": 8, "d_hidden": 32, "d_out": 4, "shard": 16, "steps": 40, "lr": 0.2, "lam": 1e-3}
+# Tolerance for "matches the single-process float64 reference", by training dtype.
+TOLERANCE = {"float64": 1e-9, "float32": 1e-4}
+# All-reduce timing: (bytes, timed iterations); warm-up runs first.
+BANDWIDTH_SIZES = {
+    "cpu": ((64 << 10, 20), (1 << 20, 10), (16 << 20, 3)),
+    "cuda": ((1 << 20, 20), (32 << 20, 20), (256 << 20, 10)),
+}
+
+
+class Recorder:
+    """This rank's result, rewritten atomically after every stage."""
+
+    def __init__(self, directory: str | None, rank: int):
+        self.path = os.path.join(directory, rank_file(rank)) if directory else None
+        self.data: dict = {"rank": rank, "stage": "start", "finished": False, "error": None,
+                           "timings": {}}
+        self.lock = threading.Lock()
+
+    def stage(self, name: str) -> None:
+        self.data["stage"] = name
+        self.save()
+
+    def timed(self, name: str, since: float) -> None:
+        self.data["timings"][name] = round(time.perf_counter() - since, 6)
+
+    def save(self) -> None:
+        if not self.path:
+            return
+        with self.lock:
+            tmp = f"{self.path}.{os.getpid()}.tmp"
+            try:
+                with open(tmp, "w", encoding="utf-8") as fh:
+                    json.dump(self.data, fh, default=str)
+                os.replace(tmp, self.path)
+            except OSError:
+                pass  # nowhere to report to: the launcher's output still tells
+
+
+def start_watchdog(rec: Recorder, deadline: float) -> None:
+    """End this rank when it outlives its deadline or its parent (the launcher was killed)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.2)
+            elapsed = time.perf_counter() - START
+            orphaned = os.name != "nt" and os.getppid() != parent
+            if elapsed > deadline or orphaned:
+                why = "its launcher went away" if orphaned else f"its deadline ({deadline:.0f} s)"
+                rec.data["error"] = {"stage": rec.data["stage"], "type": "Timeout",
+                                     "message": f"rank stopped: still in stage {rec.data['stage']!r} "
+                                                f"after {elapsed:.1f} s, past {why}"}
+                rec.save()
+                sys.stderr.flush()
+                os._exit(124)
+
+    threading.Thread(target=watch, name="torchdoctor-watchdog", daemon=True).start()
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="torchdoctor-dist-worker")
+    p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="auto")
+    p.add_argument("--backend", default="")
+    p.add_argument("--epochs", type=int, default=100)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--collective-timeout", type=float, default=30.0)
+    p.add_argument("--deadline", type=float, default=110.0)
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    rank = int(os.environ.get("RANK", "0"))
+    rec = Recorder(os.environ.get(RESULTS_ENV), rank)
+    rec.data.update({
+        "local_rank": int(os.environ.get("LOCAL_RANK", "0")),
+        "node_rank": _int_or_none(os.environ.get("GROUP_RANK")),
+        "world_size": int(os.environ.get("WORLD_SIZE", "1")),
+    })
+    start_watchdog(rec, args.deadline)
+    stage = "import"
+    try:
+        rec.stage(stage)
+        t = time.perf_counter()
+        import torch
+        import torch.distributed as dist
+        rec.timed("import", t)
+        rec.data["torch"] = torch.__version__
+        device, backend = _choose(torch, dist, args, rec.data["local_rank"])
+        rec.data.update({"device": device, "backend": backend, "device_name": _device_name(torch, device),
+                         "backend_version": _backend_version(torch, backend)})
+
+        stage = "rendezvous"
+        rec.stage(stage)
+        t = time.perf_counter()
+        from datetime import timedelta
+        dist.init_process_group(backend=backend, timeout=timedelta(seconds=args.collective_timeout))
+        rec.timed("rendezvous", t)
+        world = dist.get_world_size()
+        rec.data["world_size"] = world
+        if os.environ.get(CRASH_ENV) == str(rank):  # test-only: see torchdoctor/distributed/__init__.py
+            rec.stage("crash-hook")
+            os._exit(3)
+
+        stage = "allreduce"
+        rec.stage(stage)
+        t = time.perf_counter()
+        rec.data["allreduce"] = check_allreduce(torch, dist, device, rank, world)
+        rec.timed("first_collective", t)
+
+        stage = "ddp_classic"
+        rec.stage(stage)
+        t = time.perf_counter()
+        rec.data["classic"] = ddp_classic(torch, dist, device, args.epochs)
+        rec.timed("ddp_classic", t)
+
+        stage = "ddp_two_layer"
+        rec.stage(stage)
+        t = time.perf_counter()
+        rec.data["two_layer"] = ddp_two_layer(torch, dist, device, args.seed, rank, world)
+        rec.timed("ddp_two_layer", t)
+
+        stage = "bandwidth"
+        rec.stage(stage)
+        t = time.perf_counter()
+        rec.data["bandwidth"] = allreduce_timings(torch, dist, device)
+        rec.timed("bandwidth", t)
+
+        rec.timed("total", START)
+        rec.data["finished"] = True
+        rec.stage("done")
+        if os.environ.get(GATHER_ENV):
+            stage = "gather"
+            gather_results(dist, rec)
+        dist.destroy_process_group()
+        return 0
+    except BaseException as exc:  # noqa: BLE001 - every failure becomes this rank's recorded result
+        rec.timed("total", START)
+        message = " ".join(str(exc).split())[:600] or type(exc).__name__
+        rec.data["error"] = {"stage": stage, "type": type(exc).__name__, "message": message,
+                             "traceback": traceback.format_exc(limit=6)[-2000:]}
+        rec.save()
+        sys.stderr.write(f"torchdoctor rank {rank}: {stage} failed: {type(exc).__name__}: {message}\n")
+        sys.stderr.flush()
+        os._exit(1)  # skip destroy/atexit: with a broken group they can block
+
+
+def _int_or_none(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def _choose(torch, dist, args, local_rank: int) -> tuple[str, str]:
+    kind = args.device
+    if kind == "auto":
+        kind = "cuda" if torch.cuda.is_available() else "cpu"
+    backend = args.backend or ("nccl" if kind == "cuda" else "gloo")
+    if kind == "cuda":
+        count = torch.cuda.device_count()
+        if not torch.cuda.is_available() or count == 0:
+            raise RuntimeError(f"CUDA is not available to torch {torch.__version__} on this rank")
+        if local_rank >= count:
+            raise RuntimeError(f"LOCAL_RANK {local_rank} has no GPU: only {count} visible "
+                               "(run at most one rank per GPU)")
+        torch.cuda.set_device(local_rank)
+        return f"cuda:{local_rank}", backend
+    return "cpu", backend
+
+
+def _device_name(torch, device: str) -> str | None:
+    if device.startswith("cuda"):
+        return torch.cuda.get_device_name(device)
+    return None
+
+
+def _backend_version(torch, backend: str) -> str | None:
+    if backend == "nccl":
+        try:
+            return ".".join(str(p) for p in torch.cuda.nccl.version())
+        except Exception:  # noqa: BLE001 - a ROCm build (RCCL) may not say
+            return None
+    return None  # gloo has no version of its own: it ships inside torch
+
+
+def check_allreduce(torch, dist, device: str, rank: int, world: int) -> dict:
+    """Rank r contributes r+1; the sum must be exactly N(N+1)/2 (small integers are exact in float32)."""
+    tensor = torch.full((1024,), float(rank + 1), dtype=torch.float32, device=device)
+    dist.all_reduce(tensor)
+    expected = world * (world + 1) / 2
+    wrong = (tensor != expected).nonzero().flatten()
+    got = float(tensor[wrong[0]].item()) if wrong.numel() else float(tensor[0].item())
+    return {"expected": expected, "got": got, "exact": wrong.numel() == 0,
+            "wrong_elements": int(wrong.numel()), "elements": tensor.numel()}
+
+
+def _train_dtype(torch, device: str):
+    # float64 on the CPU; float32 on GPUs, what data-parallel training there really uses
+    return torch.float64 if device == "cpu" else torch.float32
+
+
+def _fingerprint(torch, dist, device: str, params) -> dict:
+    """sha256 of the raw parameter bytes, and whether every rank holds exactly the same bytes."""
+    flat = torch.cat([p.detach().reshape(-1) for p in params]).contiguous()
+    raw = flat.view(torch.uint8)
+    gathered = [torch.empty_like(raw) for _ in range(dist.get_world_size())]
+    dist.all_gather(gathered, raw)
+    identical = all(torch.equal(other, raw) for other in gathered)
+    digest = hashlib.sha256(bytes(raw.cpu().tolist())).hexdigest()[:16]
+    return {"hash": digest, "identical": identical}
+
+
+def ddp_classic(torch, dist, device: str, epochs: int) -> dict:
+    """The classic per-sample loop under DDP, every rank on the same samples; reference: the plain loop."""
+    from torch.nn.parallel import DistributedDataParallel as DDP
+
+    from torchdoctor.smoke import workloads as wl
+
+    dtype = _train_dtype(torch, device)
+
+    class Classic(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.tensor(wl.CLASSIC_W0, dtype=dtype, device=device))
+
+        def forward(self, x, y):
+            return (self.w * x - y) ** 2
+
+    model = Classic()
+    ddp = DDP(model, device_ids=[torch.device(device).index] if device != "cpu" else None)
+    opt = torch.optim.SGD(ddp.parameters(), lr=wl.CLASSIC_LR)
+    xs = torch.tensor(wl.CLASSIC_X, dtype=dtype, device=device)
+    ys = torch.tensor(wl.CLASSIC_Y, dtype=dtype, device=device)
+    wl.synchronize(torch, device)
+    start = time.perf_counter()
+    for _ in range(epochs):
+        for x, y in zip(xs, ys):
+            opt.zero_grad(set_to_none=True)
+            loss = ddp(x, y)
+            loss.backward()
+            opt.step()
+    wl.synchronize(torch, device)
+    seconds = time.perf_counter() - start
+    w = float(model.w.detach().cpu().item())
+    reference = wl.classic_loop(torch, "cpu", epochs=epochs, lr=wl.CLASSIC_LR, dtype=torch.float64)
+    ref_w = reference["w"]
+    rel = abs(w - ref_w) / abs(ref_w) if ref_w else abs(w)
+    out = {"w": w, "reference_w": ref_w, "rel_error": rel,
+           "tolerance": TOLERANCE[str(dtype).replace("torch.", "")], "dtype": str(dtype).replace("torch.", ""),
+           "final_loss": float(loss.detach().cpu().item()), "steps": epochs * len(wl.CLASSIC_X),
+           "seconds": seconds}
+    out.update(_fingerprint(torch, dist, device, list(model.parameters())))
+    return out
+
+
+def ddp_two_layer(torch, dist, device: str, seed: int, rank: int, world: int) -> dict:
+    """The two-layer network, full batch sharded across ranks; reference: one process, whole batch."""
+    from torch.nn.parallel import DistributedDataParallel as DDP
+
+    from torchdoctor.smoke import workloads as wl
+
+    c = TWO_LAYER
+    dtype = _train_dtype(torch, device)
+    n = c["shard"] * world  # equal shards, so DDP's gradient average is the full-batch gradient
+
+    class TwoLayer(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            w1, w2 = wl.two_layer_init(torch, seed, c["d_in"], c["d_hidden"], c["d_out"], dtype, device)
+            self.W1 = torch.nn.Parameter(w1.detach())
+            self.W2 = torch.nn.Parameter(w2.detach())
+
+        def forward(self, x, y):
+            return wl.two_layer_loss(torch, self.W1, self.W2, x, y, c["lam"])
+
+    x, y = wl.two_layer_data(torch, seed, c["d_in"], c["d_out"], n, torch.float64, "cpu")
+    cols = slice(rank * c["shard"], (rank + 1) * c["shard"])
+    x = x[:, cols].to(device=device, dtype=dtype)
+    y = y[:, cols].to(device=device, dtype=dtype)
+    model = TwoLayer()
+    ddp = DDP(model, device_ids=[torch.device(device).index] if device != "cpu" else None)
+    opt = torch.optim.SGD(ddp.parameters(), lr=c["lr"])
+    wl.synchronize(torch, device)
+    start = time.perf_counter()
+    for _ in range(c["steps"]):
+        opt.zero_grad(set_to_none=True)
+        loss = ddp(x, y)
+        loss.backward()
+        opt.step()
+    wl.synchronize(torch, device)
+    seconds = time.perf_counter() - start
+    # The shards' mean loss is the full batch's loss (equal shards, same penalty on every rank).
+    global_loss = loss.detach().clone()
+    dist.all_reduce(global_loss)
+    ref = wl.two_layer_train(torch, "cpu", seed, c["steps"], c["lr"], c["lam"], c["d_in"], c["d_hidden"],
+                             c["d_out"], n, torch.float64)
+    errors = {"W1": wl.max_relative_error(torch, model.W1, ref["W1"]),
+              "W2": wl.max_relative_error(torch, model.W2, ref["W2"])}
+    name = str(dtype).replace("torch.", "")
+    out = {"rel_error": max(errors.values()), "rel_errors": errors, "tolerance": TOLERANCE[name],
+           "dtype": name, "final_loss": float(global_loss.cpu().item()) / world,
+           "reference_final_loss": ref["loss_curve"][-1] if ref["loss_curve"] else None,
+           "steps": c["steps"], "batch": n, "seconds": seconds}
+    out.update(_fingerprint(torch, dist, device, list(model.parameters())))
+    return out
+
+
+def allreduce_timings(torch, dist, device: str) -> list[dict]:
+    """Seconds per all-reduce for a few sizes (zeros, so repeated sums never overflow)."""
+    from torchdoctor.smoke.workloads import synchronize
+
+    kind = "cuda" if device.startswith("cuda") else "cpu"
+    rows = []
+    for size, iters in BANDWIDTH_SIZES[kind]:
+        buf = torch.zeros(size // 4, dtype=torch.float32, device=device)
+        for _ in range(2 if kind == "cpu" else 5):
+            dist.all_reduce(buf)
+        synchronize(torch, device)
+        dist.barrier()
+        start = time.perf_counter()
+        for _ in range(iters):
+            dist.all_reduce(buf)
+        synchronize(torch, device)
+        rows.append({"bytes": size, "iters": iters, "seconds": (time.perf_counter() - start) / iters})
+        del buf
+    return rows
+
+
+def gather_results(dist, rec: Recorder) -> None:
+    """Joining a multi-node group: every rank learns every result; each writes all-ranks.json."""
+    mine = dict(rec.data)
+    everyone: list = [None] * dist.get_world_size()
+    dist.all_gather_object(everyone, mine)
+    if rec.path:
+        path = os.path.join(os.path.dirname(rec.path), GATHERED_FILE)
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(everyone, fh, default=str)
+        os.replace(tmp, path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
