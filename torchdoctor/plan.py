@@ -453,6 +453,11 @@ def plan_install(facts: Facts, knowledge: Knowledge, request: PlanRequest | None
                     upgrades=_upgrades(cands, None, m, k, target))
 
     reasons, warnings = _explain(chosen, m, k, target, req)
+    held = [c for c in cands if c.companion and not (c.wheel or c.arch or c.driver) and _vt(c.patch) > _vt(chosen.patch)]
+    if held:
+        newest = max(held, key=lambda c: _vt(c.patch))
+        reasons.insert(1, f"Trade-off: --with {', '.join(req.with_)} holds torch back to {chosen.patch}: "
+                          f"{newest.companion}. Without it: torch {newest.patch}+{newest.variant}.")
     plan = _plan_from(chosen, m, k, target, req, reasons, warnings)
     return PlanResult(plan, (), tuple(_rejected(cands, chosen, k, m)), tuple(_upgrades(cands, chosen, m, k, target)),
                       None, summary, k.as_of)

@@ -1,5 +1,170 @@
-from torchdoctor.errors import DoctorError
+"""`torchdoctor suggest`: detect (or describe) the machine, plan the install, render it.
+
+Options that describe another machine override what is detected here. When --os names
+another OS than this one, this machine's driver, GPUs and libc are not carried over
+(they belong to this OS), and --arch defaults to that OS's usual one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import replace
+
+from torchdoctor.errors import UsageError
+
+OS_NAMES = {"linux": "linux", "windows": "windows", "win": "windows", "macos": "macos", "darwin": "macos",
+            "mac": "macos", "osx": "macos"}
+ARCH_NAMES = {"x86_64": "x86_64", "amd64": "x86_64", "x64": "x86_64", "aarch64": "aarch64", "arm64": "arm64",
+              "x86": "x86", "i386": "x86", "i686": "x86"}
+_PY_RE = re.compile(r"^(3)\.(\d{1,2})(?:\.\d+)?(t?)$")
+_CC_RE = re.compile(r"^(?:sm_?|compute_?)?(\d{1,2})\.?(\d)$", re.I)
 
 
-def run_suggest(**opts) -> int:
-    raise DoctorError("suggest is not implemented yet", 1)
+def run_suggest(torch: str | None = None, with_: str | None = None, json_out: bool = False, fmt: str = "pip",
+                os_: str | None = None, arch: str | None = None, python_version: str | None = None,
+                driver: str | None = None, gpus: list[str] | tuple[str, ...] = (), index_base: str | None = None,
+                facts=None) -> int:
+    from torchdoctor.knowledge import load
+    from torchdoctor.plan import COMPANIONS, DEFAULT_INDEX_BASE, FORMATS, PlanRequest, plan_install
+
+    k = load()
+    fmt = (fmt or "pip").lower()
+    if fmt not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    companions = tuple(dict.fromkeys(p.strip().lower() for p in (with_ or "").split(",") if p.strip()))
+    for pkg in companions:
+        if pkg not in COMPANIONS:
+            raise UsageError(f"--with accepts {', '.join(COMPANIONS)}, not {pkg!r}")
+    if torch is not None:
+        _check_torch(torch, k)
+    base = index_base or os.environ.get("TORCHDOCTOR_INDEX_BASE") or DEFAULT_INDEX_BASE
+    if not re.match(r"^(https?|file)://\S+$", base):
+        raise UsageError(f"--index-base must be an http(s):// or file:// URL, not {base!r}")
+
+    described = describe(os_=os_, arch=arch, python_version=python_version, driver=driver, gpus=gpus, k=k)
+    if facts is None:
+        from torchdoctor.probes import gather_machine
+
+        facts = gather_machine()
+    facts = apply_description(facts, described)
+
+    try:
+        result = plan_install(facts, k, PlanRequest(torch=torch, with_=companions, fmt=fmt, index_base=base))
+    except ValueError as exc:  # a pinned version/variant the tables do not know
+        raise UsageError(str(exc)) from None
+
+    if json_out:
+        import json
+
+        payload = {"schema": 1, **result.to_dict(), "origin": facts.origin}
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+    else:
+        from torchdoctor.render.suggest import render_suggest
+
+        render_suggest(result, fmt=fmt)
+    return 0 if result.plan is not None else 1
+
+
+def _check_torch(text: str, k) -> None:
+    rel = k.release(text)
+    if rel is None:
+        known = ", ".join(r.series for r in reversed(k.releases))
+        raise UsageError(f"unknown torch version {text!r} (known releases: {known})")
+    base, _, variant = text.strip().partition("+")
+    if base.count(".") == 2 and base not in rel.versions:
+        raise UsageError(f"unknown torch version {text!r} ({rel.series} has {', '.join(rel.versions)})")
+    if variant and rel.variant(variant) is None and variant not in rel.pypi_default.values():
+        names = ", ".join(sorted({v.name for v in rel.variants}))
+        raise UsageError(f"torch {rel.series} has no {variant!r} build (known: {names})")
+
+
+# ------------------------------------------------------------------------------ describing a machine
+def describe(os_=None, arch=None, python_version=None, driver=None, gpus=(), k=None) -> dict:
+    """Validate the --os/--arch/--python-version/--driver/--gpu options into overrides."""
+    out: dict = {}
+    if os_ is not None:
+        name = OS_NAMES.get(os_.strip().lower())
+        if name is None:
+            raise UsageError(f"unknown --os {os_!r} (use linux, windows or macos)")
+        out["os"] = name
+    if arch is not None:
+        a = ARCH_NAMES.get(arch.strip().lower())
+        if a is None:
+            raise UsageError(f"unknown --arch {arch!r} (use x86_64, aarch64, arm64 or x86)")
+        out["arch"] = a
+    if python_version is not None:
+        m = _PY_RE.match(python_version.strip())
+        if not m:
+            raise UsageError(f"malformed --python-version {python_version!r} (e.g. 3.12, or 3.13t for free-threaded)")
+        out["python"] = (f"{m.group(1)}.{int(m.group(2))}", bool(m.group(3)))
+    if driver is not None:
+        d = driver.strip().lower()
+        if d == "none":
+            out["driver"] = None
+        elif re.fullmatch(r"\d{3}(\.\d{1,3}){0,2}", d):
+            out["driver"] = d
+        else:
+            raise UsageError(f"malformed --driver {driver!r} (e.g. 535.104.05, or none)")
+    if gpus:
+        out["gpus"] = tuple(parse_gpu(spec, k) for spec in gpus)
+    return out
+
+
+def parse_gpu(spec: str, k):
+    """'8.6' | 'sm_86' | 'RTX 3090' | 'gfx1100' | 'xpu' -> Gpu."""
+    from torchdoctor.facts import Gpu
+
+    text = spec.strip()
+    low = text.lower()
+    if not text:
+        raise UsageError("empty --gpu")
+    m = _CC_RE.match(low)
+    if m:
+        cc = (int(m.group(1)), int(m.group(2)))
+        if not (3 <= cc[0] <= 13):
+            raise UsageError(f"malformed --gpu {spec!r}: compute capability {cc[0]}.{cc[1]} does not exist")
+        return Gpu(vendor="nvidia", capability=cc, source="user")
+    if re.fullmatch(r"gfx[0-9a-f]{3,4}", low):
+        return Gpu(vendor="amd", gfx=low, source="user")
+    if low in ("xpu", "intel", "arc"):
+        return Gpu(vendor="intel", name="Intel GPU (xpu)", kind="arc", source="user")
+    if low in ("mps", "apple"):
+        return Gpu(vendor="apple", name="Apple GPU", source="user")
+    if re.fullmatch(r"[\w .+-]{2,60}", text) and re.search(r"[a-z]", low):
+        cc = k.gpu_capability(text) if k is not None else None
+        if cc is not None:
+            return Gpu(vendor="nvidia", name=text, capability=cc, source="user")
+        raise UsageError(f"unknown GPU {spec!r}: give its compute capability instead (e.g. --gpu 8.6 or sm_86)")
+    raise UsageError(f"malformed --gpu {spec!r} (use 8.6, sm_86, \"RTX 3090\", gfx1100 or xpu)")
+
+
+def apply_description(facts, d: dict):
+    """Overlay the described parts on the detected facts."""
+    if not d:
+        return facts
+    from torchdoctor.facts import NvidiaFacts, PlatformFacts, PythonFacts
+
+    plat = facts.platform or PlatformFacts(os="unknown", arch="unknown")
+    py = facts.python or PythonFacts(version="3.12")
+    nvidia, gpus = facts.nvidia, facts.gpus
+    if "os" in d and d["os"] != plat.os:
+        # Another OS: this machine's hardware facts and libc do not describe it.
+        default_arch = "arm64" if d["os"] == "macos" else "x86_64"
+        plat = PlatformFacts(os=d["os"], arch=d.get("arch", default_arch))
+        nvidia, gpus = None, ()
+    elif "arch" in d:
+        plat = replace(plat, arch=d["arch"])
+    if "arch" in d:
+        plat = replace(plat, arch=d["arch"])
+    if "python" in d:
+        version, ft = d["python"]
+        py = PythonFacts(version=version, free_threaded=ft, bits=32 if plat.arch == "x86" else 64)
+    elif plat.arch == "x86":
+        py = replace(py, bits=32)
+    if "driver" in d:
+        nvidia = NvidiaFacts(driver=d["driver"], source="user")
+    if "gpus" in d:
+        gpus = d["gpus"]
+    return facts.with_(origin="described", platform=plat, python=py, nvidia=nvidia, gpus=gpus)

@@ -1,0 +1,77 @@
+"""Human output of `suggest`: the command first, then what was chosen, why, and what was not.
+
+rich when it is importable (no colour off a terminal or with NO_COLOR — rich honours both),
+plain text otherwise. Data text is never parsed as markup.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+MAX_REJECTED = 8
+
+
+def lines_for(result, fmt: str = "pip") -> list[tuple[str, str]]:
+    """(style, text) lines: the same content for rich and for plain output."""
+    out: list[tuple[str, str]] = []
+    plan = result.plan
+    if plan is not None:
+        out.append(("heading", "Install with:" if fmt != "requirements" else "requirements.txt:"))
+        out.extend(("command", "  " + line) for line in plan.command.splitlines())
+        via = plan.index_url or "PyPI"
+        out.append(("", ""))
+        out.append(("bold", f"torch {plan.torch}, variant {plan.variant} ({plan.device}), from {via}"
+                    + (" [inferred data: see notes]" if plan.confidence != "confirmed" else "")))
+        for w in plan.warnings:
+            out.append(("warning", f"! {w}"))
+        out.append(("heading", "Why:"))
+        out.extend(("", f"  - {r}") for r in plan.reasons)
+    else:
+        out.append(("error", "No install fits this machine:"))
+        for p in result.problems:
+            out.append(("error", f"  [{p.id}] {p.message}"))
+        if result.fallback is not None:
+            out.append(("", ""))
+            out.append(("warning", "CPU-only fallback (the GPU will NOT be used):"))
+            out.extend(("command", "  " + line) for line in result.fallback.command.splitlines())
+    if result.upgrades:
+        out.append(("heading", "Driver upgrade:"))
+        out.extend(("", f"  - {u}") for u in result.upgrades)
+    if result.rejected:
+        out.append(("heading", "Newer options not chosen:"))
+        shown = result.rejected[:MAX_REJECTED]
+        out.extend(("dim", f"  - {r}") for r in shown)
+        if len(result.rejected) > len(shown):
+            out.append(("dim", f"  ... and {len(result.rejected) - len(shown)} older (see --json)"))
+    out.append(("dim", f"(knowledge as of {result.as_of}; machine: {_machine_line(result.machine)})"))
+    return out
+
+
+def _machine_line(m: dict) -> str:
+    parts = [f"{m.get('os')}-{m.get('arch')}", f"Python {m.get('python')}"]
+    if m.get("wsl"):
+        parts.append("WSL2")
+    parts.append(f"driver {m['driver']}" if m.get("driver") else "no NVIDIA driver")
+    if m.get("gpus"):
+        parts.append("GPUs: " + ", ".join(m["gpus"]))
+    return ", ".join(parts)
+
+
+STYLES = {"heading": "bold", "command": "bold cyan", "bold": "bold", "warning": "bold yellow",
+          "error": "bold red", "dim": "dim", "": ""}
+
+
+def render_suggest(result, fmt: str = "pip", file=None) -> None:
+    file = file or sys.stdout
+    lines = lines_for(result, fmt)
+    try:
+        from rich.console import Console
+        from rich.text import Text
+    except ImportError:  # plain text fallback
+        file.write("\n".join(text for _, text in lines) + "\n")
+        return
+    console = Console(file=file, no_color=bool(os.environ.get("NO_COLOR")), highlight=False,
+                      soft_wrap=True, emoji=False)
+    for style, text in lines:
+        console.print(Text(text, style=STYLES.get(style, "")))
