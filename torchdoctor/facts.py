@@ -43,6 +43,7 @@ class PlatformFacts:
     container: str | None = None  # "docker" | "podman" | "kubernetes" | "lxc" | "container" | None
     rosetta: bool = False  # an x86_64 Python translated by Rosetta on Apple Silicon
     machine_arch: str | None = None  # the hardware's arch when it differs from the Python's (Rosetta)
+    jetson: str | None = None  # NVIDIA Jetson's L4T release ("35.3.1", /etc/nv_tegra_release); None elsewhere
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,189 @@
-from torchdoctor.errors import DoctorError
+"""`torchdoctor check`: gather -> judge -> render, and the exit code.
+
+Live: the machine probes and the ONE torch child run at the same time (the child is
+the slow part: one torch import), the distributions are read in-process (or, for
+`--python`, by that interpreter's child). `--from`: the same checks on a recorded
+machine, with the origin stated at the top.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from torchdoctor.errors import UsageError
+
+FORMATS = ("human", "markdown", "json")
 
 
-def run_check(**opts) -> int:
-    raise DoctorError("check is not implemented yet", 1)
+def run_check(json_out: bool = False, verbose: bool = False, fmt: str = "human", strict: bool = False,
+              timeout: float = 60.0, python: str | None = None, list_checks: bool = False,
+              from_: str | None = None) -> int:
+    fmt = (fmt or "human").strip().lower()
+    if fmt not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS[:2])} (got {fmt!r})")
+    if json_out:
+        fmt = "json"
+    if list_checks:
+        return _list_checks(fmt)
+    if not (timeout > 0):
+        raise UsageError(f"--timeout must be a positive number of seconds (got {timeout})")
+    if from_ is not None and python is not None:
+        raise UsageError("--from and --python cannot be combined: --from judges a recorded machine")
+
+    if from_ is not None:
+        facts = _recorded(from_)
+        note = f"Diagnosing a recorded machine: {facts.origin} (checks that need the live machine are skipped)"
+    else:
+        target = None
+        if python is not None:
+            from torchdoctor.probes.torch_runtime import resolve_python
+
+            target = resolve_python(python)
+            if target is None:
+                raise UsageError(f"--python {python}: no such interpreter or virtualenv")
+        facts = gather(timeout=timeout, python=target)
+        note = f"Diagnosing {_tilde(target)}" if target else None
+
+    from torchdoctor.checks import exit_code, run_checks
+
+    knowledge = _knowledge()
+    findings = run_checks(facts, knowledge)
+    code = exit_code(findings, strict)
+    _render(fmt, facts, findings, code, verbose, note)
+    return code
+
+
+def gather(timeout: float = 60.0, python: str | None = None) -> Any:
+    """Live facts for `check`; never raises (each probe's failure is a fact)."""
+    from torchdoctor.facts import ProbeNote
+    from torchdoctor.probes.torch_runtime import probe_target
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        child = pool.submit(probe_target, python=python, timeout=timeout, with_dists=python is not None)
+        machine = _machine()
+        dists, dist_note = (None, None) if python else _own_distributions()
+        target = child.result()
+
+    notes = list(machine.probes) + [target.note] + ([dist_note] if dist_note else [])
+    started = time.monotonic()
+    shadowing = env = nodes = None
+    try:
+        from torchdoctor.probes.workspace import allowed_env, device_nodes, find_shadowing
+
+        sys_path = target.sys_path or ((os.getcwd(),) + tuple(sys.path[1:]) if python is None else ())
+        shadowing = find_shadowing(sys_path) if sys_path else None
+        env = allowed_env(os.environ)
+        nodes = device_nodes()
+        notes.append(ProbeNote("workspace", True, round(time.monotonic() - started, 4)))
+    except Exception as exc:  # noqa: BLE001 - a probe never raises
+        notes.append(ProbeNote("workspace", False, round(time.monotonic() - started, 4), f"{type(exc).__name__}: {exc}"))
+
+    py = machine.python
+    if python is not None or py is None:
+        py = target.python if target.python is not None else (None if python is not None else py)
+    extra = dict(machine.extra or {})
+    if python is not None:
+        extra["target_python"] = _tilde(python)
+    return machine.with_(python=py, distributions=target.distributions if python else dists,
+                         runtime=target.runtime, shadowing=shadowing, env=env, device_nodes=nodes,
+                         probes=tuple(notes), extra=extra)
+
+
+def _machine() -> Any:
+    from torchdoctor.facts import Facts, ProbeNote
+
+    started = time.monotonic()
+    try:
+        from torchdoctor.probes import gather_machine
+
+        return gather_machine(timeout=5.0)
+    except Exception as exc:  # noqa: BLE001 - the machine probes are another helper's; never let them stop us
+        return Facts(probes=(ProbeNote("machine", False, round(time.monotonic() - started, 4),
+                                       f"{type(exc).__name__}: {exc}"),))
+
+
+def _own_distributions() -> tuple[Any, Any]:
+    from torchdoctor.facts import ProbeNote
+
+    started = time.monotonic()
+    try:
+        from torchdoctor.probes.torch_dist import gather_distributions
+
+        found = gather_distributions()
+        return found, ProbeNote("distributions", True, round(time.monotonic() - started, 4))
+    except Exception as exc:  # noqa: BLE001
+        return None, ProbeNote("distributions", False, round(time.monotonic() - started, 4),
+                               f"{type(exc).__name__}: {exc}")
+
+
+def _recorded(source: str) -> Any:
+    from torchdoctor.reports import load_report
+
+    try:
+        from torchdoctor.reports import read_source
+    except ImportError:
+        read_source = _read_source
+    text, origin = read_source(source)
+    return load_report(text, origin)
+
+
+def _read_source(source: str) -> tuple[str, str]:
+    if source == "-":
+        return sys.stdin.read(), "stdin"
+    try:
+        with open(source, "rb") as fh:
+            return fh.read(8 << 20).decode("utf-8", errors="replace"), os.path.basename(source)
+    except OSError as exc:
+        raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from None
+
+
+def _knowledge() -> Any:
+    try:
+        from torchdoctor.knowledge import load
+
+        return load()
+    except Exception:  # noqa: BLE001 - checks needing the tables then say they could not judge
+        return None
+
+
+def _tilde(path: str | None) -> str | None:
+    from torchdoctor.probes.torch_dist import tilde
+
+    return tilde(os.path.abspath(path)) if path else path
+
+
+def _render(fmt: str, facts: Any, findings: Any, code: int, verbose: bool, note: str | None) -> None:
+    from torchdoctor import __version__
+    from torchdoctor.render.check_human import write_safely
+
+    if fmt == "json":
+        from torchdoctor.render.check_json import render
+
+        write_safely(sys.stdout, render(facts, findings, code, __version__))
+    elif fmt == "markdown":
+        from torchdoctor.render.check_markdown import render as md
+
+        write_safely(sys.stdout, md(facts, findings, note, __version__))
+    else:
+        from torchdoctor.render.check_human import render as human
+
+        human(facts, findings, sys.stdout, os.environ, verbose, note)
+
+
+def _list_checks(fmt: str) -> int:
+    from torchdoctor.checks import CHECKS
+    from torchdoctor.render.check_human import write_safely
+
+    if fmt == "json":
+        import json
+
+        rows = [{"id": c.id, "area": c.area, "title": c.title, "needs": list(c.needs)} for c in CHECKS]
+        write_safely(sys.stdout, json.dumps({"schema": 1, "checks": rows}, indent=1) + "\n")
+        return 0
+    width = max(len(c.id) for c in CHECKS)
+    write_safely(sys.stdout, "".join(f"{c.id:<{width}}  {c.area:<13}  {c.title}\n" for c in CHECKS))
+    return 0

@@ -1,0 +1,178 @@
+"""The area lines of a check report (shared by the human and markdown renderers; formatting only).
+
+Each area (Python, PyTorch, ...) gets a status from its findings and a one-line
+headline from the facts, e.g. "PyTorch 2.13.0+cpu (CPU-only build)".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from torchdoctor.checks import AREAS
+
+
+@dataclass(frozen=True)
+class AreaLine:
+    area: str
+    status: str  # ok | warning | error | skipped
+    headline: str
+    findings: tuple  # this area's findings, in check order
+
+
+def area_status(findings: Sequence[Any]) -> str:
+    severities = {f.severity for f in findings}
+    if "error" in severities:
+        return "error"
+    if severities & {"warning", "crashed"}:
+        return "warning"
+    if severities and severities <= {"skipped"}:
+        return "skipped"
+    return "ok"
+
+
+def area_lines(facts: Any, findings: Sequence[Any]) -> list[AreaLine]:
+    out = []
+    for area in AREAS:
+        mine = tuple(f for f in findings if f.area == area)
+        if not mine:
+            continue
+        try:
+            headline = _HEADLINES.get(area, lambda f: area)(facts)
+        except Exception:  # noqa: BLE001 - a headline is decoration: never fail the report for it
+            headline = area
+        out.append(AreaLine(area, area_status(mine), headline, mine))
+    return out
+
+
+def _python(f: Any) -> str:
+    p = f.python
+    if p is None:
+        return "Python: not probed"
+    bits = f"{p.bits}-bit" + (", free-threaded" if p.free_threaded else "") + (f", {p.env_kind}" if p.env_kind else "")
+    return f"Python {p.version} ({bits})" + (f" at {p.executable}" if p.executable else "")
+
+
+def _build(rt: Any) -> str:
+    if rt.cuda:
+        return f"CUDA {rt.cuda} build"
+    if rt.hip:
+        return f"ROCm {rt.hip} build"
+    return "CPU-only build"
+
+
+def _torch(f: Any) -> str:
+    rt = f.runtime
+    found = [d for d in f.distributions or () if d.name == "torch"]
+    installed = found[0].version if found else None
+    if rt is None:
+        return f"PyTorch {installed} (import not probed)" if installed else "PyTorch: not probed"
+    if rt.status == "ok":
+        took = f", imported in {rt.seconds:.2f} s" if rt.seconds else ""
+        return f"PyTorch {rt.version} ({_build(rt)}{took})"
+    if rt.status == "not_installed":
+        return "PyTorch: not installed"
+    if rt.status == "not_run":
+        return f"PyTorch {installed or ''}: the import could not be tried ({rt.error})".replace("  ", " ")
+    return f"PyTorch {installed or ''}: import {rt.status.replace('_', ' ')}".replace("  ", " ")
+
+
+def _packages(f: Any) -> str:
+    names = ("torchvision", "torchaudio", "triton", "numpy")
+    shown = [f"{d.name} {d.version}" for d in f.distributions or () if d.name in names]
+    if f.distributions is None:
+        return "Packages: not listed"
+    return "Packages: " + (", ".join(dict.fromkeys(shown)) or "no torchvision, torchaudio or numpy")
+
+
+def _nvidia(f: Any) -> str:
+    nv = f.nvidia
+    gpus = [g for g in f.gpus or () if g.vendor == "nvidia"]
+    names = ", ".join(_gpu(g) for g in gpus)
+    if nv is not None and nv.driver:
+        return f"NVIDIA driver {nv.driver}" + (f" (CUDA {nv.cuda_driver})" if nv.cuda_driver else "") + \
+            (f": {names}" if names else "")
+    if gpus:
+        return f"NVIDIA: {names}, no driver answered"
+    if f.gpus is None and nv is None:
+        return "NVIDIA: not probed"
+    return "NVIDIA: no GPU found"
+
+
+def _gpu(g: Any) -> str:
+    cc = f" (cc {g.capability[0]}.{g.capability[1]})" if g.capability else ""
+    mem = f", {g.memory_mib // 1024} GiB" if g.memory_mib else ""
+    return f"{g.name or 'GPU'}{cc}{mem}"
+
+
+def _cuda(f: Any) -> str:
+    rt = f.runtime
+    if rt is None or rt.status != "ok":
+        return "CUDA: unknown (torch did not import)"
+    if not rt.cuda:
+        return "CUDA: not in this build"
+    if rt.cuda_available:
+        n = rt.device_count or 0
+        return f"CUDA {rt.cuda}: available, {n} device{'s' if n != 1 else ''}" + \
+            (f", cuDNN {rt.cudnn}" if rt.cudnn else "") + (f", NCCL {rt.nccl}" if rt.nccl else "")
+    return f"CUDA {rt.cuda}: not available"
+
+
+def _rocm(f: Any) -> str:
+    amd = [g for g in f.gpus or () if g.vendor == "amd"]
+    if not amd:
+        return "ROCm: no AMD GPU"
+    return "ROCm: " + ", ".join(f"{g.name or 'AMD GPU'} ({g.gfx or 'gfx unknown'})" for g in amd)
+
+
+def _mps(f: Any) -> str:
+    if f.platform is None or f.platform.os != "macos":
+        return "Apple MPS: not macOS"
+    rt = f.runtime
+    if rt is None or rt.mps_available is None:
+        return "Apple MPS: unknown"
+    return "Apple MPS: available" if rt.mps_available else "Apple MPS: not available"
+
+
+def _environment(f: Any) -> str:
+    parts = []
+    p = f.platform
+    if p is not None:
+        parts.append(" ".join(x for x in (p.os_version or p.os, p.arch) if x))
+        if p.wsl:
+            parts.append("WSL")
+        if p.container:
+            parts.append(f"{p.container} container")
+    for name in ("CUDA_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES", "HSA_OVERRIDE_GFX_VERSION"):
+        if f.env and name in f.env:
+            parts.append(f"{name}={f.env[name]!r}")
+    return "Environment: " + (", ".join(parts) or "unknown")
+
+
+_HEADLINES: dict[str, Callable[[Any], str]] = {
+    "Python": _python, "PyTorch": _torch, "Packages": _packages, "NVIDIA driver": _nvidia, "CUDA": _cuda,
+    "ROCm": _rocm, "Apple MPS": _mps, "Environment": _environment,
+}
+
+
+def fact_lines(facts: Any) -> list[str]:
+    """Every fact as "path: value" lines (for -v), skipping empty values."""
+    out: list[str] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix}.{k}" if prefix else str(k), v)
+        elif isinstance(value, list):
+            if value and all(not isinstance(v, (dict, list)) for v in value):
+                out.append(f"{prefix}: {', '.join(str(v) for v in value)}")
+            else:
+                for i, v in enumerate(value):
+                    walk(f"{prefix}[{i}]", v)
+        elif value not in (None, "", [], {}):
+            out.append(f"{prefix}: {value}")
+
+    data = facts.to_dict()
+    data.pop("probes", None)
+    walk("", data)
+    return out

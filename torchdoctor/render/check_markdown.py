@@ -1,0 +1,48 @@
+"""`torchdoctor check --format markdown`: a report to paste into a GitHub issue.
+
+A table of areas, the problems with their fixes, the skipped checks, and the full
+facts as JSON in a collapsed block (so a maintainer can run `check --from` on it).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+from torchdoctor.render.check_areas import area_lines
+
+ICON = {"ok": "✅", "warning": "⚠️", "error": "❌", "skipped": "➖", "info": "ℹ️", "crashed": "💥"}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render(facts: Any, findings: Sequence[Any], origin_note: str | None = None, version: str = "") -> str:
+    from torchdoctor.render.check_human import summary
+
+    out = ["## torchdoctor check", ""]
+    if origin_note:
+        out += [f"**{origin_note}**", ""]
+    out += [f"{summary(findings)} (torchdoctor {version})".replace(" ()", ""), "",
+            "| | Area | |", "|---|---|---|"]
+    for a in area_lines(facts, findings):
+        out.append(f"| {ICON[a.status]} | {a.area} | {_cell(a.headline)} |")
+    problems = [f for f in findings if f.severity in ("error", "warning", "crashed", "info")]
+    if problems:
+        out += ["", "### Problems", ""]
+        for f in problems:
+            out.append(f"- {ICON[f.severity]} **`{f.id}`** ({f.severity}): {f.message}")
+            if f.fix is not None:
+                out.append(f"  - Fix: {f.fix.summary}")
+                if f.fix.commands:
+                    out += ["    ```sh", *(f"    {c}" for c in f.fix.commands), "    ```"]
+    skipped = [f for f in findings if f.severity == "skipped"]
+    if skipped:
+        out += ["", "<details><summary>Skipped checks</summary>", ""]
+        out += [f"- `{f.id}`: {f.message}" for f in skipped]
+        out += ["", "</details>"]
+    out += ["", "<details><summary>Facts (JSON: <code>torchdoctor check --from</code> reads it)</summary>", "",
+            "```json", json.dumps({"schema": facts.schema, "facts": facts.to_dict()}, indent=1), "```", "",
+            "</details>", ""]
+    return "\n".join(out)
