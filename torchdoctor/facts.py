@@ -99,6 +99,7 @@ class Distribution:
     installer: str | None = None  # INSTALLER file: "pip" | "uv" | "conda" | None
     wheel_tags: tuple[str, ...] = ()  # from WHEEL: "cp311-cp311-manylinux_2_28_x86_64"
     requires: tuple[str, ...] = ()  # Requires-Dist lines (torch pins of torchvision, nvidia deps)
+    build: str | None = None  # conda build string, "py3.10_cuda11.8_cudnn8_0" (carries the cpu/cuda variant)
 
 
 @dataclass(frozen=True)

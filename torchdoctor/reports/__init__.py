@@ -1,0 +1,113 @@
+"""Recorded machines: a `torchdoctor check --json` report or collect_env text -> Facts.
+
+`check --from FILE` judges these facts with the same checks as a live run. Two
+doors: `load_report(text, origin)` for text already in hand, and
+`read_source(path)` which reads a file or "-" (stdin) with a size cap, never
+raising anything but UsageError.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from torchdoctor.errors import UsageError
+from torchdoctor.facts import SCHEMA, Facts
+from torchdoctor.reports.text import MAX_REPORT_BYTES, decode, is_binary
+
+
+def load_report(text: str, origin: str) -> Facts:
+    """Facts from a `check --json` report or collect_env output; UsageError (exit 2) for anything else."""
+    cut = len(text) > MAX_REPORT_BYTES
+    if cut:
+        text = text[:MAX_REPORT_BYTES]
+    if not text.strip():
+        raise UsageError(f"{origin} is empty: expected a torchdoctor --json report or collect_env output")
+    if not is_binary(text):
+        facts = _json_report(text, origin)
+        if facts is None:
+            facts = _collect_env(text, origin)
+        if facts is not None:
+            if cut:
+                _note(facts, f"only the first {MAX_REPORT_BYTES // (1024 * 1024)} MiB of the input were read")
+            return facts
+    raise UsageError(f"{origin} is not a torchdoctor --json report nor collect_env output")
+
+
+def read_source(source: str) -> tuple[str, str]:
+    """(text, origin name) of a file path or "-" for stdin, at most MAX_REPORT_BYTES (+1 to notice more)."""
+    try:
+        if source == "-":
+            stream = getattr(sys.stdin, "buffer", None)
+            data = stream.read(MAX_REPORT_BYTES + 1) if stream is not None else \
+                (sys.stdin.read(MAX_REPORT_BYTES + 1) or "").encode("utf-8", "replace")
+            return decode(data), "stdin"
+        with open(source, "rb") as fh:
+            return decode(fh.read(MAX_REPORT_BYTES + 1)), source
+    except IsADirectoryError:
+        raise UsageError(f"cannot read {source}: it is a directory") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from None
+
+
+def load_source(source: str) -> Facts:
+    """`check --from SOURCE`: read it, then load_report."""
+    text, origin = read_source(source)
+    return load_report(text, origin)
+
+
+def _json_report(text: str, origin: str) -> Facts | None:
+    start = text.find("{")
+    if start < 0 or text[:start].strip() not in ("", "```", "```json"):
+        return None
+    try:
+        data, _ = json.JSONDecoder().raw_decode(text, start)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    if isinstance(data.get("facts"), dict) and "schema" in data:
+        schema, facts_dict = data.get("schema"), data["facts"]
+    elif "origin" in data and "schema" in data:  # bare Facts.to_dict()
+        schema, facts_dict = data.get("schema"), data
+    else:
+        return None
+    if not isinstance(schema, int) or isinstance(schema, bool):
+        raise UsageError(f"{origin} looks like a torchdoctor report but its schema is {schema!r}, not a number")
+    try:
+        facts = Facts.from_dict(facts_dict)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        newer = f" (schema {schema}; this torchdoctor reads schema {SCHEMA}: upgrade it)" if schema > SCHEMA else ""
+        raise UsageError(f"{origin} is a torchdoctor report whose facts cannot be read{newer}: {exc}") from None
+    report: dict[str, Any] = {"kind": "json", "schema": schema, "recorded_origin": facts.origin, "notes": []}
+    if schema > SCHEMA:
+        report["notes"].append(f"the report has schema {schema}, newer than this torchdoctor's {SCHEMA}: "
+                               "facts it does not know were ignored; upgrade torchdoctor to judge them all")
+    extra = dict(facts.extra)
+    extra["report"] = report
+    return facts.with_(origin=f"json:{origin}", schema=SCHEMA, extra=extra)
+
+
+def _collect_env(text: str, origin: str) -> Facts | None:
+    from torchdoctor.reports.collect_env import is_report, split_report, to_facts
+
+    split = split_report(text)
+    if not is_report(split):
+        return None
+    return to_facts(split, f"collect_env:{origin}", _knowledge())
+
+
+def _knowledge() -> Any:
+    """The GPU table, if it loads: without it GPU names still parse, capabilities stay unknown."""
+    try:
+        from torchdoctor.knowledge import load
+
+        return load()
+    except Exception:  # noqa: BLE001 - missing or broken tables must not stop a report from loading
+        return None
+
+
+def _note(facts: Facts, note: str) -> None:
+    report = facts.extra.setdefault("report", {})
+    report.setdefault("notes", []).append(note)
