@@ -151,3 +151,20 @@ def test_gather_on_this_machine():
         # like the CI and dev machines: no NVIDIA driver; the facts say why, no crash
         assert facts.nvidia.driver is None and facts.nvidia.errors
         assert facts.gpus is not None and all(g.vendor != "nvidia" or g.source == "pci" for g in facts.gpus)
+
+
+def test_jetson_orin_l4t_release_is_not_a_driver_version(tmp_path):
+    # nix-community/nixGL#139: a Jetson Orin NX's /proc/driver/nvidia/version names L4T 35.3.1
+    write(tmp_path / "proc/driver/nvidia/version",
+          "NVRM version: NVIDIA UNIX Open Kernel Module for aarch64  35.3.1  Release Build  "
+          "(buildbrain@mobile-u64-6289-d7000)  Sun Mar 19 08:09:33 PDT 2023\n")
+    write(tmp_path / "etc/nv_tegra_release",
+          "# R35 (release), REVISION: 3.1, GCID: 32827747, BOARD: t186ref, EABI: aarch64, DATE: Sun Mar 19 15:19:21 UTC 2023\n")
+    write(tmp_path / "proc/device-tree/model", "NVIDIA Orin NX Developer Kit\0")
+    facts = gather_machine(root=tmp_path, run=FakeRun({}), which=lambda n: None,
+                           nvml=fake_nvml(init_error="NVML Shared Library Not Found"),
+                           platform_overrides={**LINUX, "machine": "aarch64"})
+    assert facts.platform.jetson == "35.3.1" and facts.platform.arch == "aarch64"
+    assert facts.nvidia.driver is None and facts.nvidia.kernel_module == "35.3.1"
+    assert "kernel: the nvidia module reports 35.3.1, not a driver version (a Jetson L4T release?)" in facts.nvidia.errors
+    assert facts.gpus == (Gpu(vendor="nvidia", name="NVIDIA Orin NX Developer Kit", kind="integrated", source="tegra"),)

@@ -144,6 +144,8 @@ def gather_machine(
     if os_name == "macos":
         nvidia_facts = None  # not applicable: no NVIDIA driver exists for current macOS
     found = merge_gpus(found, nvidia_gpus)
+    if platform_facts is not None and platform_facts.jetson and not any(g.vendor == "nvidia" for g in found):
+        found.append(nvidia.jetson_gpu(root))
 
     if rocm_task is not None:
         if rocm_task.wait(deadline) and rocm_task.error is None:

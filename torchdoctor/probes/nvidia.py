@@ -96,6 +96,13 @@ def parse_proc_version(text: str | None) -> tuple[str | None, bool | None]:
     return None, None
 
 
+def is_driver_version(version: str | None) -> bool:
+    """Desktop/datacenter driver versions have a 3-digit major (384.98, 580.159.04). Jetson's
+    /proc/driver/nvidia/version says "35.3.1": an L4T release, not a driver version."""
+    m = re.match(r"(\d+)\.", version or "")
+    return bool(m) and int(m.group(1)) >= 100
+
+
 def parse_gpu_information(text: str | None) -> tuple[str | None, str | None]:
     """/proc/driver/nvidia/gpus/<bus>/information -> (model, bus location)."""
     fields: dict[str, str] = {}
@@ -285,6 +292,12 @@ def read_kernel_files(root: Path = Path("/")) -> KernelReading:
     return KernelReading(loaded, module_version, proc_version, open_module, tuple(gpus))
 
 
+def jetson_gpu(root: Path = Path("/")) -> Gpu:
+    """Jetson's GPU is part of the SoC (not on PCI, no NVML before JetPack 6): name it after the board."""
+    model = (read_text(under(root, "/proc/device-tree/model"), 4096) or "").replace("\0", "").strip()
+    return Gpu(vendor="nvidia", name=model or None, kind="integrated", source="tegra")
+
+
 def smi_candidates(os_name: str, wsl: bool, which: Callable[[str], "str | None"] = shutil.which,
                    exists: Callable[[str], bool] = lambda p: Path(p).is_file()) -> tuple[str, ...]:
     """nvidia-smi executables that exist here; absent ones cost nothing (no process started)."""
@@ -415,10 +428,13 @@ def probe_nvidia(
             if smi.gpus:
                 break
 
+    for value in dict.fromkeys(v for v in (kernel.module_version, kernel.proc_version) if v):
+        if not is_driver_version(value):
+            errors.append(f"kernel: the nvidia module reports {value}, not a driver version (a Jetson L4T release?)")
     # The driver, from the first source that knows it.
     driver, source = nvml_reading.driver, "nvml" if nvml_reading.driver else None
     for value, name in ((kernel.module_version, "sysfs"), (kernel.proc_version, "procfs"), (smi.driver, "nvidia-smi")):
-        if driver is None and value:
+        if driver is None and is_driver_version(value):
             driver, source = value, name
 
     if nvml_reading.gpus:

@@ -87,6 +87,12 @@ def is_wsl2(kernel: str, proc_version: str | None) -> bool:
     return "microsoft-standard" in text or "wsl2" in text
 
 
+def parse_tegra_release(text: str | None) -> str | None:
+    """/etc/nv_tegra_release "# R35 (release), REVISION: 3.1, GCID: ..." -> "35.3.1" (the L4T release)."""
+    m = re.search(r"#\s*R(\d+)\s*\(release\),\s*REVISION:\s*([\d.]+)", text or "")
+    return f"{m.group(1)}.{m.group(2)}" if m else None
+
+
 def detect_container(root: Path, environ: Mapping[str, str]) -> str | None:
     if environ.get("KUBERNETES_SERVICE_HOST"):
         return "kubernetes"
@@ -227,6 +233,7 @@ def probe_platform(
             libc_version=libc_version,
             wsl=wsl,
             container=detect_container(root, environ),
+            jetson=parse_tegra_release(read_text(under(root, "/etc/nv_tegra_release"), 4096)),
         )
     elif os_name == "macos":
         version = sysctl_str(get_sysctl, "kern.osproductversion") or _platform.mac_ver()[0]
