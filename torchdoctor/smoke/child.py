@@ -153,7 +153,7 @@ def gradcheck(torch, device: str, seed: int) -> dict:
         got_classic = [W.classic_grad_by_autograd(torch, w0, xv, yv, device, dtype)
                        for xv, yv in zip(W.CLASSIC_X, W.CLASSIC_Y)]
         classic_err = max(abs(a - r) for a, r in zip(got_classic, classic_ref)) / max(abs(r) for r in classic_ref)
-        moved = [t.to(device=device, dtype=dtype) for t in (W1, W2, x, y)]
+        moved = [t.to(dtype=dtype).to(device=device) for t in (W1, W2, x, y)]
         auto = W.two_layer_grads_by_autograd(torch, *moved, g["lam"])
         errs = {"dl/dw": classic_err if math.isfinite(classic_err) else float("inf")}
         for key in ("W2", "h", "W1", "o"):

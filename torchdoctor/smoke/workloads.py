@@ -129,8 +129,9 @@ def two_layer_init(torch: Any, seed: int, d_in: int, d_hidden: int, d_out: int,
     w1 = torch.randn(d_hidden, d_in, generator=gen, dtype=torch.float64) / math.sqrt(d_in)
     w2 = torch.randn(d_out, d_hidden, generator=gen, dtype=torch.float64) / math.sqrt(d_hidden)
     dtype = dtype or torch.float32
-    return (w1.to(device=device, dtype=dtype).requires_grad_(),
-            w2.to(device=device, dtype=dtype).requires_grad_())
+    # Cast on the CPU first, then move: MPS has no float64 to cast from.
+    return (w1.to(dtype=dtype).to(device=device).requires_grad_(),
+            w2.to(dtype=dtype).to(device=device).requires_grad_())
 
 
 def two_layer_data(torch: Any, seed: int, d_in: int, d_out: int, n: int,
@@ -141,7 +142,7 @@ def two_layer_data(torch: Any, seed: int, d_in: int, d_out: int, n: int,
     teacher = torch.randn(d_out, d_in, generator=gen, dtype=torch.float64) / math.sqrt(d_in)
     y = torch.tanh(teacher @ x)
     dtype = dtype or torch.float32
-    return x.to(device=device, dtype=dtype), y.to(device=device, dtype=dtype)
+    return x.to(dtype=dtype).to(device=device), y.to(dtype=dtype).to(device=device)
 
 
 def two_layer_loss(torch: Any, W1: Any, W2: Any, x: Any, y: Any, lam: float) -> Any:
