@@ -1,0 +1,68 @@
+"""Startup time of `torchdoctor suggest` and `torchdoctor --help`, against baselines measured in the
+same run (`python -c pass`, `python -c "import typer, rich"`), plus a check that suggest never imports
+torch. Run: python benchmarks/bench_startup.py [--reps N]. Prints medians and ratios; exits 1 if
+suggest imported torch. Target on the dev box: each command within 0.3 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+
+PY = sys.executable
+CASES = {
+    "python -c pass": [PY, "-c", "pass"],
+    "python -c 'import typer, rich'": [PY, "-c", "import typer, rich"],
+    "torchdoctor --help": [PY, "-m", "torchdoctor", "--help"],
+    "torchdoctor suggest": [PY, "-m", "torchdoctor", "suggest"],
+    "torchdoctor suggest --json (described)": [PY, "-m", "torchdoctor", "suggest", "--json", "--os", "linux",
+                                               "--driver", "535.104.05", "--gpu", "8.6"],
+}
+# Runs suggest in-process and reports whether torch ended up in sys.modules.
+NO_TORCH = (
+    "import sys, io, contextlib\n"
+    "from torchdoctor.cli import main\n"
+    "buf = io.StringIO()\n"
+    "with contextlib.redirect_stdout(buf):\n"
+    "    try:\n"
+    "        main(['suggest', '--json'])\n"
+    "    except SystemExit:\n"
+    "        pass\n"
+    "print('TORCH_IMPORTED' if 'torch' in sys.modules else 'NO_TORCH')\n"
+)
+
+
+def time_once(argv: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=False)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=15)
+    args = ap.parse_args()
+    for argv in CASES.values():  # warm the file cache
+        time_once(argv)
+    samples: dict[str, list[float]] = {name: [] for name in CASES}
+    for _ in range(args.reps):  # interleaved, so drift hits every case alike
+        for name, argv in CASES.items():
+            samples[name].append(time_once(argv))
+    med = {name: statistics.median(v) for name, v in samples.items()}
+    base, base_ui = med["python -c pass"], med["python -c 'import typer, rich'"]
+    print(f"{'command':42} {'median s':>9} {'x pass':>7} {'x typer+rich':>13}")
+    for name, value in med.items():
+        print(f"{name:42} {value:9.3f} {value / base:7.2f} {value / base_ui:13.2f}")
+    probe = subprocess.run([PY, "-c", NO_TORCH], capture_output=True, text=True, timeout=60)
+    verdict = probe.stdout.strip().splitlines()[-1] if probe.stdout.strip() else "NO_OUTPUT"
+    print(f"suggest imports torch: {'YES' if verdict == 'TORCH_IMPORTED' else 'no'} ({verdict})")
+    over = [n for n in ("torchdoctor --help", "torchdoctor suggest") if med[n] > 0.3]
+    print("within 0.3 s: " + ("yes" if not over else "NO: " + ", ".join(over)))
+    return 1 if verdict != "NO_TORCH" else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
