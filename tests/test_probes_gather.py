@@ -168,3 +168,30 @@ def test_jetson_orin_l4t_release_is_not_a_driver_version(tmp_path):
     assert facts.nvidia.driver is None and facts.nvidia.kernel_module == "35.3.1"
     assert "kernel: the nvidia module reports 35.3.1, not a driver version (a Jetson L4T release?)" in facts.nvidia.errors
     assert facts.gpus == (Gpu(vendor="nvidia", name="NVIDIA Orin NX Developer Kit", kind="integrated", source="tegra"),)
+
+
+def test_windows_two_identical_cards_enriched_by_nvml_and_a_stale_key_dropped(tmp_path):
+    card = {"DriverDesc": "NVIDIA GeForce RTX 3090", "MatchingDeviceId": "PCI\\VEN_10DE&DEV_2204&SUBSYS_38801462"}
+    adapters = [card, dict(card), dict(card), {"DriverDesc": "Intel(R) UHD Graphics 770",
+                                               "MatchingDeviceId": "PCI\\VEN_8086&DEV_A780"}]
+    nvml = fake_nvml()
+    devices = [{"name": "NVIDIA GeForce RTX 3090", "cc": [8, 6], "mem_total": 25769803776,
+                "pci_bus_id": f"00000000:{bus}:00.0", "pci_device_id": "0x220410de"} for bus in ("01", "02")]
+    nvml.nvmlDeviceGetCount = lambda: 2
+    nvml.nvmlDeviceGetHandleByIndex = lambda i: devices[i]
+    facts = gather_machine(root=tmp_path, run=FakeRun({}), nvml=nvml, which=lambda n: None,
+                           windows_adapters=lambda: adapters,
+                           platform_overrides={**LINUX, "system": "Windows", "machine": "AMD64"})
+    assert [(g.vendor, g.pci_bus_id, g.capability, g.source) for g in facts.gpus] == [
+        ("nvidia", "0000:01:00.0", (8, 6), "nvml"), ("nvidia", "0000:02:00.0", (8, 6), "nvml"),
+        ("intel", None, None, "registry")]
+    assert facts.pci is None and facts.platform.arch == "x86_64"
+
+
+def test_windows_without_nvml_keeps_registry_gpus(tmp_path):
+    adapters = [{"DriverDesc": "AMD Radeon RX 6800", "MatchingDeviceId": "PCI\\VEN_1002&DEV_73BF"}]
+    facts = gather_machine(root=tmp_path, run=FakeRun({}), which=lambda n: None, windows_adapters=lambda: adapters,
+                           nvml=fake_nvml(init_error="NVML Shared Library Not Found"),
+                           platform_overrides={**LINUX, "system": "Windows", "machine": "AMD64"})
+    assert [(g.vendor, g.name) for g in facts.gpus] == [("amd", "AMD Radeon RX 6800")]
+    assert facts.nvidia.errors == ("NVML: NVML Shared Library Not Found", "nvidia-smi: not found")

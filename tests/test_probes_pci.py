@@ -197,3 +197,27 @@ def test_nvml_enriches_the_pci_entry_instead_of_duplicating_it():
 def test_gpu_without_pci_match_is_appended():
     merged = merge_gpus([], (Gpu(vendor="nvidia", name="NVIDIA GeForce RTX 4090", source="nvml"),))
     assert [g.name for g in merged] == ["NVIDIA GeForce RTX 4090"]
+
+
+# ---------------------------------------------------------------- Windows registry
+
+
+def test_windows_matching_ids():
+    from torchdoctor.probes import windows
+    assert windows.parse_matching_id("PCI\\VEN_10DE&DEV_2206&SUBSYS_38971462") == ("10de", "2206")
+    assert windows.parse_matching_id("pci\\ven_8086&dev_56a0") == ("8086", "56a0")
+    assert windows.parse_matching_id("ROOT\\BasicDisplay") is None
+    assert windows.parse_matching_id(None) is None
+
+
+def test_windows_adapters_to_gpus():
+    from torchdoctor.probes import windows
+    adapters = [
+        {"DriverDesc": "Intel(R) Arc(TM) A770 Graphics", "MatchingDeviceId": "PCI\\VEN_8086&DEV_56A0"},
+        {"DriverDesc": "Intel(R) UHD Graphics 770", "MatchingDeviceId": "PCI\\VEN_8086&DEV_A780"},
+        {"DriverDesc": "AMD Radeon RX 7900 XTX", "MatchingDeviceId": "PCI\\VEN_1002&DEV_744C&REV_C8"},
+        {"DriverDesc": "Microsoft Basic Display Adapter", "MatchingDeviceId": "ROOT\\BasicDisplay"},
+        {"DriverDesc": "Microsoft Remote Display Adapter"},
+    ]
+    assert [(g.vendor, g.kind, g.pci_id) for g in windows.gpus_from_adapters(adapters)] == [
+        ("intel", "arc", "8086:56a0"), ("intel", "integrated", "8086:a780"), ("amd", None, "1002:744c")]

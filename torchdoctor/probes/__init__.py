@@ -64,11 +64,12 @@ def gather_machine(
     nvml: Any = None,
     which: Callable[[str], "str | None"] = shutil.which,
     platform_overrides: dict[str, Any] | None = None,
+    windows_adapters: Callable[[], Any] | None = None,
 ) -> Facts:
     """The machine's facts. `timeout` is the deadline for the slow probes together (they run
     concurrently). The keyword arguments exist for tests: a fake filesystem root, a scripted
-    runner, a fake pynvml module, a fake `which`, and fixed platform values."""
-    from torchdoctor.probes import amd, apple, nvidia, pci
+    runner, a fake pynvml module, a fake `which`, fixed platform values, a fake registry."""
+    from torchdoctor.probes import amd, apple, nvidia, pci, windows
     from torchdoctor.probes.platform import probe_platform, sysctl
     from torchdoctor.probes.python_env import probe_python
 
@@ -102,6 +103,14 @@ def gather_machine(
             found.extend(pci.gpus_from_pci(pci_devices))
         elif not any(n.name == "pci" for n in notes):
             notes.append(ProbeNote("pci", False, round(time.monotonic() - t, 4), "no /sys/bus/pci/devices"))
+
+    if os_name == "windows":
+        t = time.monotonic()
+        adapters = _guarded("registry", notes, windows_adapters or windows.read_registry_adapters)
+        if adapters is not None:
+            listed = windows.gpus_from_adapters(adapters)
+            found.extend(listed)
+            notes.append(ProbeNote("registry", True, round(time.monotonic() - t, 4), f"{len(listed)} GPU adapter(s)"))
 
     amd_agents: tuple = ()
     if os_name == "linux":
@@ -144,6 +153,9 @@ def gather_machine(
     if os_name == "macos":
         nvidia_facts = None  # not applicable: no NVIDIA driver exists for current macOS
     found = merge_gpus(found, nvidia_gpus)
+    if any(g.source == "nvml" for g in nvidia_gpus):
+        # NVML lists every NVIDIA GPU; a registry entry it did not claim is a stale adapter key
+        found = [g for g in found if not (g.vendor == "nvidia" and g.source == "registry")]
     if platform_facts is not None and platform_facts.jetson and not any(g.vendor == "nvidia" for g in found):
         found.append(nvidia.jetson_gpu(root))
 
@@ -162,7 +174,8 @@ def gather_machine(
         names = _guarded("pci-names", notes, lambda: pci.pci_names(unnamed, root), {}) or {}
         found = [replace(g, name=names.get(g.pci_id or "")) if g.name is None else g for g in found]
 
-    scanned = pci_devices is not None or os_name == "macos" or bool(found)
+    scanned = pci_devices is not None or os_name == "macos" or bool(found) or any(
+        n.name == "registry" and n.ok for n in notes)
     return Facts(
         platform=platform_facts,
         python=python_facts,
@@ -174,11 +187,15 @@ def gather_machine(
 
 
 def merge_gpus(base: list[Gpu] | tuple[Gpu, ...], better: tuple[Gpu, ...] | list[Gpu]) -> list[Gpu]:
-    """Enrich base entries (from the PCI scan) with a better source's entry for the same bus id;
-    entries without a match are appended. The better source wins on every field it knows."""
+    """Enrich base entries (PCI scan, Windows registry) with a better source's entry for the same
+    bus id (or, for registry entries, which have none, the same PCI ids); entries without a
+    match are appended. The better source wins on every field it knows."""
     merged = list(base)
     for gpu in better:
         index = next((i for i, g in enumerate(merged) if gpu.pci_bus_id and g.pci_bus_id == gpu.pci_bus_id), None)
+        if index is None and gpu.pci_id:  # Windows' registry has ids but no bus address
+            index = next((i for i, g in enumerate(merged) if g.pci_bus_id is None and g.pci_id == gpu.pci_id
+                          and g.source == "registry"), None)
         if index is None:
             merged.append(gpu)
             continue
