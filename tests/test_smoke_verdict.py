@@ -93,9 +93,15 @@ def test_timeout_keeps_partial_results_and_says_where():
     for stage in ("gradcheck", "agreement", "throughput"):
         del data[stage]
     v = verdict.judge_device("cuda:1", "timeout", "no answer within 5.0 s", data, timeout=5)
+    assert v.problems[0].startswith("did not finish within 5 s during gradcheck")
     assert v.status == "timeout" and not v.ok
     assert "during gradcheck" in v.problems[0] and "5 s" in v.problems[0]
     assert v.checks["classic"] == "passed" and v.checks["gradcheck"] == "missing"
+
+
+def test_timeout_before_torch_imported_says_so():
+    v = verdict.judge_device("cpu", "timeout", "", {}, timeout=0.3)
+    assert v.problems[0].startswith("did not finish within 0.3 s during import torch")
 
 
 def test_crash_names_the_cuda_error_from_stderr():

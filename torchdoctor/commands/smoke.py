@@ -151,7 +151,7 @@ def collect(request, epochs: int, seed: int, timeout: float, python: str | None,
                     report["unavailable"].append({"device": kind, "reason": reason})
         for name in wanted:
             if name not in ran:
-                data = run_device(name) or {}
+                run_device(name)
                 ran.append(name)
 
     report["ok"] = bool(report["devices"]) and all(d["ok"] for d in report["devices"]) and not report["error"]

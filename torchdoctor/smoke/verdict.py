@@ -144,10 +144,13 @@ def judge_device(device: str, status: str, detail: str, data: Mapping[str, Any] 
         problems += found
 
     reached = next((s for s in STAGES if checks[s] == "missing"), None)
+    if "torch" not in data and "import_seconds" not in data:
+        reached = "import torch"
     if status == "timeout":
         where = f" during {reached}" if reached else ""
         limit = f" within {timeout:g} s" if timeout else ""
-        problems.insert(0, f"no answer{limit}{where}: the device hung or is far too slow")
+        problems.insert(0, f"did not finish{limit}{where}: the device hung or is far too slow "
+                           "(raise --timeout if it is just slow)")
         return DeviceVerdict(device, False, "timeout", tuple(problems), checks)
     if status in ("crashed", "failed", "no_answer", "not_started"):
         why = first_error_line(stderr) if stderr else ""
