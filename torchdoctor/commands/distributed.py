@@ -29,6 +29,8 @@ def run_distributed(device: str = "all", json_out: bool = False, nproc: int | No
         if nproc is not None:
             _note(f"--nproc is ignored: this process is rank {environ['RANK']} of a group of "
                   f"{environ['WORLD_SIZE']} set up by its launcher")
+        if backend is None and device != "all":
+            backend = "nccl" if device == "cuda" else "gloo"
         plan = launch.Plan("join", "auto" if device == "all" else device, backend, None, timeout, py, epochs, seed)
         outcome, results = launch.run_join(plan, environ)
     else:

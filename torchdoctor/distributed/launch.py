@@ -14,10 +14,8 @@ Two ways in:
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -109,9 +107,15 @@ def run_join(plan: Plan, environ: Mapping[str, str]) -> tuple[Outcome, dict[int,
 
     world = _int(environ.get("WORLD_SIZE"))
     base = Outcome(mode="join", world_size=world, device=plan.device, backend=plan.backend, timeout=plan.timeout)
+    started = time.monotonic()
     problem = endpoint_problem(environ, wait=plan.collective_timeout)
     if problem:
-        return _replace(base, rendezvous_error=problem), {}
+        rank = _int(environ.get("RANK")) or 0
+        mine = {"rank": rank, "local_rank": _int(environ.get("LOCAL_RANK")), "world_size": world,
+                "stage": "rendezvous", "finished": False,
+                "error": {"stage": "rendezvous", "type": "Unreachable", "message": problem}}
+        return _replace(base, rendezvous_error=problem, partial_view=True,
+                        seconds=time.monotonic() - started), {rank: mine}
     results_dir = tempfile.mkdtemp(prefix="torchdoctor-dist-")
     try:
         env = child_env({RESULTS_ENV: results_dir, GATHER_ENV: "1", "PYTHONUNBUFFERED": "1"})
@@ -165,10 +169,6 @@ def read_results(directory: str) -> dict[int, dict]:
     return results
 
 
-def default_python() -> str:
-    return sys.executable
-
-
 def _read_json(path: Path):
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -188,6 +188,3 @@ def _replace(outcome: Outcome, **changes) -> Outcome:
 
     return replace(outcome, **changes)
 
-
-def local_environ() -> dict[str, str]:
-    return dict(os.environ)

@@ -13,6 +13,7 @@ A rank is one of:
 
 from __future__ import annotations
 
+import re
 import signal as _signal
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -68,8 +69,8 @@ def judge(outcome: Outcome, results: Mapping[int, Mapping[str, Any]]) -> dict:
     ranks += [_judge_rank(r, results[r], exits.get(r), outcome) for r in extra]
 
     findings = _group_findings(outcome, ranks, world)
-    for rank in ranks:
-        findings.extend(rank.pop("_findings"))
+    per_rank = [f for rank in ranks for f in rank.pop("_findings")]
+    findings.extend(sorted(per_rank, key=lambda f: f.id != "distributed.rank_crashed"))
     findings.extend(_nccl_findings(outcome, findings))
 
     any_rank = next((r for r in results.values() if r.get("backend")), {})
@@ -147,7 +148,7 @@ def _judge_rank(rank: int, result: Mapping[str, Any] | None, exit_, outcome: Out
             found.append(Finding(
                 "distributed.rank_timeout" if out["status"] == "timeout" else "distributed.rank_error", "error",
                 f"rank {rank} failed in stage {error.get('stage', stage)!r}: "
-                f"{error.get('type')}: {error.get('message')}"))
+                f"{error.get('type')}: {_clean(error.get('message'))}"))
     elif not result.get("finished"):
         code = exit_.exitcode if exit_ else None
         if code is not None and code < 0 and -code in (_signal.SIGTERM, getattr(_signal, "SIGKILL", 9)) \
@@ -202,8 +203,9 @@ def _group_findings(outcome: Outcome, ranks: list[dict], world: int | None) -> l
         return found
     rdzv_failed = [r for r in ranks if (r.get("error") or {}).get("stage") == "rendezvous"]
     if outcome.rendezvous_error or rdzv_failed:
-        detail = outcome.rendezvous_error or _first(outcome.log.rendezvous_errors) \
-            or (rdzv_failed[0]["error"].get("message") if rdzv_failed else "")
+        detail = outcome.rendezvous_error \
+            or (_clean(rdzv_failed[0]["error"].get("message")) if rdzv_failed else "") \
+            or _first(outcome.log.rendezvous_errors)
         found.append(Finding("distributed.rendezvous_failed", "error",
                              f"the process group never formed: {detail}", RENDEZVOUS_FIX))
     if outcome.timed_out:
@@ -257,6 +259,14 @@ def _signal_name(num: int) -> str:
         return _signal.Signals(num).name
     except ValueError:
         return f"signal {num}"
+
+
+_SOURCE_PREFIX = re.compile(r"^\[[^\]\s]+\.(?:cc|cpp|h|hpp|cu):\d+\]\s*")
+
+
+def _clean(message: Any) -> str:
+    """torch's C++ errors start with their source path (`[/__w/pytorch/.../pair.cc:553] `): drop it."""
+    return _SOURCE_PREFIX.sub("", str(message or "")).strip()
 
 
 def _first(items) -> str:

@@ -48,8 +48,8 @@ def render_human(report: dict, file: IO[str] | None = None) -> None:
         console.print(f"{f['severity']}: {f['message']}  [{f['id']}]", style=style)
         if f.get("fix"):
             console.print(f"  fix: {f['fix']}")
-    for r in report["ranks"]:
-        for problem in r.get("problems", []):
+    for r in report["ranks"]:  # the others' problems are in the findings above
+        for problem in r.get("problems", []) if r["status"] in ("stopped", "unknown") else ():
             console.print(f"rank {r['rank']}: {problem}", style="red")
 
 
@@ -75,7 +75,7 @@ def rank_cells(r: dict) -> tuple[str, ...]:
     if classic or two:
         same = "yes" if classic.get("identical") and two.get("identical") else "NO"
     node = r.get("node_rank")
-    where = f"{'-' if node is None else node}/{r.get('local_rank', '-')}"
+    where = f"{_dash(node)}/{_dash(r.get('local_rank'))}"
     device = r.get("device") or "-"
     if r.get("device_name"):
         device += f" {r['device_name']}"
@@ -106,3 +106,7 @@ def _size(n: int) -> str:
         if n >= div and n % div == 0:
             return f"{n // div} {unit}"
     return f"{n} B"
+
+
+def _dash(value: Any) -> str:
+    return "-" if value is None else str(value)
