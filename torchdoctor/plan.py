@@ -695,14 +695,21 @@ def _why_nothing(m: _Machine, k: Knowledge, target: _Target, cands: list[_Cand],
         detail = f" ({arch_reasons[0]})" if arch_reasons else ""
         hint = _older_hint(m, k, target, req)
         return [Problem("gpu.no_build", msg + detail + "." + hint)]
-    drivers = sorted({c.driver for c in cands if c.ok_but_driver and c.driver})
-    floor_lines = [c for c in cands if c.ok_but_driver]
-    best = max(floor_lines, key=lambda c: (_vt(c.patch), _rank(c))) if floor_lines else None
-    need = k.driver_floor(cuda_of(best.variant) or "", m.driver_os) if best else None
-    msg = (f"NVIDIA driver {m.driver} is too old for every CUDA build that has kernels for this GPU"
-           + (f": driver >= {need} runs torch {best.patch}+{best.variant}" if best else "")
-           + ". Update the driver.")
-    return [Problem("gpu.driver_too_old", msg if drivers else "No build fits this machine.")]
+    blocked = [c for c in cands if c.ok_but_driver]
+    if not blocked:
+        return [Problem("platform.no_wheel", "No build fits this machine.")]
+    best = max(blocked, key=lambda c: (_vt(c.patch), _rank(c)))
+
+    def floor(c: _Cand) -> str:
+        return k.driver_floor(cuda_of(c.variant) or "", m.driver_os) or "?"
+
+    low = min(blocked, key=lambda c: (driver_key(floor(c)) if floor(c) != "?" else (9999,),
+                                      tuple(-x for x in _vt(c.patch))))
+    msg = f"NVIDIA driver {m.driver} is too old for every CUDA build that has kernels for this GPU: "
+    msg += f"driver >= {floor(low)} runs torch {low.patch}+{low.variant}"
+    if low is not best and floor(low) != floor(best):
+        msg += f"; >= {floor(best)} runs the newest, torch {best.patch}+{best.variant}"
+    return [Problem("gpu.driver_too_old", msg + ". Update the driver.")]
 
 
 def _older_hint(m: _Machine, k: Knowledge, target: _Target, req: PlanRequest) -> str:
