@@ -137,3 +137,20 @@ def test_real_subprocess_cli_never_prints_a_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "torchdoctor", "smoke", "--device", "cuda:x"],
                           capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[1])
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "unknown device" in proc.stderr
+
+
+@slow
+@needs_torch
+def test_real_child_turns_a_device_error_into_data():
+    """Force the child onto cuda:0 of a CPU-only torch: every stage fails, none crashes the child."""
+    if "+cpu" not in _torch_build():
+        pytest.skip("needs a CPU-only torch build")
+    from torchdoctor.child import run_script
+    from torchdoctor.smoke.devices import CHILD_SCRIPT
+    from torchdoctor.smoke.verdict import judge_device
+
+    res = run_script(CHILD_SCRIPT, ["--device", "cuda:0"], timeout=120)
+    assert res.status == "ok" and res.data["torch"]["build"] == "cpu"
+    v = judge_device("cuda:0", res.status, res.detail, res.data, res.stderr)
+    assert v.status == "error" and set(v.checks.values()) == {"error"}
+    assert v.problems[0].startswith("init: ") and "not compiled with CUDA" in v.problems[0]

@@ -84,9 +84,11 @@ def _stage(result: dict, name: str, fn) -> None:
                 raise
             result[name] = {"error": f"{type(exc).__name__}: {exc}",
                             "traceback": traceback.format_exc(limit=6)}
-    if caught:
-        result.setdefault("warnings", []).extend(
-            " ".join(str(w.message).split())[:500] for w in caught)
+    seen = result.setdefault("warnings", [])
+    for w in caught:  # the same CUDA warning tends to repeat at every stage
+        text = " ".join(str(w.message).split())[:500]
+        if text not in seen:
+            seen.append(text)
     answer(result)
 
 
@@ -116,6 +118,8 @@ def _first_op(torch, device: str) -> dict:
         info["capability"] = list(torch.cuda.get_device_capability(index))
         info["memory_gib"] = round(props.total_memory / 2**30, 1)
         info["arch_list"] = list(torch.cuda.get_arch_list())
+        if getattr(props, "gcnArchName", None):  # ROCm: the gfx target ("gfx942:sramecc+:xnack-")
+            info["gfx"] = props.gcnArchName
     elif kind == "xpu":
         index = torch.device(device).index or 0
         info["name"] = torch.xpu.get_device_name(index)
