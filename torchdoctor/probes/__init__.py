@@ -69,7 +69,9 @@ def gather_machine(
     """The machine's facts. `timeout` is the deadline for the slow probes together (they run
     concurrently). The keyword arguments exist for tests: a fake filesystem root, a scripted
     runner, a fake pynvml module, a fake `which`, fixed platform values, a fake registry."""
-    from torchdoctor.probes import amd, apple, nvidia, pci, windows
+    # Only what this OS needs is imported (import time is part of `suggest`'s budget).
+    from torchdoctor.probes import nvidia, pci
+    from torchdoctor.probes._util import under
     from torchdoctor.probes.platform import probe_platform, sysctl
     from torchdoctor.probes.python_env import probe_python
 
@@ -105,6 +107,8 @@ def gather_machine(
             notes.append(ProbeNote("pci", False, round(time.monotonic() - t, 4), "no /sys/bus/pci/devices"))
 
     if os_name == "windows":
+        from torchdoctor.probes import windows
+
         t = time.monotonic()
         adapters = _guarded("registry", notes, windows_adapters or windows.read_registry_adapters)
         if adapters is not None:
@@ -113,7 +117,10 @@ def gather_machine(
             notes.append(ProbeNote("registry", True, round(time.monotonic() - t, 4), f"{len(listed)} GPU adapter(s)"))
 
     amd_agents: tuple = ()
-    if os_name == "linux":
+    wants_amd = os_name == "linux" and (any(g.vendor == "amd" for g in found) or under(root, "/sys/class/kfd").exists())
+    if wants_amd:
+        from torchdoctor.probes import amd
+
         t = time.monotonic()
         kfd = _guarded("kfd", notes, lambda: amd.read_kfd(root))
         if kfd is not None:
@@ -121,11 +128,13 @@ def gather_machine(
             notes.append(ProbeNote("kfd", True, round(time.monotonic() - t, 4), f"{len(kfd)} GPU node(s)"))
     rocm_task = None
     amd_without_gfx = [g for g in found if g.vendor == "amd"] and not amd_agents
-    if os_name == "linux" and amd_without_gfx:
+    if wants_amd and amd_without_gfx:
         rocm_task = _Task("rocm-tools", lambda: amd.read_rocm_tools(
             run, max(0.1, deadline - time.monotonic()), which))
 
     if os_name == "macos" and platform_facts is not None:
+        from torchdoctor.probes import apple
+
         gpu = _guarded("apple-gpu", notes, lambda: apple.apple_gpu(get_sysctl))
         if gpu is not None:
             found.append(gpu)

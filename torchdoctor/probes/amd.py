@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from torchdoctor import runner
 from torchdoctor.probes._util import read_text, under
@@ -19,8 +18,7 @@ from torchdoctor.probes._util import read_text, under
 ROCM_BIN = "/opt/rocm/bin"
 
 
-@dataclass(frozen=True)
-class AmdAgent:
+class AmdAgent(NamedTuple):
     gfx: str
     pci_bus_id: str | None = None
     name: str | None = None
