@@ -265,8 +265,8 @@ def container_gpu_devices(f: Any, k: Any) -> Any:
         return error(f"This is a {p.container} container with a ROCm build of torch but no /dev/kfd: the AMD GPU "
                      "was not passed in.", Fix("Start the container with the AMD devices.",
                                                ("docker run --device=/dev/kfd --device=/dev/dri --group-add video ...",)))
-    if _nodes(f, "nvidia"):
-        return None
+    if _nodes(f, "nvidia") or not _driver_unreadable(f):
+        return None  # the driver answered from inside: the GPU was passed in
     expected = has_nvidia_hardware(f) or bool(env.get("NVIDIA_VISIBLE_DEVICES"))
     if not expected and not (b is not None and b[0] == "cuda"):
         return None

@@ -208,12 +208,24 @@ def reinstall_fix(f: Any, k: Any, summary: str, with_: Iterable[str] = (), keep_
         for torch in tries:
             res = plan_install(f, k, PlanRequest(torch=torch, with_=wanted))
             if res.plan is not None:
-                return Fix(summary, (_for_target(f, res.plan.command),))
+                command = _for_target(f, res.plan.command)
+                return Fix(summary, _uninstall_first(f, command, wanted) + (command,))
             problems = [p.message for p in res.problems]
     except Exception as exc:  # noqa: BLE001 - a planner bug must not hide the finding
         return Fix(f"{summary} (no command: the planner failed: {type(exc).__name__}: {exc})")
     why = "; ".join(problems) or "no published build fits this machine"
     return Fix(f"{summary} (no install command: {why})")
+
+
+def _uninstall_first(f: Any, command: str, with_: tuple[str, ...]) -> tuple[str, ...]:
+    """An installed torch satisfies `torch==2.13.0` whatever its build (+cpu), so pip would keep it:
+    the old build goes first."""
+    if not torch_version(f):
+        return ()
+    names = " ".join(("torch", *with_))
+    if command.startswith("uv "):
+        return (f"uv pip uninstall {names}",)
+    return (f"{pip(f)} uninstall -y {names}",)
 
 
 def _for_target(f: Any, command: str) -> str:

@@ -134,7 +134,7 @@ def import_failed(f: Any, k: Any) -> Any:
         fix = reinstall_fix(f, k, "Remove the foreign libraries from the path, or uninstall every torch and "
                                   "install one build")
         return error(f"{said}. An undefined symbol means {cause}.",
-                     Fix(fix.summary, tuple(commands) + (f"{pip(f)} uninstall -y torch",) + fix.commands))
+                     Fix(fix.summary, tuple(commands) + fix.commands))
     if kind in ("dll_load", "dll_init"):
         what = ("a DLL that torch needs could not be found" if kind == "dll_load"
                 else "a DLL's initialisation routine failed")
@@ -180,7 +180,8 @@ def multiple_installs(f: Any, k: Any) -> Any:
     pip_side = any(d.installer != "conda" for d in torches)
     kind = ("pip and conda side by side" if conda and pip_side
             else "stale metadata in the same folder" if same_place else "in several places")
-    commands = [f"{pip(f)} uninstall -y torch" for d in torches if d.installer != "conda"]
+    # one uninstall per pip copy; the planner's fix below adds the last one before installing
+    commands = [f"{pip(f)} uninstall -y torch" for d in torches if d.installer != "conda"][1:]
     if conda:
         commands.append("conda remove --force pytorch")
     fix = reinstall_fix(f, k, "Uninstall every copy, then install one build with one installer")
