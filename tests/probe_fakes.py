@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import types
 from pathlib import Path
+
+import pytest
 
 from torchdoctor.runner import RunResult
 
@@ -101,13 +104,22 @@ def fake_nvml(fixture: str = "h200/nvml.txt", init_error: str | None = None, fai
     )
 
 
+def _needs_posix_names(path: Path) -> None:
+    """Fake sysfs trees use ':' in names ("0000:00:06.0") and symlinks: not on Windows."""
+    if sys.platform == "win32" and ":" in str(path)[len(path.anchor):]:
+        pytest.skip("fake sysfs trees need ':' in file names (Linux feature)")
+
+
 def write(path: Path, text: str) -> None:
+    _needs_posix_names(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
 
 
 def build_pci_tree(root: Path, pci_capture: str) -> None:
     """A fake /sys/bus/pci/devices from a pci.txt-style capture, `driver` as a real symlink."""
+    if sys.platform == "win32":
+        pytest.skip("fake sysfs trees need ':' in file names and symlinks (Linux feature)")
     for line in pci_capture.splitlines():
         fields = dict(part.split("=", 1) for part in line.split()[1:] if "=" in part)
         address = line.split()[0]
