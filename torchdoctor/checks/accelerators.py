@@ -176,8 +176,8 @@ def init_failed(f: Any, k: Any) -> Any:
         return None
     if f.gpus is not None and not nvidia_gpus(f) and not has_nvidia_hardware(f):
         return None  # a CUDA build on a machine without an NVIDIA GPU is simply CPU-only
-    if find_text(f, r"too old|insufficient for CUDA runtime|found version \d+"):
-        return None  # cuda.driver_too_old
+    if find_text(f, r"too old|insufficient for CUDA runtime|found version \d+") or driver_too_old(f, k):
+        return None  # cuda.driver_too_old says it
     if _driver_unreadable(f) and find_text(f, r"Found no NVIDIA driver"):
         return None  # cuda.no_driver
     cvd = (f.env or {}).get("CUDA_VISIBLE_DEVICES")
