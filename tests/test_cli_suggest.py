@@ -148,3 +148,47 @@ def test_true_subprocess_python_m_torchdoctor_suggest():
     bad = subprocess.run([sys.executable, "-m", "torchdoctor", "suggest", "--gpu", "banana"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and bad.stdout == "" and "banana" in bad.stderr
+
+
+class _Tty:
+    """A text sink that claims to be a terminal, so the rich path runs."""
+
+    def __init__(self):
+        import io
+
+        self.buf = io.StringIO()
+
+    def write(self, text):
+        return self.buf.write(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+def _render_on_tty(monkeypatch, no_color):
+    from torchdoctor.facts import Facts, PlatformFacts, PythonFacts
+    from torchdoctor.knowledge import load
+    from torchdoctor.plan import plan_install
+    from torchdoctor.render.suggest import render_suggest
+
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    facts = Facts(platform=PlatformFacts(os="linux", arch="x86_64"), python=PythonFacts(version="3.12"), gpus=())
+    sink = _Tty()
+    render_suggest(plan_install(facts, load()), file=sink)
+    return sink.buf.getvalue()
+
+
+def test_rich_on_a_terminal_and_no_colour_with_no_color(monkeypatch):
+    pytest.importorskip("rich")
+    coloured = _render_on_tty(monkeypatch, no_color=False)
+    plain = _render_on_tty(monkeypatch, no_color=True)
+    assert "pip install torch==2.15.0" in coloured and "pip install torch==2.15.0" in plain
+    assert "\x1b[" in coloured
+    assert "\x1b[3" not in plain  # NO_COLOR: no colour codes (bold may remain)

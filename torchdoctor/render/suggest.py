@@ -1,7 +1,8 @@
 """Human output of `suggest`: the command first, then what was chosen, why, and what was not.
 
-rich when it is importable (no colour off a terminal or with NO_COLOR — rich honours both),
-plain text otherwise. Data text is never parsed as markup.
+rich on a terminal (no colour with NO_COLOR), plain text when piped or when rich is missing:
+off a terminal rich would print the same plain text, and not importing it keeps `suggest`
+fast in scripts. Data text is never parsed as markup.
 """
 
 from __future__ import annotations
@@ -65,6 +66,10 @@ STYLES = {"heading": "bold", "command": "bold cyan", "bold": "bold", "warning": 
 def render_suggest(result, fmt: str = "pip", file=None) -> None:
     file = file or sys.stdout
     lines = lines_for(result, fmt)
+    isatty = getattr(file, "isatty", None)
+    if not (isatty and isatty()):
+        file.write("\n".join(text for _, text in lines) + "\n")
+        return
     try:
         from rich.console import Console
         from rich.text import Text
