@@ -108,3 +108,19 @@ def test_cuda_without_a_usable_gpu_is_one_line_and_exit_1():
     errors = [line for line in proc.stderr.splitlines() if line.startswith("torchdoctor: error:")]
     assert len(errors) == 1 and "Traceback" not in proc.stderr
     assert "CPU-only build" in errors[0] or "CUDA is not available" in errors[0]
+
+
+def test_joins_a_group_that_torchrun_set_up():
+    """The documented multi-node command, on one node: rank 0 prints the whole group's report."""
+    port = _free_port()
+    full_env = {k: v for k, v in os.environ.items() if k not in DIST_VARS}
+    proc = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nnodes", "1", "--nproc-per-node", "2",
+         "--rdzv-backend", "c10d", "--rdzv-endpoint", f"127.0.0.1:{port}", "--max-restarts", "0",
+         "-m", "torchdoctor", "smoke", "--distributed", "--device", "cpu", "--json", "--epochs", "20"],
+        capture_output=True, text=True, env=full_env, timeout=150)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = _report(proc)  # only rank 0 wrote to stdout
+    assert report["ok"] and report["mode"] == "join" and report["world_size"] == 2
+    assert [r["status"] for r in report["ranks"]] == ["passed", "passed"]  # rank 1's result was gathered
+    assert "rank 1 of 2: passed; group passed" in proc.stderr

@@ -191,3 +191,16 @@ def test_human_render_shows_ranks_bandwidth_and_findings(tmp_path):
     failing = copy.deepcopy(report)
     failing["ok"] = False
     assert summary_line(failing).startswith("FAILED")
+
+
+def test_nccl_version_as_torch_reports_it():
+    from types import SimpleNamespace
+
+    from torchdoctor.distributed.worker import _backend_version
+
+    def fake(version):
+        return SimpleNamespace(cuda=SimpleNamespace(nccl=SimpleNamespace(version=lambda: version)))
+
+    assert _backend_version(fake((2, 28, 9)), "nccl") == "2.28.9"  # what the H200's torch 2.11 returns
+    assert _backend_version(fake(2708), "nccl") == "2.7.8"
+    assert _backend_version(fake((2, 28, 9)), "gloo") is None

@@ -126,9 +126,12 @@ def run_join(plan: Plan, environ: Mapping[str, str]) -> tuple[Outcome, dict[int,
                    if isinstance(gathered, list) else read_results(results_dir))
     finally:
         shutil.rmtree(results_dir, ignore_errors=True)
+    log = logs.parse(res.stdout + "\n" + res.stderr)
+    if res.returncode not in (0, None):  # our own rank's exit status: no torchrun summary tells us here
+        me = logs.RankExit(_int(environ.get("RANK")) or 0, _int(environ.get("LOCAL_RANK")), res.returncode, True)
+        log = _replace(log, exits=log.exits + (me,))
     return _replace(base, seconds=res.seconds, returncode=res.returncode, timed_out=res.timed_out,
-                    start_error=res.error, log=logs.parse(res.stdout + "\n" + res.stderr),
-                    partial_view=not isinstance(gathered, list)), results
+                    start_error=res.error, log=log, partial_view=not isinstance(gathered, list)), results
 
 
 def endpoint_problem(environ: Mapping[str, str], wait: float) -> str | None:

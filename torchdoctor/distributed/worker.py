@@ -206,6 +206,8 @@ def _choose(torch, dist, args, local_rank: int) -> tuple[str, str]:
             raise RuntimeError(f"LOCAL_RANK {local_rank} has no GPU: only {count} visible "
                                "(run at most one rank per GPU)")
         torch.cuda.set_device(local_rank)
+        # full float32 matmuls (no TF32), so the comparison with the float64 reference is fair
+        torch.set_float32_matmul_precision("highest")
         return f"cuda:{local_rank}", backend
     return "cpu", backend
 
@@ -219,9 +221,12 @@ def _device_name(torch, device: str) -> str | None:
 def _backend_version(torch, backend: str) -> str | None:
     if backend == "nccl":
         try:
-            return ".".join(str(p) for p in torch.cuda.nccl.version())
+            version = torch.cuda.nccl.version()  # (2, 28, 9); very old torch: 2708
         except Exception:  # noqa: BLE001 - a ROCm build (RCCL) may not say
             return None
+        if isinstance(version, int):
+            return f"{version // 1000}.{version % 1000 // 100}.{version % 100}"
+        return ".".join(str(p) for p in version)
     return None  # gloo has no version of its own: it ships inside torch
 
 
