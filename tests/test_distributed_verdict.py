@@ -204,3 +204,12 @@ def test_nccl_version_as_torch_reports_it():
     assert _backend_version(fake((2, 28, 9)), "nccl") == "2.28.9"  # what the H200's torch 2.11 returns
     assert _backend_version(fake(2708), "nccl") == "2.7.8"
     assert _backend_version(fake((2, 28, 9)), "gloo") is None
+
+
+def test_outer_timeout_is_one_finding_not_one_per_rank():
+    stopped = {"rank": 0, "stage": "import", "finished": False,
+               "error": {"stage": "import", "type": "Timeout", "message": "rank stopped: its launcher went away"}}
+    report = judge(_outcome(returncode=None, timed_out=True, torch="2.13.0+cpu"), {0: stopped, 1: dict(stopped, rank=1)})
+    assert _ids(report) == ["distributed.timeout"]
+    assert report["torch"] == "2.13.0+cpu"  # from the preflight when no rank got past the import
+    assert [r["status"] for r in report["ranks"]] == ["timeout", "timeout"]

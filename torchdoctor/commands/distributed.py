@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 
 from torchdoctor.errors import EXIT_PROBLEM, DoctorError, UsageError
 
@@ -36,7 +37,7 @@ def run_distributed(device: str = "all", json_out: bool = False, nproc: int | No
     else:
         plan = _local_plan(device, backend, nproc, timeout, py, epochs, seed)
         _note(f"starting {plan.nproc} {plan.backend} rank(s) on {plan.device} through torch.distributed.run "
-              f"(stops after {timeout:g} s)")
+              f"(stops after {plan.timeout:.0f} s)")
         outcome, results = launch.run_launch(plan)
     report = judge(outcome, results)
     _print(report, json_out, environ)
@@ -73,7 +74,9 @@ def _local_plan(device, backend, nproc, timeout, python, epochs, seed):
     """Ask a child torch what it offers, then fill in the defaults (N GPUs + nccl, or 2 + gloo)."""
     from torchdoctor.distributed import launch
 
+    started = time.monotonic()
     info, why = launch.preflight(python, timeout=min(timeout, 60.0))
+    timeout = max(1.0, timeout - (time.monotonic() - started))  # --timeout bounds the whole command
     if info is None:
         raise DoctorError(f"could not run torch with {python}: {why}", EXIT_PROBLEM)
     if info.get("error"):
@@ -100,7 +103,7 @@ def _local_plan(device, backend, nproc, timeout, python, epochs, seed):
     if device == "cuda" and backend == "nccl" and nproc > gpus:
         raise UsageError(f"--nproc {nproc} with NCCL needs {nproc} GPUs, but {gpus} are visible "
                          "(NCCL runs one rank per GPU)")
-    return launch.Plan("launch", device, backend, nproc, timeout, python, epochs, seed)
+    return launch.Plan("launch", device, backend, nproc, timeout, python, epochs, seed, torch=version)
 
 
 def _print(report: dict, json_out: bool, environ: dict) -> None:

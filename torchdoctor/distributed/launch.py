@@ -41,6 +41,7 @@ class Plan:
     python: str
     epochs: int = 100
     seed: int = 0
+    torch: str | None = None  # the version the preflight saw, for reports where no rank got that far
 
     @property
     def collective_timeout(self) -> float:
@@ -97,7 +98,7 @@ def run_launch(plan: Plan) -> tuple[Outcome, dict[int, dict]]:
         shutil.rmtree(results_dir, ignore_errors=True)
     outcome = Outcome(mode="launch", world_size=plan.nproc, device=plan.device, backend=plan.backend,
                       timeout=plan.timeout, seconds=res.seconds, returncode=res.returncode,
-                      timed_out=res.timed_out, start_error=res.error,
+                      timed_out=res.timed_out, start_error=res.error, torch=plan.torch,
                       log=logs.parse(res.stdout + "\n" + res.stderr))
     return outcome, results
 

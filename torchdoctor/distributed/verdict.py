@@ -28,6 +28,7 @@ RENDEZVOUS_FIX = ("Check that MASTER_ADDR / --rdzv-endpoint names rank 0's host 
 NCCL_FIX = ("Rerun with NCCL_DEBUG=INFO to see the transport NCCL picked; on a single machine try "
             "NCCL_P2P_DISABLE=1 (peer-to-peer) or NCCL_SHM_DISABLE=1, across machines set "
             "NCCL_SOCKET_IFNAME to the interface that connects the nodes.")
+TIMEOUT_FIX = "Raise --timeout if the machine is just slow; otherwise the stage named is where it hangs."
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ def judge(outcome: Outcome, results: Mapping[int, Mapping[str, Any]]) -> dict:
     ranks += [_judge_rank(r, results[r], exits.get(r), outcome) for r in extra]
 
     findings = _group_findings(outcome, ranks, world)
-    per_rank = [f for rank in ranks for f in rank.pop("_findings")]
+    per_rank = [f for rank in ranks for f in rank.pop("_findings")
+                if not (outcome.timed_out and f.id == "distributed.rank_timeout")]  # the group finding says it
     findings.extend(sorted(per_rank, key=lambda f: f.id != "distributed.rank_crashed"))
     findings.extend(_nccl_findings(outcome, findings))
 
@@ -148,7 +150,8 @@ def _judge_rank(rank: int, result: Mapping[str, Any] | None, exit_, outcome: Out
             found.append(Finding(
                 "distributed.rank_timeout" if out["status"] == "timeout" else "distributed.rank_error", "error",
                 f"rank {rank} failed in stage {error.get('stage', stage)!r}: "
-                f"{error.get('type')}: {_clean(error.get('message'))}"))
+                f"{error.get('type')}: {_clean(error.get('message'))}",
+                TIMEOUT_FIX if out["status"] == "timeout" else None))
     elif not result.get("finished"):
         code = exit_.exitcode if exit_ else None
         if code is not None and code < 0 and -code in (_signal.SIGTERM, getattr(_signal, "SIGKILL", 9)) \
@@ -212,8 +215,7 @@ def _group_findings(outcome: Outcome, ranks: list[dict], world: int | None) -> l
         stages = ", ".join(f"rank {r['rank']}: {r.get('stage', 'not started')}" for r in ranks) or "no rank reported"
         found.append(Finding("distributed.timeout", "error",
                              f"the run did not finish within {outcome.timeout:.0f} s and was stopped "
-                             f"(stage reached: {stages})", "Raise --timeout if the machine is just slow; "
-                             "otherwise the stage named is where it hangs."))
+                             f"(stage reached: {stages})", TIMEOUT_FIX))
     missing = [r["rank"] for r in ranks if r["status"] == "missing"]
     if missing and not outcome.timed_out and not outcome.rendezvous_error:
         tail = _first(outcome.log.tail[::-1])

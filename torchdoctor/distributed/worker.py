@@ -87,10 +87,10 @@ def start_watchdog(rec: Recorder, deadline: float) -> None:
             elapsed = time.perf_counter() - START
             orphaned = os.name != "nt" and os.getppid() != parent
             if elapsed > deadline or orphaned:
-                why = "its launcher went away" if orphaned else f"its deadline ({deadline:.0f} s)"
+                why = "its launcher went away" if orphaned else f"past its deadline of {deadline:.0f} s"
                 rec.data["error"] = {"stage": rec.data["stage"], "type": "Timeout",
                                      "message": f"rank stopped: still in stage {rec.data['stage']!r} "
-                                                f"after {elapsed:.1f} s, past {why}"}
+                                                f"after {elapsed:.1f} s, {why}"}
                 rec.save()
                 sys.stderr.flush()
                 os._exit(124)
