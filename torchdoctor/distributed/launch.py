@@ -18,7 +18,7 @@ import shutil
 import socket
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -115,8 +115,8 @@ def run_join(plan: Plan, environ: Mapping[str, str]) -> tuple[Outcome, dict[int,
         mine = {"rank": rank, "local_rank": _int(environ.get("LOCAL_RANK")), "world_size": world,
                 "stage": "rendezvous", "finished": False,
                 "error": {"stage": "rendezvous", "type": "Unreachable", "message": problem}}
-        return _replace(base, rendezvous_error=problem, partial_view=True,
-                        seconds=time.monotonic() - started), {rank: mine}
+        return replace(base, rendezvous_error=problem, partial_view=True,
+                       seconds=time.monotonic() - started), {rank: mine}
     results_dir = tempfile.mkdtemp(prefix="torchdoctor-dist-")
     try:
         env = child_env({RESULTS_ENV: results_dir, GATHER_ENV: "1", "PYTHONUNBUFFERED": "1"})
@@ -130,9 +130,9 @@ def run_join(plan: Plan, environ: Mapping[str, str]) -> tuple[Outcome, dict[int,
     log = logs.parse(res.stdout + "\n" + res.stderr)
     if res.returncode not in (0, None):  # our own rank's exit status: no torchrun summary tells us here
         me = logs.RankExit(_int(environ.get("RANK")) or 0, _int(environ.get("LOCAL_RANK")), res.returncode, True)
-        log = _replace(log, exits=log.exits + (me,))
-    return _replace(base, seconds=res.seconds, returncode=res.returncode, timed_out=res.timed_out,
-                    start_error=res.error, log=log, partial_view=not isinstance(gathered, list)), results
+        log = replace(log, exits=log.exits + (me,))
+    return replace(base, seconds=res.seconds, returncode=res.returncode, timed_out=res.timed_out,
+                   start_error=res.error, log=log, partial_view=not isinstance(gathered, list)), results
 
 
 def endpoint_problem(environ: Mapping[str, str], wait: float) -> str | None:
@@ -185,10 +185,4 @@ def _int(text: str | None) -> int | None:
         return int(text) if text is not None else None
     except ValueError:
         return None
-
-
-def _replace(outcome: Outcome, **changes) -> Outcome:
-    from dataclasses import replace
-
-    return replace(outcome, **changes)
 
