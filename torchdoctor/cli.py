@@ -13,7 +13,7 @@ from typing import List, Optional
 import typer
 
 from torchdoctor import __version__
-from torchdoctor.errors import EXIT_INTERNAL, EXIT_USAGE, DoctorError
+from torchdoctor.errors import EXIT_INTERNAL, EXIT_USAGE, DoctorError, UsageError
 
 app = typer.Typer(
     name="torchdoctor",
@@ -94,6 +94,8 @@ def smoke(
 ) -> None:
     """Prove the install trains: the classic backprop loop on every device, verified and timed."""
     if distributed:
+        if plot:
+            raise UsageError("--plot is not available with --distributed")
         from torchdoctor.commands.distributed import run_distributed
 
         _exit(run_distributed(device=device, json_out=json_out, nproc=nproc, backend=backend,

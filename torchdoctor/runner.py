@@ -94,6 +94,9 @@ def run(
     except OSError as exc:
         _kill_group(proc)
         return RunResult(argv, None, "", "", time.monotonic() - start, error=f"I/O error: {exc}")
+    except KeyboardInterrupt:
+        _kill_group(proc)  # Ctrl-C: take the child's whole group down with us
+        raise
     return RunResult(argv, proc.returncode, _decode(out), _decode(err), time.monotonic() - start)
 
 
