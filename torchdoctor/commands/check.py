@@ -66,6 +66,8 @@ def gather(timeout: float = 60.0, python: str | None = None) -> Any:
         child = pool.submit(probe_target, python=python, timeout=timeout, with_dists=python is not None)
         machine = _machine()
         dists, dist_note = (None, None) if python else _own_distributions()
+        _knowledge()  # cached: load the tables and the judges while the child imports torch
+        import torchdoctor.checks  # noqa: F401
         target = child.result()
 
     notes = list(machine.probes) + [target.note] + ([dist_note] if dist_note else [])
