@@ -49,7 +49,7 @@ def write_dist(site: Path, name: str, version: str, tag: str, requires: tuple[st
         shutil.rmtree(old)
     d = site / f"{name}-{version}.dist-info"
     d.mkdir()
-    meta = [f"Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}", *(f"Requires-Dist: {r}" for r in requires)]
+    meta = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}", *(f"Requires-Dist: {r}" for r in requires)]
     (d / "METADATA").write_text("\n".join(meta) + "\n\nlong description\nVersion: 0.0.0\n", encoding="utf-8")
     (d / "WHEEL").write_text(f"Wheel-Version: 1.0\nGenerator: bdist_wheel\nRoot-Is-Purelib: false\nTag: {tag}\n",
                              encoding="utf-8")

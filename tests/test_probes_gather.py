@@ -8,7 +8,6 @@ import sys
 import threading
 from pathlib import Path
 
-import pytest
 from probe_fakes import FakeRun, build_h200, build_pci_tree, captured, failed, fake_nvml, ok, write
 
 from torchdoctor.facts import Facts, Gpu

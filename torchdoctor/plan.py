@@ -189,7 +189,7 @@ def _target(m: _Machine, k: Knowledge) -> _Target:
                 "intel.no_xpu_on_os", f"{_gpu_label(usable[0], k)}: PyTorch's XPU builds exist for Linux and "
                 "Windows x86_64 only; no PyTorch build uses this GPU here."),))
         return _Target("cpu", (), ("Intel integrated graphics: the XPU build supports only recent integrated GPUs "
-                                   f"(Core Ultra); to try it anyway: --index-url <base>/xpu. Planning the CPU build.",))
+                                   "(Core Ultra); to try it anyway: --index-url <base>/xpu. Planning the CPU build.",))
     if m.driver:
         return _Target("cuda", (), ("an NVIDIA driver is present but no GPU was described or found: the GPU's "
                                     "architecture cannot be checked",))

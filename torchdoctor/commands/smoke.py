@@ -13,7 +13,6 @@ matplotlib: checked before anything runs).
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -180,7 +179,6 @@ def _torch_import_message(data: dict, exe: str) -> str:
 
 def _display_path(path: str) -> str:
     """Home as ~ (reports must not carry user names)."""
-    home = os.path.expanduser("~")
-    if home and home != "~" and path.startswith(home + os.sep):
-        return "~" + path[len(home):]
-    return path
+    from torchdoctor.probes.torch_dist import tilde
+
+    return tilde(path) or path

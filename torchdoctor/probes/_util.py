@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
+
+from torchdoctor.probes.torch_dist import tilde  # noqa: F401 - the one implementation, re-exported
 
 
 def read_text(path: Path, limit: int = 1 << 20) -> str | None:
@@ -19,22 +20,6 @@ def read_text(path: Path, limit: int = 1 << 20) -> str | None:
 def under(root: Path, absolute: str) -> Path:
     """`absolute` ("/sys/module/nvidia/version") inside `root`, so tests can fake a filesystem."""
     return root / absolute.lstrip("/")
-
-
-def tilde(path: str | None, home: str | None = None) -> str | None:
-    """Show a path under the home directory as "~/..." (privacy: no user names in reports)."""
-    if not path:
-        return path
-    home = home if home is not None else os.path.expanduser("~")
-    if not home or home in ("/", "~"):
-        return path
-    home = home.rstrip("/\\")
-    if path == home:
-        return "~"
-    for sep in ("/", "\\"):
-        if path.startswith(home + sep):
-            return "~" + sep + path[len(home) + 1 :]
-    return path
 
 
 class Stopwatch:

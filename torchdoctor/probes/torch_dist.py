@@ -36,9 +36,28 @@ def wanted(name: str) -> bool:
     return name in FAMILY or (name.startswith(FAMILY_PREFIXES) and name != "nvidia-ml-py")
 
 
-def tilde(path: str | None) -> str | None:
+def tilde(path: str | None, home: str | None = None) -> str | None:
+    """Show a path under the home directory as "~/..." (privacy: no user names in reports).
+
+    The one implementation for the whole doctor; it lives here because the torch child
+    loads this file by path, with nothing but the standard library.
+    """
     if not path:
         return path
+    if home is None:
+        try:
+            home = os.path.expanduser("~")
+        except Exception:  # noqa: BLE001 - no HOME and no passwd entry
+            return path
+    if not home or home in ("/", "~"):
+        return path
+    home = home.rstrip("/\\")
+    if path == home:
+        return "~"
+    for sep in ("/", "\\"):
+        if path.startswith(home + sep):
+            return "~" + sep + path[len(home) + 1:]
+    return path
     try:
         home = os.path.expanduser("~")
     except Exception:  # noqa: BLE001 - no HOME and no passwd entry

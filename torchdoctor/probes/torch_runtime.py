@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from torchdoctor.probes.torch_dist import tilde
 from torchdoctor.facts import Distribution, ProbeNote, PythonFacts, RuntimeDevice, TorchRuntime
 
 CHILD = Path(__file__).with_name("torch_child.py")
@@ -126,7 +127,7 @@ def from_child(result: Any, timeout: float) -> TargetProbe:
             init_error = f"CUDA initialisation {ended}"
         rt = TorchRuntime(
             status="ok", seconds=data.get("import_seconds"), version=data.get("version"),
-            file=_tilde(data.get("file")), cuda=data.get("cuda"), hip=data.get("hip"),
+            file=tilde(data.get("file")), cuda=data.get("cuda"), hip=data.get("hip"),
             cuda_available=data.get("cuda_available"), device_count=data.get("device_count"),
             devices=tuple(_device(d) for d in data.get("devices") or () if isinstance(d, dict)),
             arch_list=tuple(str(a) for a in data.get("arch_list") or ()),
@@ -169,12 +170,6 @@ def _tail(text: str | None, lines: int = 12) -> str | None:
     return "\n".join(text.splitlines()[-lines:]) or None
 
 
-def _tilde(path: str | None) -> str | None:
-    from torchdoctor.probes.torch_dist import tilde
-
-    return tilde(path)
-
-
 def _python(data: Any) -> PythonFacts | None:
     if not isinstance(data, dict) or not data.get("version"):
         return None
@@ -186,7 +181,7 @@ def _python(data: Any) -> PythonFacts | None:
         kind = "system"
     return PythonFacts(version=str(data["version"]), implementation=str(data.get("implementation") or "cpython"),
                        bits=int(data.get("bits") or 64), free_threaded=bool(data.get("free_threaded")),
-                       executable=_tilde(data.get("executable")), env_kind=kind)
+                       executable=tilde(data.get("executable")), env_kind=kind)
 
 
 def _dists(records: Any) -> tuple[Distribution, ...]:
