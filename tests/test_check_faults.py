@@ -145,6 +145,22 @@ def test_fake_nvidia_smi_replays_the_h200_and_a_cpu_build_is_flagged(venv, tmp_p
     assert out.returncode == 0  # a warning alone does not fail...
 
 
+def test_pypi_cuda_wheel_live_is_one_install_not_a_mix(venv, tmp_path):
+    # PyPI's torch 2.11.0 CUDA wheel: dist-info says 2.11.0, torch.__version__ says 2.11.0+cu130
+    env = {"FAKE_TORCH_VERSION": "2.11.0+cu130", "FAKE_TORCH_CUDA": "13.0"}
+    write_dist(venv["site"], "torch", "2.11.0", venv["tag"])
+    try:
+        out, data, by_id = run_json(venv, "cpu", tmp_path, **env)
+        mixed, _, mixed_by_id = run_json(venv, "cpu", tmp_path, FAKE_TORCH_VERSION="2.10.0+cu130",
+                                         FAKE_TORCH_CUDA="13.0")
+    finally:
+        write_dist(venv["site"], "torch", "2.7.1+cu128", venv["tag"], requires=("nvidia-cudnn-cu12==9.7.1.26",))
+    assert data["facts"]["runtime"]["version"] == "2.11.0+cu130"
+    assert [d["version"] for d in data["facts"]["distributions"] if d["name"] == "torch"] == ["2.11.0"]
+    assert by_id["torch.multiple_installs"]["severity"] == "ok", by_id["torch.multiple_installs"]
+    assert mixed_by_id["torch.multiple_installs"]["severity"] == "error"  # a real mix still is one
+
+
 @pytest.mark.parametrize("mode", ["hang", "noise", "fail"])
 def test_misbehaving_nvidia_smi_is_a_fact_and_the_check_goes_on(venv, tmp_path, mode):
     smi = fake_smi_dir(tmp_path / "bin")

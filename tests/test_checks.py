@@ -95,6 +95,18 @@ def test_shadowed_and_multiple_installs():
     assert "conda remove --force pytorch" in m.fix.commands
 
 
+def test_pypi_cuda_wheel_metadata_without_local_tag_is_one_install():
+    # PyPI's CUDA wheel: metadata 2.11.0, torch.__version__ 2.11.0+cu130 (both captured on the H200)
+    f = judge(machine(distributions=(torch_dist("2.11.0"),), runtime=rt_ok("2.11.0+cu130", "13.0")))
+    assert f["torch.multiple_installs"].severity == "ok", f["torch.multiple_installs"]
+
+
+@pytest.mark.parametrize("meta, imported", [("2.10.0", "2.11.0+cu130"), ("2.11.0+cu128", "2.11.0+cu130")])
+def test_files_of_two_builds_mixed(meta, imported):
+    f = judge(machine(distributions=(torch_dist(meta),), runtime=rt_ok(imported, "13.0")))["torch.multiple_installs"]
+    assert f.severity == "error" and "mixed" in f.message and meta in f.message and imported in f.message
+
+
 def test_wheel_mismatch():
     f = judge(machine(distributions=(torch_dist(wheel_tags=("cp312-cp312-manylinux_2_28_x86_64",)),),
                       runtime=TorchRuntime("import_failed", error="x", error_kind="other")))

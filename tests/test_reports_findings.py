@@ -23,12 +23,7 @@ from torchdoctor.reports import load_report
 
 # Expectations the checks do not meet yet: (report, finding id) -> why. strict xfail: fixing the check
 # makes the test fail until the entry is removed.
-KNOWN_CHECK_BUGS = {
-    ("h200-torch2.11-cu130", "torch.multiple_installs"):
-        "PyPI's torch 2.11.0 wheel says __version__ 2.11.0+cu130 while its metadata says 2.11.0 (both captured "
-        "on the H200): the check calls that 'files of two versions mixed'",
-    ("h200-torch2.11-cu130-cvd-empty", "torch.multiple_installs"): "same as above",
-}
+KNOWN_CHECK_BUGS: dict[tuple[str, str], str] = {}
 
 
 def _findings(name: str) -> dict[str, str]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from torchdoctor.checks.base import Fix, check, dists, error, pip, reinstall_fix, torch_version, warning
+from torchdoctor.checks.base import (Fix, base_version, check, dists, error, local_tag, pip, reinstall_fix,
+                                     torch_version, warning)
 
 # The CUDA library a missing .so comes from (pip wheel name, without the -cuXX suffix).
 _LIB_WHEELS = (
@@ -165,7 +166,8 @@ def multiple_installs(f: Any, k: Any) -> Any:
     torches = dists(f, "torch")
     rt = f.runtime
     if len(torches) <= 1:
-        if torches and rt is not None and rt.status == "ok" and rt.version and rt.version != torches[0].version:
+        if torches and rt is not None and rt.status == "ok" and rt.version and not same_build(rt.version,
+                                                                                             torches[0].version):
             return error(f"`import torch` loads {rt.version} from {rt.file}, but the installed metadata says "
                          f"{torches[0].version} ({torches[0].location}): files of two versions are mixed.",
                          reinstall_fix(f, k, "Uninstall torch completely, then install one build"))
@@ -189,6 +191,19 @@ def multiple_installs(f: Any, k: Any) -> Any:
     finding = error if (same_place or conda or broken) else warning
     return finding(f"{len(torches)} torch installs ({kind}): {_listing(torches)}.",
                    Fix(fix.summary, tuple(commands) + fix.commands))
+
+
+def same_build(imported: str, metadata: str) -> bool:
+    """Whether `torch.__version__` and the installed metadata name one build.
+
+    PyPI's CUDA wheels say 2.11.0 in their metadata while __version__ says 2.11.0+cu130, so a
+    local tag on one side only is the same install; a different public version, or two
+    different local tags, is a real mix.
+    """
+    if base_version(imported) != base_version(metadata):
+        return False
+    a, b = local_tag(imported), local_tag(metadata)
+    return a is None or b is None or a == b
 
 
 def _listing(found: Any) -> str:
