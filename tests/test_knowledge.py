@@ -92,6 +92,23 @@ def test_driver_floors_and_native_cuda(k):
     assert k.max_cuda_for_driver("garbage", "linux") is None
 
 
+@pytest.mark.parametrize("cuda, linux, windows", [
+    ("9.2", "396.26", "397.44"), ("10.0", "410.48", "411.31"), ("10.1", "418.39", "418.96"),
+    ("10.2", "440.33", "441.22"),
+])
+def test_pre_cuda_11_floor_is_the_toolkit_driver(k, cuda, linux, windows):
+    """No minor-version compatibility before CUDA 11: cu92..cu102 builds need their own toolkit's driver."""
+    assert k.driver_floor(cuda, "linux") == linux
+    assert k.driver_floor(cuda, "windows") == windows
+    assert k.driver_floor(cuda, "linux") == k.toolkit_driver(cuda, "linux")
+
+
+def test_max_cuda_for_a_1x_era_driver(k):
+    assert k.max_cuda_for_driver("418.87.01", "linux") == "10.1"
+    assert k.max_cuda_for_driver("440.33", "linux") == "10.2"
+    assert k.max_cuda_for_driver("441.22", "windows") == "10.2"
+
+
 @pytest.mark.parametrize("name, cc", [
     ("NVIDIA GeForce RTX 3090", (8, 6)), ("NVIDIA H200", (9, 0)), ("Tesla T4", (7, 5)),
     ("NVIDIA GeForce GTX 1080 Ti", (6, 1)), ("NVIDIA A10", (8, 6)), ("NVIDIA A100-SXM4-80GB", (8, 0)),

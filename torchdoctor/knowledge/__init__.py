@@ -136,8 +136,13 @@ class Knowledge:
     # -- drivers ---------------------------------------------------------------------
     def driver_floor(self, cuda_version: str, os: str) -> str | None:
         """The minimum driver for a torch wheel built with this CUDA: the minor-version-compatibility
-        floor of its major (the wheel bundles its runtime). None when unknown."""
+        floor of its major (the wheel bundles its runtime). None when unknown.
+
+        Before CUDA 11 there was no minor-version compatibility: a cu92/cu101/cu102 build (torch 1.x)
+        needs its own toolkit's driver (9.2 -> 396.26, 10.2 -> 440.33 on Linux)."""
         major = _major(cuda_version)
+        if major < 11:
+            return self.toolkit_driver(cuda_version, os)
         for row in self.cuda_mvc:
             if row["major"] == major:
                 return row.get(_os_col(os))
