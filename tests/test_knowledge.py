@@ -120,6 +120,41 @@ def test_gpu_capability(k, name, cc):
     assert k.gpu_capability(name) == cc
 
 
+@pytest.mark.parametrize("name, cc", [
+    # pci.ids: "<chip> [<product>]" (matched on the product; the chip separates the two TITAN X)
+    ("GA102 [GeForce RTX 3090]", (8, 6)), ("TU117M [GeForce GTX 1650 Mobile / Max-Q]", (7, 5)),
+    ("GA102GL [RTX A6000]", (8, 6)), ("AD102GL [RTX 6000 Ada Generation]", (8, 9)),
+    ("TU104GL [Tesla T4]", (7, 5)), ("GK110BGL [Tesla K40m]", (3, 5)), ("GK210GL [Tesla K80]", (3, 7)),
+    ("GA100 [A100 SXM4 80GB]", (8, 0)), ("GH100 [H100 SXM5 80GB]", (9, 0)), ("GV100 [TITAN V]", (7, 0)),
+    ("GP102 [TITAN X]", (6, 1)), ("GM200 [GeForce GTX TITAN X]", (5, 2)), ("GM107M [GeForce GTX 960M]", (5, 0)),
+    # NVML / nvidia-smi / collect_env
+    ("NVIDIA GeForce RTX 5090 Laptop GPU", (12, 0)), ("NVIDIA GeForce RTX 4060 Laptop GPU", (8, 9)),
+    ("NVIDIA RTX 4000 SFF Ada Generation", (8, 9)), ("NVIDIA RTX 3500 Ada Generation Laptop GPU", (8, 9)),
+    ("NVIDIA RTX A500 Laptop GPU", (8, 6)), ("NVIDIA TITAN X (Pascal)", (6, 1)), ("Tesla K20Xm", (3, 5)),
+    ("NVIDIA GeForce GTX 970M", (5, 2)),
+    # Windows display adapter names
+    ("NVIDIA GeForce GTX 1650 with Max-Q Design", (7, 5)), ("NVIDIA GeForce RTX 2080 Super with Max-Q Design", (7, 5)),
+])
+def test_gpu_capability_name_shapes(k, name, cc):
+    assert k.gpu_capability(name) == cc
+
+
+@pytest.mark.parametrize("a, b", [
+    ("NVIDIA RTX A6000", "NVIDIA RTX 6000 Ada Generation"), ("Quadro RTX 6000", "NVIDIA RTX 6000 Ada Generation"),
+    ("NVIDIA RTX 6000 Ada Generation", "NVIDIA RTX PRO 6000 Blackwell Workstation Edition"),
+    ("NVIDIA GeForce GTX 1650", "NVIDIA GeForce GTX 1060"), ("Tesla T4", "Tesla K40"),
+    ("NVIDIA GeForce GTX 960M", "NVIDIA GeForce GTX 960"), ("GP102 [TITAN X]", "GM200 [GeForce GTX TITAN X]"),
+])
+def test_similar_names_do_not_share_a_capability(k, a, b):
+    assert k.gpu_capability(a) and k.gpu_capability(b) and k.gpu_capability(a) != k.gpu_capability(b)
+
+
+@pytest.mark.parametrize("name", ["NVIDIA GeForce GT 730", "Quadro P4000", "GK208B [GeForce GT 710]",
+                                  "Navi 21 [Radeon RX 6800/6800 XT / 6900 XT]", "Matrox G200eW"])
+def test_names_the_table_does_not_know_stay_unknown(k, name):
+    assert k.gpu_capability(name) is None
+
+
 def test_gpu_capability_unknown_and_architecture_names(k):
     assert k.gpu_capability("Matrox G200eW") is None
     assert k.architecture_name((6, 1)) == "Pascal"

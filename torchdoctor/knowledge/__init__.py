@@ -173,8 +173,17 @@ class Knowledge:
 
     # -- GPUs -------------------------------------------------------------------------
     def gpu_capability(self, name: str) -> tuple[int, int] | None:
-        """'NVIDIA GeForce RTX 3090' -> (8, 6); None for names the table does not know."""
-        text = " ".join(name.lower().replace("-", " ").split())
+        """'NVIDIA GeForce RTX 3090' -> (8, 6); None for names the table does not know.
+
+        Also NVML/collect_env ('NVIDIA GeForce RTX 5090 Laptop GPU'), Windows ('... with Max-Q Design')
+        and pci.ids names ('GA102 [GeForce RTX 3090]'): those match on the bracketed product name,
+        with the chip appended ('geforce rtx 3090 (ga102)') for the few names only the chip tells apart."""
+        text = name
+        bracket = re.search(r"\[([^\]]+)\]", text)
+        if bracket:
+            chip = text[:bracket.start()].strip()
+            text = bracket.group(1) + (f" ({chip})" if chip else "")
+        text = " ".join(text.lower().replace("-", " ").split())
         for pattern, cc in self.gpu_patterns:
             if pattern.search(text):
                 return cc
