@@ -219,6 +219,37 @@ def test_mps_under_rosetta():
     assert f["mps.unavailable"].severity == "error" and "Rosetta" in f["mps.unavailable"].message
 
 
+MAC13 = PlatformFacts("macos", "arm64", os_version="macOS 13.7.4")
+
+
+def test_mps_macos_too_old_for_this_torch():
+    need = K.release("2.12").macos_min["macos-arm64"]  # the 2.12 wheels are tagged macosx_14_0
+    f = judge(machine(platform=MAC13, distributions=(torch_dist("2.12.1", wheel_tags=()),),
+                      runtime=rt_ok("2.12.1", mps_built=True, mps_available=False)))["mps.unavailable"]
+    assert f.severity == "error" and f"macOS {need}" in f.message and "macOS 13.7.4" in f.message
+    assert f.fix.commands and "torch" in f.fix.commands[-1]  # a release that still supports this macOS
+
+
+def test_mps_on_a_new_enough_macos_is_not_blamed_on_the_os():
+    old_enough = K.release("2.10").macos_min["macos-arm64"]
+    assert tuple(map(int, old_enough.split("."))) < (13, 7)  # the 2.10 wheels are macOS 11+
+    f = judge(machine(platform=MAC13, distributions=(torch_dist("2.10.0", wheel_tags=()),),
+                      runtime=rt_ok("2.10.0", mps_built=True, mps_available=False)))["mps.unavailable"]
+    assert f.severity == "warning" and "macOS 13.7.4" in f.message and "newer" not in f.message
+    works = judge(machine(platform=PlatformFacts("macos", "arm64", os_version="macOS 14.5"),
+                          distributions=(torch_dist("2.12.1", wheel_tags=()),),
+                          runtime=rt_ok("2.12.1", mps_built=True, mps_available=True)))
+    assert works["mps.unavailable"].severity == "ok"
+
+
+def test_mps_unknown_in_a_report_is_skipped_with_the_reason():
+    # collect_env has no MPS line: the doctor cannot tell, and says why
+    f = judge(machine(origin="collect_env:x.txt", platform=MAC13, distributions=(torch_dist("2.10.0.dev20251008"),),
+                      runtime=rt_ok("2.10.0.dev20251008")))["mps.unavailable"]
+    assert f.severity == "skipped" and "does not say whether MPS is available" in f.message
+    assert "macOS 13.7.4 meets the torch 2.10 minimum" in f.message
+
+
 def test_rocm_gfx_with_override_guidance():
     gpu = Gpu("amd", "AMD Radeon RX 6700 XT", gfx="gfx1031", source="kfd")
     f = judge(machine(gpus=(gpu,), distributions=(torch_dist("2.7.1+rocm6.3"),),

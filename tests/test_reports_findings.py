@@ -53,6 +53,17 @@ def test_live_only_checks_are_skipped_on_reports():
     assert got["torch.shadowed"] == "skipped"
 
 
+def test_macos13_report_mps_by_the_tables():
+    path = REPORTS / "pt164943-macos13-arm64.txt"
+    text = path.read_text(encoding="utf-8")
+    nightly = {f.id: f for f in run_checks(load_report(text, path.name), load())}["mps.unavailable"]
+    assert nightly.severity == "skipped" and "macOS 13.7.4" in nightly.message  # 2.10 wheels are macOS 11+
+    # the same Mac with a 2.12 wheel (tagged macosx_14_0): too old for this torch
+    newer = load_report(text.replace("2.10.0.dev20251008", "2.12.0"), path.name)
+    found = {f.id: f for f in run_checks(newer, load())}["mps.unavailable"]
+    assert found.severity == "error" and "macOS 14.0" in found.message and "macOS 13.7.4" in found.message
+
+
 def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "torchdoctor", *args], input=stdin, capture_output=True,
                           text=True, timeout=60)

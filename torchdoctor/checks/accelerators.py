@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from torchdoctor.checks.base import (Fix, build, check, driver_os, error, find_text, has_nvidia_hardware, info,
-                                     nvidia_gpus, platform_key, reinstall_fix, torch_version, variant, warning)
+                                     nvidia_gpus, platform_key, reinstall_fix, skipped, torch_version, variant, warning)
 from torchdoctor.versions import driver_key, is_driver_version
 
 
@@ -226,6 +226,18 @@ def gfx_unsupported(f: Any, k: Any) -> Any:
     return error(msg, Fix("Use a ROCm build that contains this GPU (ROCm's per-gfx wheels), or run on the CPU."))
 
 
+def _macos_version(text: str | None) -> tuple[int, ...] | None:
+    """"macOS 13.7.4" -> (13, 7, 4); None when there is no version to read."""
+    m = re.search(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?", text or "")
+    return tuple(int(x or 0) for x in m.groups()) if m else None
+
+
+def _release_series(version: str | None) -> str | None:
+    """"2.10.0.dev20251008" / "2.12.1+cpu" -> "2.10" / "2.12": the release whose tables apply."""
+    m = re.match(r"(\d+)\.(\d+)", version or "")
+    return f"{m.group(1)}.{m.group(2)}" if m else None
+
+
 @check("mps.unavailable", "Apple MPS", "MPS works on Apple Silicon", needs=("platform",))
 def mps_unavailable(f: Any, k: Any) -> Any:
     p = f.platform
@@ -237,16 +249,33 @@ def mps_unavailable(f: Any, k: Any) -> Any:
                      Fix("Install an arm64 Python (python.org universal2, Homebrew, or Miniforge arm64), recreate "
                          "the environment, and reinstall torch.", ("python3 -c \"import platform; "
                                                                   "print(platform.machine())\"",)))
-    rt = f.runtime
-    if rt is None or rt.status != "ok" or rt.mps_available is not False or p.arch not in ("arm64", "aarch64"):
+    if p.arch not in ("arm64", "aarch64"):
         return None
-    rel = k.release(rt.version) if k is not None and rt.version else None
+    rt = f.runtime
+    version = torch_version(f)
+    series = _release_series(version)
+    rel = k.release(series) if k is not None and series else None
     need = rel.macos_min.get("macos-arm64") if rel is not None else None
+    have = _macos_version(p.os_version)
+    if rt is not None and rt.mps_available:
+        return None  # it works, whatever the tables say
+    if need and have and have < _macos_version(need):
+        return error(f"torch {version} is built for macOS {need} or newer (the torch {series} wheels), but this Mac "
+                     f"runs {p.os_version}: MPS (and possibly the import itself) cannot work here.",
+                     reinstall_fix(f, k, f"Update macOS to {need} or newer, or install a torch release that "
+                                         f"supports {p.os_version}", keep_version=False))
+    if rt is None:
+        return skipped("needs the torch import probe")
+    if rt.status != "ok":
+        return None  # torch.import_failed says why
+    if rt.mps_available is None:
+        floor = (f"; {p.os_version} meets the torch {series} minimum (macOS {need})" if need and have
+                 else f"; the tables have no macOS minimum for torch {version}" if version else "")
+        return skipped(f"the report does not say whether MPS is available{floor}")
     built = "built with MPS" if rt.mps_built else "built without MPS"
-    return warning(f"torch {rt.version} is {built} but MPS is unavailable on {p.os_version or 'this macOS'}"
-                   + (f"; this torch needs macOS {need} or newer" if need else "") + ".",
-                   Fix("Update macOS" + (f" to {need} or newer" if need else "") + ", or install a torch release "
-                       "that supports this macOS."))
+    return warning(f"torch {rt.version} is {built} but MPS is unavailable on {p.os_version or 'this macOS'}.",
+                   Fix("Check that this is an Apple Silicon Mac on macOS 12.3 or newer, then reinstall torch.",
+                       ('python -c "import torch; print(torch.backends.mps.is_available())"',)))
 
 
 def _nodes(f: Any, prefix: str) -> list[str]:

@@ -72,6 +72,11 @@ def info(message: str, fix: Fix | None = None) -> Finding:
     return Finding("", "info", message, fix)
 
 
+def skipped(reason: str) -> Finding:
+    """The facts are there but do not settle the question: say so instead of calling it ok."""
+    return Finding("", "skipped", reason)
+
+
 def with_id(finding: Finding, c: Check) -> Finding:
     return replace(finding, id=c.id, area=c.area, title=c.title)
 
