@@ -112,8 +112,9 @@ def _cuda(f: Any) -> str:
     if not rt.cuda:
         return "CUDA: not in this build"
     if rt.cuda_available:
-        n = rt.device_count or 0
-        return f"CUDA {rt.cuda}: available, {n} device{'s' if n != 1 else ''}" + \
+        n = rt.device_count  # None in a collect_env report: it does not count the devices
+        count = "" if n is None else f", {n} device{'s' if n != 1 else ''}"
+        return f"CUDA {rt.cuda}: available{count}" + \
             (f", cuDNN {rt.cudnn}" if rt.cudnn else "") + (f", NCCL {rt.nccl}" if rt.nccl else "")
     return f"CUDA {rt.cuda}: not available"
 

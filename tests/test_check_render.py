@@ -1,0 +1,35 @@
+"""The check renderers on recorded facts: area headlines, report notes under the origin line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from torchdoctor.checks import run_checks
+from torchdoctor.facts import Facts, PlatformFacts, PythonFacts, TorchRuntime
+from torchdoctor.knowledge import load
+from torchdoctor.render.check_areas import area_lines
+from torchdoctor.render.check_human import lines
+from torchdoctor.reports import load_report
+
+REPORTS = Path(__file__).parent / "fixtures" / "reports"
+K = load()
+
+
+def headline(facts: Facts, area: str) -> str:
+    return next(a.headline for a in area_lines(facts, run_checks(facts, K)) if a.area == area)
+
+
+def test_cuda_device_count_unknown_is_not_zero():
+    facts = Facts(platform=PlatformFacts("linux", "x86_64"), python=PythonFacts("3.12.3"),
+                  runtime=TorchRuntime("ok", version="2.11.0+cu130", cuda="13.0", cuda_available=True))
+    assert headline(facts, "CUDA") == "CUDA 13.0: available"
+    counted = facts.with_(runtime=TorchRuntime("ok", version="2.11.0+cu130", cuda="13.0", cuda_available=True,
+                                               device_count=0))
+    assert headline(counted, "CUDA") == "CUDA 13.0: available, 0 devices"
+
+
+def test_cuda_headline_of_a_real_collect_env_report():
+    path = REPORTS / "h200-torch2.11-cu130.txt"
+    facts = load_report(path.read_text(encoding="utf-8"), path.name)
+    text = "\n".join(t for t, _ in lines(facts, run_checks(facts, K)))
+    assert "CUDA 13.0: available" in text and "0 devices" not in text
