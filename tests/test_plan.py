@@ -101,6 +101,12 @@ PLANS = [
      "XPU wheels exist for Windows x86_64"),
     ("intel-igpu", machine(gpus=[Gpu(vendor="intel", kind="integrated")]), "2.15.0", "cpu", "cpu",
      "integrated Intel graphics: CPU plan with a note"),
+    ("intel-datacenter-linux", machine(gpus=[Gpu(vendor="intel", kind="datacenter", name="Data Center GPU Max 1550")]),
+     "2.14.1", "xpu", "xpu", "XPU docs: Data Center GPU Max on Linux"),
+    ("intel-dg1-linux", machine(gpus=[Gpu(vendor="intel", kind="discrete", name="DG1 [Iris Xe MAX Graphics]")]),
+     "2.15.0", "cpu", "cpu", "DG1 / unknown discrete ids are not on the XPU hardware list: CPU plan, XPU to try"),
+    ("intel-discrete-windows", machine(os="windows", gpus=[Gpu(vendor="intel", kind="discrete")]), "2.15.0", "cpu", None,
+     "as on Linux; Windows CPU build from PyPI"),
     ("laptop-nvidia-plus-igpu", machine(driver="580.95.05", gpus=[nv((8, 9)), Gpu(vendor="intel", kind="integrated")]),
      "2.15.0", "cu132", None, "the NVIDIA GPU is the target"),
     ("py39-ampere-535", machine(py="3.9", driver="535.104.05", gpus=[nv((8, 6))]), "2.8.0", "cu126", "cu126",
@@ -226,6 +232,28 @@ def test_nothing_fits(facts, problem):
 def test_python_36_says_what_to_install_instead():
     msg = plan(machine(py="3.6")).problems[0].message
     assert "1.10.2" in msg and "3.6" in msg
+
+
+def test_intel_datacenter_gpu_on_windows_has_no_xpu_build():
+    res = plan(machine(os="windows", gpus=[Gpu(vendor="intel", kind="datacenter", name="Data Center GPU Max 1100")]))
+    assert res.plan is None and res.problems[0].id == "intel.no_xpu_on_os"
+    assert "Linux x86_64 only" in res.problems[0].message
+    assert res.fallback.variant == "cpu"
+
+
+@pytest.mark.parametrize("kind, which", [("discrete", "a newer Arc card"), ("integrated", "Core Ultra")])
+def test_intel_gpu_off_the_xpu_list_plans_cpu_and_spells_out_the_xpu_try(kind, which):
+    res = plan(machine(gpus=[Gpu(vendor="intel", kind=kind)]))
+    assert res.plan.variant == "cpu"
+    text = " ".join(res.plan.reasons)
+    assert which in text
+    assert "pip install torch==2.14.1 --index-url https://download.pytorch.org/whl/xpu" in text
+    assert ("discrete GPU" in text) == (kind == "discrete")
+
+
+def test_intel_flex_gets_xpu_on_linux_with_a_caveat():
+    res = plan(machine(gpus=[Gpu(vendor="intel", kind="datacenter", name="Data Center GPU Flex 170")]))
+    assert res.plan.variant == "xpu" and any("Flex Series is not on that list" in r for r in res.plan.reasons)
 
 
 def test_amd_on_windows_offers_cpu_fallback_loudly():

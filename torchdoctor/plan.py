@@ -134,6 +134,7 @@ class _Target:
     gpus: tuple[Gpu, ...] = ()  # the GPUs the build must serve
     notes: tuple[str, ...] = ()
     unusable: tuple[Problem, ...] = ()  # a GPU that no build for this OS can use
+    maybe_xpu: tuple[Gpu, ...] = ()  # Intel GPUs off PyTorch's XPU list: plan CPU, show the XPU command to try
 
 
 def _cc(gpu: Gpu, k: Knowledge) -> tuple[int, int] | None:
@@ -181,19 +182,43 @@ def _target(m: _Machine, k: Knowledge) -> _Target:
             "PyTorch build uses this GPU (options: Linux or WSL2 with ROCm, or the separate torch-directml "
             "package on Windows)."),))
     if by["intel"]:
-        usable = [g for g in by["intel"] if g.kind in ("arc", "datacenter", None)]
-        if usable and m.os in ("linux", "windows") and m.arch == "x86_64":
-            return _Target("xpu", tuple(usable))
-        if usable:
-            return _Target("cpu", (), (), (Problem(
-                "intel.no_xpu_on_os", f"{_gpu_label(usable[0], k)}: PyTorch's XPU builds exist for Linux and "
-                "Windows x86_64 only; no PyTorch build uses this GPU here."),))
-        return _Target("cpu", (), ("Intel integrated graphics: the XPU build supports only recent integrated GPUs "
-                                   "(Core Ultra); to try it anyway: --index-url <base>/xpu. Planning the CPU build.",))
+        return _intel_target(m, k, by["intel"])
     if m.driver:
         return _Target("cuda", (), ("an NVIDIA driver is present but no GPU was described or found: the GPU's "
                                     "architecture cannot be checked",))
     return _Target("cpu")
+
+
+# PyTorch's XPU hardware list (get_start_xpu, 2.5-2.15): client GPUs (Arc A/B-series, Core Ultra with Arc
+# graphics) on Linux and Windows; Data Center GPU Max on Linux only. DG1 (Iris Xe MAX) is not on it, nor
+# older integrated graphics. Gpu.kind comes from the PCI id (probes/pci.py); None = not known.
+_XPU_OS = {"arc": ("linux", "windows"), None: ("linux", "windows"), "datacenter": ("linux",)}
+
+
+def _intel_target(m: _Machine, k: Knowledge, intel: tuple[Gpu, ...]) -> _Target:
+    listed = [g for g in intel if g.kind in _XPU_OS]
+    usable = [g for g in listed if m.os in _XPU_OS[g.kind] and m.arch == "x86_64"]
+    if usable:
+        notes = []
+        if any("flex" in (g.name or "").lower() for g in usable):
+            notes.append("PyTorch validates its XPU build on the Data Center GPU Max Series; the Flex Series is "
+                         "not on that list (Intel's drivers support it; PyTorch does not promise it)")
+        return _Target("xpu", tuple(usable), tuple(notes))
+    if listed:
+        g = listed[0]
+        where = "Linux x86_64 only" if g.kind == "datacenter" else "Linux and Windows x86_64 only"
+        return _Target("cpu", (), (), (Problem(
+            "intel.no_xpu_on_os", f"{_gpu_label(g, k)}: PyTorch's XPU builds support this GPU on {where}; no "
+            f"PyTorch build uses it on {m.os} {m.arch}."),))
+    # integrated (older than Core Ultra?) or discrete (DG1, or an id these tables do not know)
+    kinds = {g.kind for g in intel}
+    what = ("an Intel discrete GPU that is not on PyTorch's XPU list (DG1 / Iris Xe MAX, or a model these "
+            "tables do not know)" if "discrete" in kinds else "Intel integrated graphics")
+    note = (f"{what}: the XPU build supports Arc A/B-series and Core Ultra (Meteor Lake or newer) graphics "
+            "only, so this plan is the CPU build")
+    if m.os in ("linux", "windows") and m.arch == "x86_64":
+        return _Target("cpu", (), (note,), maybe_xpu=intel)
+    return _Target("cpu", (), (note,))
 
 
 # ------------------------------------------------------------------------------ candidates
@@ -453,6 +478,15 @@ def plan_install(facts: Facts, knowledge: Knowledge, request: PlanRequest | None
                     upgrades=_upgrades(cands, None, m, k, target))
 
     reasons, warnings = _explain(chosen, m, k, target, req)
+    if target.maybe_xpu:
+        tries = _candidates(m, k, _Target("xpu", target.maybe_xpu), req, releases, pin_patch, None)
+        xpu = _pick([c for c in tries if c.variant == "xpu"])  # not the CPU stand-in of a release without xpu
+        if xpu is not None:
+            cmd = render_command(_packages(xpu, req), f"{req.index_base.rstrip('/')}/{xpu.variant}",
+                                 "uv" if req.fmt == "uv" else "pip")
+            which = ("a newer Arc card" if any(g.kind == "discrete" for g in target.maybe_xpu)
+                     else "Core Ultra (Meteor Lake or newer) graphics")
+            reasons.append(f"If it is {which}, try the XPU build instead: {cmd}")
     held = [c for c in cands if c.companion and not (c.wheel or c.arch or c.driver) and _vt(c.patch) > _vt(chosen.patch)]
     if held:
         newest = max(held, key=lambda c: _vt(c.patch))
