@@ -33,3 +33,35 @@ def test_cuda_headline_of_a_real_collect_env_report():
     facts = load_report(path.read_text(encoding="utf-8"), path.name)
     text = "\n".join(t for t, _ in lines(facts, run_checks(facts, K)))
     assert "CUDA 13.0: available" in text and "0 devices" not in text
+
+
+def _report(name: str) -> Facts:
+    path = REPORTS / name
+    return load_report(path.read_text(encoding="utf-8"), path.name)
+
+
+def test_report_notes_follow_the_origin_line_in_human_and_markdown():
+    from torchdoctor.render.check_markdown import render as markdown
+
+    facts = _report("pt37320-fullwidth-p100x4.txt")  # two reports pasted into one issue
+    notes = facts.extra["report"]["notes"]
+    assert notes and any("more than one report" in n for n in notes)
+    origin = f"Diagnosing a recorded machine: {facts.origin}"
+    findings = run_checks(facts, K)
+    text = [t for t, _ in lines(facts, findings, origin_note=origin)]
+    assert text[0] == origin
+    assert [t.strip() for t in text[1:1 + len(notes)]] == [f"Note: {n}" for n in notes]
+    md = markdown(facts, findings, origin_note=origin).splitlines()
+    at = md.index(f"**{origin}**")
+    assert [m.rstrip() for m in md[at + 2: at + 2 + len(notes)]] == [f"> Note: {n}" for n in notes]
+
+
+def test_a_cut_off_report_says_so_at_the_top():
+    facts = _report("espnet5629-a100-driver460-cu121.txt")
+    top = [t for t, _ in lines(facts, run_checks(facts, K), origin_note="origin")][:4]
+    assert any("cut off" in t for t in top), top
+
+
+def test_a_complete_report_has_no_note():
+    facts = _report("h200-torch2.11-cu130.txt")
+    assert not any("Note:" in t for t, _ in lines(facts, run_checks(facts, K), origin_note="origin"))

@@ -156,6 +156,13 @@ _HEADLINES: dict[str, Callable[[Any], str]] = {
 }
 
 
+def report_notes(facts: Any) -> list[str]:
+    """What the report reader noticed about a `--from` input (cut off, two reports, newer schema)."""
+    report = (facts.extra or {}).get("report")
+    notes = report.get("notes") if isinstance(report, dict) else None
+    return [str(n) for n in notes or () if n]
+
+
 def fact_lines(facts: Any) -> list[str]:
     """Every fact as "path: value" lines (for -v), skipping empty values."""
     out: list[str] = []

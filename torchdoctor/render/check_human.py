@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any, Mapping, Sequence, TextIO
 
-from torchdoctor.render.check_areas import area_lines, fact_lines
+from torchdoctor.render.check_areas import area_lines, fact_lines, report_notes
 
 UNICODE = {"ok": "✓", "warning": "!", "error": "✗", "skipped": "-", "info": "•", "crashed": "☠"}
 ASCII = {"ok": "OK", "warning": "!", "error": "X", "skipped": "-", "info": "i", "crashed": "CRASH"}
@@ -47,6 +47,9 @@ def lines(facts: Any, findings: Sequence[Any], verbose: bool = False, unicode: b
     out: list[tuple[str, str | None]] = []
     if origin_note:
         out.append((origin_note, "bold"))
+    notes = report_notes(facts)
+    out.extend((f"  Note: {n}", "yellow") for n in notes)
+    if origin_note or notes:
         out.append(("", None))
     for a in area_lines(facts, findings):
         out.append((f"[{g[a.status]}] {a.headline}", STYLE[a.status]))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
-from torchdoctor.render.check_areas import area_lines
+from torchdoctor.render.check_areas import area_lines, report_notes
 
 ICON = {"ok": "✅", "warning": "⚠️", "error": "❌", "skipped": "➖", "info": "ℹ️", "crashed": "💥"}
 
@@ -24,6 +24,9 @@ def render(facts: Any, findings: Sequence[Any], origin_note: str | None = None, 
     out = ["## torchdoctor check", ""]
     if origin_note:
         out += [f"**{origin_note}**", ""]
+    notes = report_notes(facts)
+    if notes:
+        out += [f"> Note: {n}" + ("  " if i < len(notes) - 1 else "") for i, n in enumerate(notes)] + [""]
     out += [f"{summary(findings)} (torchdoctor {version})".replace(" ()", ""), "",
             "| | Area | |", "|---|---|---|"]
     for a in area_lines(facts, findings):
