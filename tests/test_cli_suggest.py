@@ -65,6 +65,53 @@ def test_human_output_command_first_then_reasons(capsys):
     assert "\x1b[" not in out  # no colour when not a terminal
 
 
+def run_on_linux_without_gpu(capsys, **opts):
+    """The human output for a GPU-less Linux x86_64 machine, whatever this machine has."""
+    from torchdoctor.commands.suggest import run_suggest
+    from torchdoctor.facts import Facts, PlatformFacts, PythonFacts
+
+    facts = Facts(origin="described", platform=PlatformFacts(os="linux", arch="x86_64"),
+                  python=PythonFacts(version="3.12"), nvidia=None, gpus=())
+    code = run_suggest(facts=facts, **opts)
+    return code, capsys.readouterr().out
+
+
+def test_unverified_wheel_names_the_verified_command_right_under_it(capsys):
+    code, out = run_on_linux_without_gpu(capsys)
+    assert code == 0
+    assert out.splitlines()[:3] == [
+        "Install with:",
+        "  pip install torch==2.15.0 --index-url https://download.pytorch.org/whl/cpu",
+        'If pip says "No matching distribution", run: '
+        "pip install torch==2.14.1 --index-url https://download.pytorch.org/whl/cpu",
+    ]
+
+
+@pytest.mark.parametrize("fmt, head", [
+    ("uv", ["Install with:",
+            "  uv pip install torch==2.15.0 --index-url https://download.pytorch.org/whl/cpu",
+            "If uv finds no torch==2.15.0, run: uv pip install torch==2.14.1 "
+            "--index-url https://download.pytorch.org/whl/cpu"]),
+    ("requirements", ["requirements.txt:", "  --index-url https://download.pytorch.org/whl/cpu", "  torch==2.15.0",
+                      'If pip says "No matching distribution", use instead:',
+                      "  --index-url https://download.pytorch.org/whl/cpu", "  torch==2.14.1"]),
+])
+def test_index_url_plans_in_each_format_human(capsys, fmt, head):
+    code, out = run_on_linux_without_gpu(capsys, fmt=fmt)
+    assert code == 0 and out.splitlines()[:len(head)] == head
+
+
+@pytest.mark.parametrize("fmt, command", [
+    ("pip", "pip install torch==2.14.1 --index-url https://download.pytorch.org/whl/cu126"),
+    ("uv", "uv pip install torch==2.14.1 --index-url https://download.pytorch.org/whl/cu126"),
+    ("requirements", "--index-url https://download.pytorch.org/whl/cu126\ntorch==2.14.1"),
+])
+def test_index_url_plans_in_each_format_json(capsys, fmt, command):
+    code, out, _ = run_cli(capsys, "--json", "--format", fmt, *LINUX_AMPERE, "--driver", "535.104.05", "--gpu", "8.6")
+    plan = json.loads(out)["plan"]
+    assert code == 0 and plan["command"] == command and plan["retry_command"] is None
+
+
 @pytest.mark.parametrize("fmt, first", [("uv", "uv pip install torch==2.14.1"),
                                         ("requirements", "--index-url https://download.pytorch.org/whl/cu126")])
 def test_formats(capsys, fmt, first):

@@ -143,7 +143,29 @@ def test_confidence_and_notes_follow_the_data():
     assert res.plan.confidence == "inferred"  # 2.7 cu118 arch list is inferred
     assert any("inferred" in r for r in res.plan.reasons)
     cpu = plan(machine())
-    assert cpu.plan.confidence == "inferred" and any("2.14.1" in w for w in cpu.plan.warnings)
+    assert cpu.plan.confidence == "inferred"
+    assert cpu.plan.retry_torch == "2.14.1"
+    assert cpu.plan.retry_command == "pip install torch==2.14.1 --index-url https://download.pytorch.org/whl/cpu"
+
+
+def test_retry_command_follows_the_format_and_a_pinned_release():
+    assert plan(machine(), fmt="uv").plan.retry_command == (
+        "uv pip install torch==2.14.1 --index-url https://download.pytorch.org/whl/cpu")
+    assert plan(machine(), fmt="requirements").plan.retry_command.splitlines() == [
+        "--index-url https://download.pytorch.org/whl/cpu", "torch==2.14.1"]
+    assert plan(machine(), torch="2.15").plan.retry_torch == "2.14.1"  # the pin does not hide it
+
+
+def test_verified_plans_have_no_retry():
+    assert plan(machine(driver="580.95.05", gpus=[nv((9, 0))])).plan.retry_command is None  # PyPI 2.15 cu132
+    assert plan(machine(), torch="2.14").plan.retry_command is None
+
+
+def test_pypi_default_is_verified_even_where_the_index_variant_is_inferred():
+    """2.15's /whl/cpu is inferred; the Windows CPU wheel on PyPI was read from PyPI itself."""
+    win = plan(machine(os="windows")).plan
+    assert (win.index_url, win.confidence, win.retry_command) == (None, "confirmed", None)
+    assert not any("inferred" in r or "not verified" in r for r in win.reasons)
 
 
 def test_every_plan_gpu_really_runs_on_the_chosen_build():

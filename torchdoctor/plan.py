@@ -10,7 +10,7 @@ each newer release was rejected are part of the result.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from torchdoctor.facts import Facts, Gpu
@@ -48,11 +48,16 @@ class Plan:
     warnings: tuple[str, ...] = ()  # said loudly: the GPU may not be usable, unverified data, ...
     confidence: str = "confirmed"  # confirmed | inferred
     index_style: str = "index"
+    # When the chosen wheel's presence on its index is inferred (2.15 on /whl/cpu): the newest verified
+    # command, to run if pip answers "No matching distribution".
+    retry_torch: str | None = None
+    retry_command: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"torch": self.torch, "variant": self.variant, "index_url": self.index_url,
                 "command": self.command, "packages": list(self.packages), "device": self.device,
-                "confidence": self.confidence, "reasons": list(self.reasons), "warnings": list(self.warnings)}
+                "confidence": self.confidence, "reasons": list(self.reasons), "warnings": list(self.warnings),
+                "retry_torch": self.retry_torch, "retry_command": self.retry_command}
 
 
 @dataclass(frozen=True)
@@ -364,10 +369,10 @@ def _candidates(m: _Machine, k: Knowledge, target: _Target, req: PlanRequest, re
         for variant, source, var in _variants_for_device(m, rel, target.device):
             if pin_variant and variant != pin_variant:
                 continue
-            c = _Cand(rel, patch, variant, source, var.status if var else "confirmed", var.role if var else None)
+            # A variant's status is about download.pytorch.org; the PyPI default was read from PyPI itself.
+            status = var.status if var is not None and source == "index" else "confirmed"
+            c = _Cand(rel, patch, variant, source, status, var.role if var else None)
             c.wheel = _wheel_gate(m, rel, var, variant, source)
-            if source == "pypi" and var is not None and var.status == "inferred":
-                c.notes.append(f"{patch}+{variant}: {var.note or 'not verified'}")
             if source == "index" and var is not None and var.status == "inferred":
                 c.notes.append(f"{patch}+{variant} on download.pytorch.org is inferred, not verified "
                                f"({var.note or 'see knowledge/SOURCES.md'})")
@@ -493,6 +498,13 @@ def plan_install(facts: Facts, knowledge: Knowledge, request: PlanRequest | None
         reasons.insert(1, f"Trade-off: --with {', '.join(req.with_)} holds torch back to {chosen.patch}: "
                           f"{newest.companion}. Without it: torch {newest.patch}+{newest.variant}.")
     plan = _plan_from(chosen, m, k, target, req, reasons, warnings)
+    if chosen.source == "index" and chosen.status == "inferred":
+        every = _candidates(m, k, target, req, k.releases, None, None)  # also when --torch pins 2.15
+        verified = _pick([c for c in every if c.status == "confirmed" and c.variant == chosen.variant
+                          and _vt(c.patch) < _vt(chosen.patch)])
+        if verified is not None:
+            retry = _plan_from(verified, m, k, target, req, [], [])
+            plan = replace(plan, retry_torch=retry.torch, retry_command=retry.command)
     return PlanResult(plan, (), tuple(_rejected(cands, chosen, k, m)), tuple(_upgrades(cands, chosen, m, k, target)),
                       None, summary, k.as_of)
 
@@ -635,10 +647,6 @@ def _explain(c: _Cand, m: _Machine, k: Knowledge, target: _Target, req: PlanRequ
             reasons.append(f"{pkg} {v} is the release built for torch {c.patch}.")
     for n in dict.fromkeys(c.notes):
         reasons.append(f"Note: {n}.")
-    if c.rel.series == "2.15" and c.status == "inferred":
-        warnings.append("2.15.0 on download.pytorch.org/whl/" + c.variant + " is not verified in the tables "
-                        "(as of " + k.as_of + "); if pip finds no matching distribution, use torch==2.14.1 "
-                        "with the same index.")
     return reasons, warnings
 
 

@@ -20,6 +20,8 @@ def lines_for(result, fmt: str = "pip") -> list[tuple[str, str]]:
     if plan is not None:
         out.append(("heading", "Install with:" if fmt != "requirements" else "requirements.txt:"))
         out.extend(("command", "  " + line) for line in plan.command.splitlines())
+        if plan.retry_command:
+            out.extend(_retry_lines(plan, fmt))
         via = plan.index_url or "PyPI"
         out.append(("", ""))
         out.append(("bold", f"torch {plan.torch}, variant {plan.variant} ({plan.device}), from {via}"
@@ -47,6 +49,15 @@ def lines_for(result, fmt: str = "pip") -> list[tuple[str, str]]:
             out.append(("dim", f"  ... and {len(result.rejected) - len(shown)} older (see --json)"))
     out.append(("dim", f"(knowledge as of {result.as_of}; machine: {_machine_line(result.machine)})"))
     return out
+
+
+def _retry_lines(plan, fmt: str) -> list[tuple[str, str]]:
+    """Right under the command: what to run if the unverified wheel is not on the index."""
+    if fmt == "requirements":
+        return ([("warning", 'If pip says "No matching distribution", use instead:')]
+                + [("command", "  " + line) for line in plan.retry_command.splitlines()])
+    when = f"uv finds no torch=={plan.torch}" if fmt == "uv" else 'pip says "No matching distribution"'
+    return [("warning", f"If {when}, run: {plan.retry_command}")]
 
 
 def _machine_line(m: dict) -> str:
