@@ -156,6 +156,12 @@ def test_retry_command_follows_the_format_and_a_pinned_release():
     assert plan(machine(), torch="2.15").plan.retry_torch == "2.14.1"  # the pin does not hide it
 
 
+def test_retry_for_a_python_only_2_15_supports_is_the_verified_pypi_wheel():
+    res = plan(machine(py="3.15")).plan
+    assert res.index_url.endswith("/cpu") and res.retry_command == "pip install torch==2.15.0"
+    assert any("cu132 build" in r for r in res.reasons)  # says what that fallback costs
+
+
 def test_verified_plans_have_no_retry():
     assert plan(machine(driver="580.95.05", gpus=[nv((9, 0))])).plan.retry_command is None  # PyPI 2.15 cu132
     assert plan(machine(), torch="2.14").plan.retry_command is None

@@ -505,6 +505,16 @@ def plan_install(facts: Facts, knowledge: Knowledge, request: PlanRequest | None
         if verified is not None:
             retry = _plan_from(verified, m, k, target, req, [], [])
             plan = replace(plan, retry_torch=retry.torch, retry_command=retry.command)
+        else:  # no older release fits (Python 3.15): the same release's verified PyPI wheel
+            default = chosen.rel.pypi_default.get(m.key)
+            pypi = _Cand(chosen.rel, chosen.patch, default or "", "pypi", "confirmed", None)
+            if default and _wheel_gate(m, chosen.rel, chosen.rel.variant(default), default, "pypi") is None:
+                command = render_command(_packages(pypi, req), None, req.fmt)
+                extra = (f"The fallback `{command}` is verified on PyPI, but it is the {default} build: it runs "
+                         "on the CPU after downloading several GB of GPU libraries."
+                         if variant_kind(default) != "cpu" else "")
+                plan = replace(plan, retry_torch=pypi.patch, retry_command=command,
+                               reasons=plan.reasons + ((extra,) if extra else ()))
     return PlanResult(plan, (), tuple(_rejected(cands, chosen, k, m)), tuple(_upgrades(cands, chosen, m, k, target)),
                       None, summary, k.as_of)
 
