@@ -61,7 +61,7 @@ def test_human_output_command_first_then_reasons(capsys):
     assert code == 0
     assert lines[0] == "Install with:"
     assert lines[1].strip() == "pip install torch==2.11.0 --index-url https://download.pytorch.org/whl/cu128"
-    assert "Why:" in out and "Newer options not chosen:" in out and "Driver upgrade:" in out
+    assert "Why:" in out and "Options not chosen (newer releases, other builds):" in out and "Driver upgrade:" in out
     assert "\x1b[" not in out  # no colour when not a terminal
 
 

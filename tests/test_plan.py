@@ -187,6 +187,12 @@ def test_every_plan_gpu_really_runs_on_the_chosen_build():
                 assert gpu_runs_on(g.capability, archs), name
 
 
+def test_last_cu126_warning_names_the_old_gpu_of_a_mixed_machine():
+    res = plan(machine(driver="580.95.05", gpus=[nv((8, 6), "RTX 3060"), nv((6, 1), "GTX 1060")]))
+    warning = next(w for w in res.plan.warnings if "last release" in w)
+    assert "GTX 1060 (sm_61, Pascal)" in warning and "RTX 3060" not in warning
+
+
 def test_driver_floor_is_the_minor_version_compat_floor_and_said_so():
     res = plan(machine(driver="535.104.05", gpus=[nv((8, 6))]))
     text = " ".join(res.plan.reasons)

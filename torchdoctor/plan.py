@@ -647,8 +647,9 @@ def _explain(c: _Cand, m: _Machine, k: Knowledge, target: _Target, req: PlanRequ
     old = [g for g in target.gpus if (_cc(g, k) or (99, 0)) < (7, 5)]
     if kind == "cuda" and c.variant == "cu126" and old:
         if c.rel.series == "2.14":
+            names = ", ".join(_gpu_label(g, k) for g in old)
             warnings.append("torch 2.14 is the last release with CUDA 12.x (cu126) wheels, the only ones with "
-                            "Maxwell/Pascal/Volta kernels: later releases will not support this GPU.")
+                            f"Maxwell/Pascal/Volta kernels: later releases will not support {names}.")
     for pkg in req.with_:
         if pkg not in COMPANIONS:
             continue

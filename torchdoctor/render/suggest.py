@@ -42,7 +42,7 @@ def lines_for(result, fmt: str = "pip") -> list[tuple[str, str]]:
         out.append(("heading", "Driver upgrade:"))
         out.extend(("", f"  - {u}") for u in result.upgrades)
     if result.rejected:
-        out.append(("heading", "Newer options not chosen:"))
+        out.append(("heading", "Options not chosen (newer releases, other builds):"))
         shown = result.rejected[:MAX_REJECTED]
         out.extend(("dim", f"  - {r}") for r in shown)
         if len(result.rejected) > len(shown):
