@@ -44,6 +44,21 @@ def test_usage_errors_are_one_line_and_exit_2(args, words, tmp_path):
     assert words in out.stderr and len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX exec bits and sh scripts")
+@pytest.mark.parametrize("content,mode,words", [
+    ("just a text file\n", 0o644, "permission denied"),  # not executable
+    ("#!/bin/sh\nexit 3\n", 0o755, "exit status 3"),  # runs, but is no Python
+])
+def test_python_that_is_not_a_python_is_exit_2(tmp_path, content, mode, words):
+    fake = tmp_path / "python"
+    fake.write_text(content)
+    fake.chmod(mode)
+    out = doctor(["check", "--python", str(fake)], doctor_env(), cwd=tmp_path)
+    assert out.returncode == 2 and out.stdout == "", out.stdout
+    assert len(out.stderr.strip().splitlines()) == 1 and "did not run as a Python interpreter" in out.stderr
+    assert words in out.stderr.lower()
+
+
 def test_from_garbage_is_exit_2(tmp_path):
     p = tmp_path / "x.txt"
     p.write_text("hello, this is not a report\n")

@@ -46,6 +46,8 @@ def run_check(json_out: bool = False, verbose: bool = False, fmt: str = "human",
             if target is None:
                 raise UsageError(f"--python {python}: no such interpreter or virtualenv")
         facts = gather(timeout=timeout, python=target)
+        if target is not None:
+            _require_python(python, facts)
         note = f"Diagnosing {_tilde(target)}" if target else None
 
     from torchdoctor.checks import exit_code, run_checks
@@ -93,6 +95,16 @@ def gather(timeout: float = 60.0, python: str | None = None) -> Any:
     return machine.with_(python=py, distributions=target.distributions if python else dists,
                          runtime=target.runtime, shadowing=shadowing, env=env, device_nodes=nodes,
                          probes=tuple(notes), extra=extra)
+
+
+def _require_python(given: str, facts: Any) -> None:
+    """--python must name something that runs as Python; otherwise there is nothing to diagnose."""
+    rt = facts.runtime
+    if facts.python is not None or rt is None:
+        return
+    if rt.status == "not_run" or rt.error_kind == "interpreter":
+        why = (rt.error or "it printed no answer").strip().splitlines()[0]
+        raise UsageError(f"--python {given}: did not run as a Python interpreter ({why})")
 
 
 def _machine() -> Any:
