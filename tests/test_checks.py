@@ -107,6 +107,37 @@ def test_files_of_two_builds_mixed(meta, imported):
     assert f.severity == "error" and "mixed" in f.message and meta in f.message and imported in f.message
 
 
+def test_an_import_that_could_not_be_tried_is_skipped_not_ok():
+    f = judge(machine(runtime=TorchRuntime("not_run", error="python: permission denied")))["torch.import_failed"]
+    assert f.severity == "skipped" and "permission denied" in f.message
+
+
+def test_an_interpreter_that_dies_before_import_is_not_blamed_on_torch():
+    rt = TorchRuntime("crashed", error="ended the interpreter with exit status 3", error_kind="interpreter")
+    f = judge(machine(runtime=rt, extra={"target_python": "~/venv/bin/python"}))["torch.import_failed"]
+    assert f.severity == "error" and "before `import torch` ran" in f.message
+    assert f.fix.commands == ("~/venv/bin/python -c pass",)
+
+
+def test_fix_commands_name_the_diagnosed_interpreter_and_its_pip():
+    rt = TorchRuntime("crashed", error="was killed by SIGSEGV", error_kind="other")
+    f = judge(machine(runtime=rt, extra={"target_python": "~/venv/bin/python"}))["torch.import_failed"]
+    assert f.fix.commands[0].startswith("~/venv/bin/python -X faulthandler")
+    assert all(c.startswith("~/venv/bin/python") for c in f.fix.commands), f.fix.commands
+    plain = judge(machine(runtime=rt))["torch.import_failed"]
+    assert not any(c.startswith(("pip ", "pip3 ")) for c in plain.fix.commands), plain.fix.commands
+
+
+def test_duplicate_installs_from_a_report_without_locations_or_arch():
+    # pt28321: collect_env lists pip and conda torch, says neither where nor which CPU
+    two = (Distribution("torch", "1.2.0", installer="pip"), Distribution("torch", "1.3.0", installer="conda"))
+    f = judge(machine(origin="collect_env:x.txt", platform=PlatformFacts("linux", "unknown"), distributions=two,
+                      runtime=rt_ok("1.3.0", "10.1")))["torch.multiple_installs"]
+    assert "None" not in f.message and "torch 1.2.0 (pip)" in f.message
+    assert "CPU architecture is not known" in f.fix.summary
+    assert f.fix.commands == ("python -m pip uninstall -y torch", "conda remove --force pytorch")
+
+
 def test_wheel_mismatch():
     f = judge(machine(distributions=(torch_dist(wheel_tags=("cp312-cp312-manylinux_2_28_x86_64",)),),
                       runtime=TorchRuntime("import_failed", error="x", error_kind="other")))

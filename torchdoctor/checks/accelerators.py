@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from torchdoctor.checks.base import (Fix, build, check, driver_os, error, find_text, has_nvidia_hardware, info,
-                                     nvidia_gpus, platform_key, reinstall_fix, skipped, torch_version, variant, warning)
+                                     nvidia_gpus, platform_key, python_cmd, reinstall_fix, skipped, torch_version, variant, warning)
 from torchdoctor.versions import driver_key, is_driver_version
 
 
@@ -275,7 +275,7 @@ def mps_unavailable(f: Any, k: Any) -> Any:
     built = "built with MPS" if rt.mps_built else "built without MPS"
     return warning(f"torch {rt.version} is {built} but MPS is unavailable on {p.os_version or 'this macOS'}.",
                    Fix("Check that this is an Apple Silicon Mac on macOS 12.3 or newer, then reinstall torch.",
-                       ('python -c "import torch; print(torch.backends.mps.is_available())"',)))
+                       (f'{python_cmd(f)} -c "import torch; print(torch.backends.mps.is_available())"',)))
 
 
 def _nodes(f: Any, prefix: str) -> list[str]:

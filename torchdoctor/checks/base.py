@@ -194,6 +194,11 @@ def pip(f: Any) -> str:
     return f"{target} -m pip" if target else "python -m pip"
 
 
+def python_cmd(f: Any) -> str:
+    """The diagnosed interpreter, for commands the user copies."""
+    return (f.extra or {}).get("target_python") or "python"
+
+
 def reinstall_fix(f: Any, k: Any, summary: str, with_: Iterable[str] = (), keep_version: bool = True) -> Fix:
     """The planner's command for THIS machine (same torch release first, then the newest that fits)."""
     try:
@@ -202,6 +207,8 @@ def reinstall_fix(f: Any, k: Any, summary: str, with_: Iterable[str] = (), keep_
         return Fix(summary + " (no command: the install planner is not available)")
     if k is None:
         return Fix(summary + " (no command: the knowledge tables could not be loaded)")
+    if f.platform is not None and f.platform.arch in (None, "", "unknown"):
+        return Fix(summary + " (no install command: the CPU architecture is not known)")
     wanted = tuple(with_)
     tries = []
     series = base_version(torch_version(f)) if keep_version else None
@@ -234,9 +241,8 @@ def _uninstall_first(f: Any, command: str, with_: tuple[str, ...]) -> tuple[str,
 
 
 def _for_target(f: Any, command: str) -> str:
-    target = (f.extra or {}).get("target_python")
-    if target:
-        for prefix in ("python -m pip ", "pip3 ", "pip "):
-            if command.startswith(prefix):
-                return f"{target} -m pip " + command[len(prefix):]
+    """The planner says `pip install ...`; the fix names the diagnosed interpreter's pip, like its uninstall."""
+    for prefix in ("python -m pip ", "pip3 ", "pip "):
+        if command.startswith(prefix):
+            return f"{pip(f)} " + command[len(prefix):]
     return command

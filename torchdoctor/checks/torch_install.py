@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from torchdoctor.checks.base import (Fix, base_version, check, dists, error, local_tag, pip, reinstall_fix,
-                                     torch_version, warning)
+from torchdoctor.checks.base import (Fix, base_version, check, dists, error, local_tag, pip, python_cmd,
+                                     reinstall_fix, skipped, torch_version, warning)
 
 # The CUDA library a missing .so comes from (pip wheel name, without the -cuXX suffix).
 _LIB_WHEELS = (
@@ -100,8 +100,15 @@ def import_failed(f: Any, k: Any) -> Any:
     from torchdoctor.probes.torch_runtime import missing_library  # pure text helper
 
     rt = f.runtime
+    if rt.status == "not_run":
+        return skipped(f"`import torch` could not be tried: {rt.error or 'the interpreter did not start'}")
     if rt.status not in ("import_failed", "crashed", "timeout"):
         return None
+    if rt.error_kind == "interpreter":
+        return error(f"The Python interpreter {rt.error or 'ended before it answered'}, before `import torch` ran: "
+                     "Python itself does not start (a broken sitecustomize, PYTHONHOME/PYTHONPATH, or a damaged "
+                     "environment).", Fix("See what Python prints on its own, then recreate the environment.",
+                                          (f"{python_cmd(f)} -c pass",)))
     said = f"`import torch` failed: {rt.error_type + ': ' if rt.error_type else ''}{rt.error}"
     env = f.env or {}
     kind = rt.error_kind
@@ -152,12 +159,12 @@ def import_failed(f: Any, k: Any) -> Any:
         return error(f"`import torch` {rt.error or 'did not finish in time'}: a stuck file system, a very slow "
                      "disk, or a hang while loading libraries.",
                      Fix("See where it stops, or allow more time.",
-                         ('python -X importtime -c "import torch"', "torchdoctor check --timeout 300")))
+                         (f'{python_cmd(f)} -X importtime -c "import torch"', "torchdoctor check --timeout 300")))
     if rt.status == "crashed":
         fix = reinstall_fix(f, k, "See where it crashes, then reinstall the build for this machine")
         return error(f"`import torch` {rt.error}: a native library crashed the interpreter (a wheel for another "
                      "CPU or platform, or conflicting libraries).",
-                     Fix(fix.summary, ('python -X faulthandler -c "import torch"',) + fix.commands))
+                     Fix(fix.summary, (f'{python_cmd(f)} -X faulthandler -c "import torch"',) + fix.commands))
     return error(said + ".", reinstall_fix(f, k, "Reinstall the build that fits this machine"))
 
 
@@ -182,11 +189,11 @@ def multiple_installs(f: Any, k: Any) -> Any:
     pip_side = any(d.installer != "conda" for d in torches)
     kind = ("pip and conda side by side" if conda and pip_side
             else "stale metadata in the same folder" if same_place else "in several places")
-    # one uninstall per pip copy; the planner's fix below adds the last one before installing
-    commands = [f"{pip(f)} uninstall -y torch" for d in torches if d.installer != "conda"][1:]
+    fix = reinstall_fix(f, k, "Uninstall every copy, then install one build with one installer")
+    # one uninstall per pip copy; the planner's fix (when it has a command) adds the last one before installing
+    commands = [f"{pip(f)} uninstall -y torch" for d in torches if d.installer != "conda"][1 if fix.commands else 0:]
     if conda:
         commands.append("conda remove --force pytorch")
-    fix = reinstall_fix(f, k, "Uninstall every copy, then install one build with one installer")
     broken = rt is not None and rt.status != "ok"
     finding = error if (same_place or conda or broken) else warning
     return finding(f"{len(torches)} torch installs ({kind}): {_listing(torches)}.",
@@ -207,7 +214,8 @@ def same_build(imported: str, metadata: str) -> bool:
 
 
 def _listing(found: Any) -> str:
-    return ", ".join(f"{d.name} {d.version} ({d.installer or 'unknown installer'}, {d.location})" for d in found)
+    return ", ".join(f"{d.name} {d.version} ({', '.join(x for x in (d.installer or 'unknown installer', d.location) if x)})"
+                     for d in found)
 
 
 _ARCH_WORDS = {"x86_64": ("x86_64", "amd64"), "aarch64": ("aarch64", "arm64"), "arm64": ("arm64", "aarch64"),
