@@ -65,3 +65,24 @@ def test_a_cut_off_report_says_so_at_the_top():
 def test_a_complete_report_has_no_note():
     facts = _report("h200-torch2.11-cu130.txt")
     assert not any("Note:" in t for t, _ in lines(facts, run_checks(facts, K), origin_note="origin"))
+
+
+def test_headlines_say_unknown_when_a_report_lacks_the_facts():
+    facts = _report("lhotse793-found-version-9010.txt")  # no OS, GPU or CUDA-available lines
+    text = [t for t, _ in lines(facts, run_checks(facts, K))]
+    assert any("CUDA 10.2: availability not reported" in t for t in text), text
+    assert not any("not macOS" in t or "no AMD GPU" in t for t in text), text
+
+
+def test_torch_headline_without_a_version_has_no_stray_space():
+    facts = Facts(python=PythonFacts("3.11.7"), runtime=TorchRuntime("crashed", error="x"))
+    assert headline(facts, "PyTorch") == "PyTorch: import crashed"
+
+
+def test_unknown_arch_is_not_printed_and_the_summary_stands_apart():
+    facts = _report("pt28321-conda-pip-duplicate.txt")
+    text = [t for t, _ in lines(facts, run_checks(facts, K))]
+    assert any(t.endswith("Debian GNU/Linux 9.11 (stretch)") for t in text), text
+    healthy = _report("h200-torch2.11-cu130.txt")
+    out = [t for t, _ in lines(healthy, run_checks(healthy, K))]
+    assert out[-1].startswith("No issues found") and out[-2] == ""

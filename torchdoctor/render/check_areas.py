@@ -72,9 +72,10 @@ def _torch(f: Any) -> str:
         return f"PyTorch {rt.version} ({_build(rt)}{took})"
     if rt.status == "not_installed":
         return "PyTorch: not installed"
+    name = f"PyTorch {installed}" if installed else "PyTorch"
     if rt.status == "not_run":
-        return f"PyTorch {installed or ''}: the import could not be tried ({rt.error})".replace("  ", " ")
-    return f"PyTorch {installed or ''}: import {rt.status.replace('_', ' ')}".replace("  ", " ")
+        return f"{name}: the import could not be tried ({rt.error})"
+    return f"{name}: import {rt.status.replace('_', ' ')}"
 
 
 def _packages(f: Any) -> str:
@@ -116,18 +117,22 @@ def _cuda(f: Any) -> str:
         count = "" if n is None else f", {n} device{'s' if n != 1 else ''}"
         return f"CUDA {rt.cuda}: available{count}" + \
             (f", cuDNN {rt.cudnn}" if rt.cudnn else "") + (f", NCCL {rt.nccl}" if rt.nccl else "")
+    if rt.cuda_available is None:
+        return f"CUDA {rt.cuda}: availability not reported"
     return f"CUDA {rt.cuda}: not available"
 
 
 def _rocm(f: Any) -> str:
     amd = [g for g in f.gpus or () if g.vendor == "amd"]
     if not amd:
-        return "ROCm: no AMD GPU"
+        return "ROCm: no AMD GPU" if f.gpus is not None or f.pci is not None else "ROCm: GPUs not listed"
     return "ROCm: " + ", ".join(f"{g.name or 'AMD GPU'} ({g.gfx or 'gfx unknown'})" for g in amd)
 
 
 def _mps(f: Any) -> str:
-    if f.platform is None or f.platform.os != "macos":
+    if f.platform is None:
+        return "Apple MPS: unknown (no platform facts)"
+    if f.platform.os != "macos":
         return "Apple MPS: not macOS"
     rt = f.runtime
     if rt is None or rt.mps_available is None:
@@ -139,7 +144,7 @@ def _environment(f: Any) -> str:
     parts = []
     p = f.platform
     if p is not None:
-        parts.append(" ".join(x for x in (p.os_version or p.os, p.arch) if x))
+        parts.append(" ".join(x for x in (p.os_version or p.os, p.arch) if x and x != "unknown"))
         if p.wsl:
             parts.append("WSL")
         if p.container:

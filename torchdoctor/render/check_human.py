@@ -83,6 +83,8 @@ def lines(facts: Any, findings: Sequence[Any], verbose: bool = False, unicode: b
             detail = f" {dash} {note.detail}" if note.detail else ""
             out.append((f"    {mark} {note.name}: {note.seconds:.2f} s{detail}", None))
         out.append(("", None))
+    if out and out[-1][0]:
+        out.append(("", None))
     out.append((summary(findings), "bold"))
     return out
 
