@@ -86,3 +86,9 @@ def test_unknown_arch_is_not_printed_and_the_summary_stands_apart():
     healthy = _report("h200-torch2.11-cu130.txt")
     out = [t for t, _ in lines(healthy, run_checks(healthy, K))]
     assert out[-1].startswith("No issues found") and out[-2] == ""
+
+
+def test_verbose_report_has_no_empty_probes_section():
+    facts = _report("h200-torch2.11-cu130.txt")
+    text = [t for t, _ in lines(facts, run_checks(facts, K), verbose=True)]
+    assert "Facts:" in text and "Probes:" not in text

@@ -77,7 +77,8 @@ def lines(facts: Any, findings: Sequence[Any], verbose: bool = False, unicode: b
     if verbose:
         out.append(("Facts:", "bold"))
         out.extend((f"    {line}", None) for line in fact_lines(facts))
-        out.append(("Probes:", "bold"))
+        if facts.probes:  # a recorded report has no probe timings
+            out.append(("Probes:", "bold"))
         for note in facts.probes:
             mark = g["ok"] if note.ok else g["warning"]
             detail = f" {dash} {note.detail}" if note.detail else ""
