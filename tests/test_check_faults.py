@@ -150,8 +150,8 @@ def test_pypi_cuda_wheel_live_is_one_install_not_a_mix(venv, tmp_path):
     env = {"FAKE_TORCH_VERSION": "2.11.0+cu130", "FAKE_TORCH_CUDA": "13.0"}
     write_dist(venv["site"], "torch", "2.11.0", venv["tag"])
     try:
-        out, data, by_id = run_json(venv, "cpu", tmp_path, **env)
-        mixed, _, mixed_by_id = run_json(venv, "cpu", tmp_path, FAKE_TORCH_VERSION="2.10.0+cu130",
+        _, data, by_id = run_json(venv, "cpu", tmp_path, **env)
+        _, _, mixed_by_id = run_json(venv, "cpu", tmp_path, FAKE_TORCH_VERSION="2.10.0+cu130",
                                          FAKE_TORCH_CUDA="13.0")
     finally:
         write_dist(venv["site"], "torch", "2.7.1+cu128", venv["tag"], requires=("nvidia-cudnn-cu12==9.7.1.26",))
