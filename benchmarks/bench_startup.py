@@ -16,9 +16,6 @@ PY = sys.executable
 CASES = {
     "python -c pass": [PY, "-c", "pass"],
     "python -c 'import typer, rich'": [PY, "-c", "import typer, rich"],
-    # Typer >= 0.2x coerces every non-bool option value through pydantic (typer._adapters): any
-    # command with options pays this import, so it is shown separately from our own work.
-    "python -c 'import typer._adapters'": [PY, "-c", "import typer, rich, typer._adapters"],
     "torchdoctor --help": [PY, "-m", "torchdoctor", "--help"],
     "torchdoctor suggest": [PY, "-m", "torchdoctor", "suggest"],
     "torchdoctor suggest --json (described)": [PY, "-m", "torchdoctor", "suggest", "--json", "--os", "linux",
@@ -61,9 +58,8 @@ def main() -> int:
         print(f"{name:42} {value:9.3f} {value / base:7.2f} {value / base_ui:13.2f}")
     probe = subprocess.run([PY, "-c", NO_TORCH], capture_output=True, text=True, timeout=60)
     verdict = probe.stdout.strip().splitlines()[-1] if probe.stdout.strip() else "NO_OUTPUT"
-    if "python -c 'import typer._adapters'" in med:
-        own = med["torchdoctor suggest"] - med["python -c 'import typer._adapters'"]
-        print(f"suggest beyond typer+rich+pydantic: {own:.3f} s")
+    # (typer 0.29+ would add ~0.1-0.2 s here: it imports pydantic; pyproject pins typer<0.29.)
+    print(f"suggest beyond typer+rich: {med['torchdoctor suggest'] - base_ui:.3f} s")
     print(f"suggest imports torch: {'YES' if verdict == 'TORCH_IMPORTED' else 'no'} ({verdict})")
     over = [n for n in ("torchdoctor --help", "torchdoctor suggest") if med[n] > 0.3]
     print("within 0.3 s: " + ("yes" if not over else "NO: " + ", ".join(over)))
