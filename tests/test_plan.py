@@ -68,8 +68,12 @@ PLANS = [
     ("blackwell-570", machine(driver="570.124.06", gpus=[nv((12, 0), "NVIDIA GeForce RTX 5090")]), "2.11.0", "cu128", "cu128",
      "sm_120 needs CUDA >= 12.8; cu128 ends with 2.11; cu130 needs 580"),
     ("blackwell-580", machine(driver="580.95.05", gpus=[nv((12, 0))]), "2.15.0", "cu132", None, "13.x has sm_120"),
-    ("blackwell-535", machine(driver="535.104.05", gpus=[nv((12, 0))]), "2.11.0", "cu128", "cu128",
-     "cu128 via 12.x MVC (>= 525.60.13)"),
+    ("blackwell-535", machine(driver="535.104.05", gpus=[nv((12, 0))]), None, None, None,
+     "R535 does not drive Blackwell at all (first branch R570), whatever 12.x MVC allows"),
+    ("blackwell-560", machine(driver="560.35.03", gpus=[nv((12, 0), "NVIDIA GeForce RTX 5090")]), None, None, None,
+     "R560 does not drive an RTX 5090: update the driver, not a cu128 plan"),
+    ("blackwell-570.26", machine(driver="570.26", gpus=[nv((12, 0))]), "2.11.0", "cu128", "cu128",
+     "the first R570 driver drives Blackwell; cu128 ends with 2.11"),
     ("gb10-580-aarch64", machine(arch="aarch64", driver="580.95.05", gpus=[nv((12, 1), "NVIDIA GB10")]), "2.15.0", "cu132", None,
      "aarch64 PyPI default cu132 has sm_120, runs 12.1"),
     ("gh200-aarch64-570", machine(arch="aarch64", driver="570.124.06", gpus=[nv((9, 0), "NVIDIA GH200 480GB")]),
@@ -345,3 +349,42 @@ def test_result_to_dict_is_json_ready():
     d = plan(machine()).to_dict()
     assert json.loads(json.dumps(d))["plan"]["variant"] == "cpu"
     assert set(d["plan"]) >= {"torch", "variant", "index_url", "command"}
+
+
+# ------------------------------------------------------------------------------ adversarial review 2026-11-27
+def test_blackwell_on_a_pre_r570_driver_says_update_the_driver():
+    # An R560 driver does not drive an RTX 5090: a cu128 plan through 12.x MVC would not see the GPU.
+    res = plan(machine(driver="560.35.03", gpus=[nv((12, 0), "NVIDIA GeForce RTX 5090")]))
+    assert res.plan is None and res.problems[0].id == "gpu.driver_too_old"
+    assert "driver >= 570 runs torch 2.11.0+cu128" in res.problems[0].message
+    assert res.fallback is not None and res.fallback.variant == "cpu"
+
+
+def test_2_6_free_threaded_comes_from_the_index_not_pypi():
+    # PyPI has no cp313t wheel of 2.6.0 (PyPI file list); download.pytorch.org has them for Linux x86_64.
+    res = plan(machine(py="3.13", ft=True, driver="550.54.15", gpus=[nv((8, 6))]), torch="2.6")
+    assert res.plan is not None and res.plan.index_url is not None
+    assert res.plan.variant == "cu124" and "/cu124" in res.plan.command
+
+
+def test_2_5_python_3_13_has_no_torchvision_wheel():
+    # torch 2.5.x has cp313 on Linux x86_64, torchvision 0.20.x / torchaudio 2.5.x do not (PyPI file lists).
+    res = plan(machine(py="3.13", driver="550.54.15", gpus=[nv((8, 6))]), torch="2.5", with_=("torchvision",))
+    assert res.plan is None and res.problems[0].id == "companion.unavailable"
+    assert plan(machine(py="3.13", driver="550.54.15", gpus=[nv((8, 6))]), torch="2.5").plan is not None
+
+
+@pytest.mark.parametrize("torch,py,ft", [("2.10", "3.14", False), ("2.10", "3.13", True), ("2.8", "3.13", True)])
+def test_macos_14_tagged_wheels_of_single_pythons(torch, py, ft):
+    # 2.10.0 cp314/cp313t/cp314t and 2.7/2.8 cp313t are macosx_14_0 while the rest are 11.0 (PyPI file lists).
+    mac13 = machine(os="macos", arch="arm64", py=py, ft=ft, os_version="macOS 13.6")
+    res = plan(mac13, torch=torch)
+    assert res.plan is None, res.plan and res.plan.command
+    assert plan(machine(os="macos", arch="arm64", py="3.12", os_version="macOS 13.6"), torch=torch).plan is not None
+
+
+def test_macos_unknown_version_names_the_older_release_only_when_it_helps():
+    res = plan(machine(os="macos", arch="arm64", py="3.12"), torch="2.2")
+    assert not any("2.11.0" in r for r in res.plan.reasons)  # 2.2.2 already needs only macOS 11
+    res = plan(machine(os="macos", arch="arm64", py="3.14"), torch="2.10")
+    assert any("needs macOS >= 14.0; on older macOS use torch 2.11.0" in r for r in res.plan.reasons)

@@ -268,12 +268,12 @@ def _wheel_gate(m: _Machine, rel: Release, var: Variant | None, variant: str, so
         return f"no wheels for {m.key}"
     if m.python is not None and m.key not in rel.python_platforms(m.python):
         return f"no wheel for Python {m.python} (this release: {_py_range(rel)})"
-    if m.free_threaded and m.python and m.key not in rel.free_threaded.get(m.python, ()):
-        return f"no free-threaded wheel for Python {m.python}t"
+    if m.free_threaded and m.python and m.key not in rel.free_threaded_platforms(m.python, source == "pypi"):
+        return f"no free-threaded wheel for Python {m.python}t" + (" on PyPI" if source == "pypi" else "")
     need_glibc = rel.glibc_min.get(m.key)
     if m.libc == "glibc" and m.libc_version and need_glibc and _vt(m.libc_version) < _vt(need_glibc):
         return f"needs glibc >= {need_glibc} (this system: {m.libc_version})"
-    need_mac = rel.macos_min.get(m.key)
+    need_mac = rel.macos_minimum(m.key, m.python, m.free_threaded)
     if m.macos_version and need_mac and _vt(m.macos_version) < _vt(need_mac):
         return f"needs macOS >= {need_mac} (this Mac: {m.macos_version})"
     if source == "index" and (var is None or m.key not in var.platforms):
@@ -284,16 +284,34 @@ def _wheel_gate(m: _Machine, rel: Release, var: Variant | None, variant: str, so
     return None
 
 
-def _driver_gate(m: _Machine, k: Knowledge, c: _Cand) -> None:
+def _floor(m: _Machine, k: Knowledge, gpus: tuple[Gpu, ...], variant: str) -> str | None:
+    """The driver a CUDA build needs here: its CUDA major's floor, raised to the first driver branch that
+    knows the GPU at all (Blackwell: R570; an R560 driver does not drive an RTX 5090, whatever the CUDA)."""
+    cuda = cuda_of(variant)
+    floor = k.driver_floor(cuda, m.driver_os) if cuda else None
+    if floor is None:
+        return None
+    for gpu in gpus:
+        cc = _cc(gpu, k)
+        row = k.architecture(cc) if cc else None
+        first = row.get("first_driver") if row else None
+        if first and driver_key(first) > driver_key(floor):
+            floor = first
+    return floor
+
+
+def _driver_gate(m: _Machine, k: Knowledge, target: _Target, c: _Cand) -> None:
     cuda = cuda_of(c.variant)
     if cuda is None or m.driver is None:
         return
-    floor = k.driver_floor(cuda, m.driver_os)
+    floor = _floor(m, k, target.gpus, c.variant)
     if floor is None:
         c.driver = f"minimum driver for CUDA {cuda} unknown"
         return
     if driver_key(m.driver) < driver_key(floor):
-        c.driver = f"needs driver >= {floor} (have {m.driver})"
+        cuda_floor = k.driver_floor(cuda, m.driver_os)
+        why = "" if floor == cuda_floor else "; older drivers do not support this GPU"
+        c.driver = f"needs driver >= {floor} (have {m.driver}{why})"
         return
     own = k.toolkit_driver(cuda, m.driver_os)
     if own and driver_key(m.driver) < driver_key(own):
@@ -354,11 +372,21 @@ def _variants_for_device(m: _Machine, rel: Release, device: str) -> list[tuple[s
     if default and variant_kind(default) in want:
         out.append((default, "pypi", rel.variant(default)))
     for v in rel.variants:
-        if v.kind in want and v.name != default:
+        # The PyPI default's twin on download.pytorch.org is a candidate only where PyPI lacks this
+        # machine's wheel (2.6 has cp313t on the index only); elsewhere PyPI is the same build, simpler.
+        if v.kind in want and (v.name != default or m.key in _pypi_gaps(m, rel)):
             out.append((v.name, "index", v))
     if not out:  # e.g. a platform the release does not ship: still one candidate so the wheel gate explains
         out.append((default or "cpu", "pypi" if default else "index", rel.variant(default or "cpu")))
     return out
+
+
+def _pypi_gaps(m: _Machine, rel: Release) -> tuple[str, ...]:
+    """Platforms where this release has a wheel for this Python on its index but not on PyPI."""
+    if m.free_threaded and m.python and rel.pypi_free_threaded is not None:
+        return tuple(p for p in rel.free_threaded_platforms(m.python, False)
+                     if p not in rel.free_threaded_platforms(m.python, True))
+    return ()
 
 
 def _candidates(m: _Machine, k: Knowledge, target: _Target, req: PlanRequest, releases: tuple[Release, ...],
@@ -376,12 +404,15 @@ def _candidates(m: _Machine, k: Knowledge, target: _Target, req: PlanRequest, re
             if source == "index" and var is not None and var.status == "inferred":
                 c.notes.append(f"{patch}+{variant} on download.pytorch.org is inferred, not verified "
                                f"({var.note or 'see knowledge/SOURCES.md'})")
-            _driver_gate(m, k, c)
+            _driver_gate(m, k, target, c)
             _arch_gate(m, k, target, c)
             for pkg in req.with_:
                 if rel.companions.get(patch, {}).get(pkg) is None:
                     c.companion = (f"no {pkg} release for torch {patch}"
                                    + (" (torchaudio's last release is 2.11.0)" if pkg == "torchaudio" else ""))
+                elif m.python and m.key in rel.companion_gaps.get(m.python, ()):
+                    c.companion = (f"no {pkg} wheel for Python {m.python} on {m.key} (torch {patch} has one, "
+                                   "its companions do not)")
             out.append(c)
     if pin_variant and not out:
         raise ValueError(f"torch {pin_patch or ''}+{pin_variant} is not a known build")
@@ -591,11 +622,12 @@ def _explain(c: _Cand, m: _Machine, k: Knowledge, target: _Target, req: PlanRequ
         native = k.max_cuda_for_driver(m.driver, m.driver_os) if m.driver else None
         reasons.append(f"{gpus} with {drv}" + (f" (native CUDA <= {native})" if native else "") + f", {py}, {where}.")
         cuda = cuda_of(c.variant) or ""
-        floor = k.driver_floor(cuda, m.driver_os)
+        floor = _floor(m, k, target.gpus, c.variant)
         arch_list = k.arch_list(c.patch, c.variant, m.key) or ()
         reasons.append(f"torch {c.patch}+{c.variant} is the newest build that fits: it has kernels for every GPU "
                        f"({_span(arch_list) if arch_list else 'list unknown'}) and needs driver >= {floor} "
-                       f"(CUDA {cuda.split('.')[0]}.x minor-version compatibility).")
+                       + (f"(CUDA {cuda.split('.')[0]}.x minor-version compatibility)."
+                          if floor == k.driver_floor(cuda, m.driver_os) else "(the first driver branch for this GPU)."))
         if m.driver and not c.native:
             own = k.toolkit_driver(cuda, m.driver_os)
             reasons.append(f"Trade-off: CUDA {cuda} runs on driver {m.driver} through NVIDIA's minor-version "
@@ -631,9 +663,11 @@ def _explain(c: _Cand, m: _Machine, k: Knowledge, target: _Target, req: PlanRequ
     elif target.device == "mps":
         reasons.append(f"Apple Silicon, {py}, macOS {m.macos_version or '(version unknown)'}.")
         reasons.append(f"torch {c.patch} from PyPI is the macOS arm64 build with the MPS (Metal) GPU backend.")
-        need = c.rel.macos_min.get(m.key)
+        need = c.rel.macos_minimum(m.key, m.python, m.free_threaded)
         if need and m.macos_version is None:
-            reasons.append(f"torch {c.patch}'s wheels need macOS >= {need}; on older macOS use torch 2.11.0.")
+            older = _older_macos_release(m, k, need)
+            reasons.append(f"torch {c.patch}'s wheel for {py} needs macOS >= {need}"
+                           + (f"; on older macOS use torch {older}." if older else "."))
     else:
         reasons.append(f"No GPU that a PyTorch build can use was found; {py}, {where}.")
         if c.source == "index" and m.os == "linux":
@@ -659,6 +693,15 @@ def _explain(c: _Cand, m: _Machine, k: Knowledge, target: _Target, req: PlanRequ
     for n in dict.fromkeys(c.notes):
         reasons.append(f"Note: {n}.")
     return reasons, warnings
+
+
+def _older_macos_release(m: _Machine, k: Knowledge, need: str) -> str | None:
+    """The newest release whose wheel for this Python runs on a macOS older than `need`."""
+    for rel in k.releases:
+        low = rel.macos_minimum(m.key, m.python, m.free_threaded)
+        if low and _vt(low) < _vt(need) and _wheel_gate(m, rel, None, "cpu", "pypi") is None:
+            return f"{rel.version} (macOS >= {low})"
+    return None
 
 
 def _rejected(cands: list[_Cand], chosen: _Cand | None, k: Knowledge, m: _Machine) -> list[str]:
@@ -714,20 +757,20 @@ def _upgrades(cands: list[_Cand], chosen: _Cand | None, m: _Machine, k: Knowledg
     blocked = [c for c in cands if c.ok_but_driver and c.driver]
     if last_branch is not None:
         blocked = [c for c in blocked
-                   if driver_key(k.driver_floor(cuda_of(c.variant) or "", m.driver_os) or "0")[0] <= last_branch]
+                   if driver_key(_floor(m, k, target.gpus, c.variant) or "0")[0] <= last_branch]
     if chosen is not None:
         blocked = [c for c in blocked if (_vt(c.patch), _rank(c)) > (_vt(chosen.patch), _rank(chosen))]
     if not blocked:
         return []
     best_patch = max(_vt(c.patch) for c in blocked)
     best = max((c for c in blocked if _vt(c.patch) == best_patch), key=lambda c: _vt(cuda_of(c.variant) or "0"))
-    floor = k.driver_floor(cuda_of(best.variant) or "", m.driver_os)
+    floor = _floor(m, k, target.gpus, best.variant)
     out = [f"A driver >= {floor} would unlock torch {best.patch}+{best.variant}"
            + (" (plain PyPI)" if best.source == "pypi" else "") + "."]
     # The smallest upgrade that already helps, when it differs.
-    lowest = min(blocked, key=lambda c: (driver_key(k.driver_floor(cuda_of(c.variant) or "", m.driver_os) or "0"),
+    lowest = min(blocked, key=lambda c: (driver_key(_floor(m, k, target.gpus, c.variant) or "0"),
                                          tuple(-x for x in _vt(c.patch))))
-    low_floor = k.driver_floor(cuda_of(lowest.variant) or "", m.driver_os)
+    low_floor = _floor(m, k, target.gpus, lowest.variant)
     if low_floor != floor:
         out.append(f"A driver >= {low_floor} would already unlock torch {lowest.patch}+{lowest.variant}.")
     if last_branch is not None:
@@ -754,7 +797,7 @@ def _why_nothing(m: _Machine, k: Knowledge, target: _Target, cands: list[_Cand],
     best = max(blocked, key=lambda c: (_vt(c.patch), _rank(c)))
 
     def floor(c: _Cand) -> str:
-        return k.driver_floor(cuda_of(c.variant) or "", m.driver_os) or "?"
+        return _floor(m, k, target.gpus, c.variant) or "?"
 
     low = min(blocked, key=lambda c: (driver_key(floor(c)) if floor(c) != "?" else (9999,),
                                       tuple(-x for x in _vt(c.patch))))

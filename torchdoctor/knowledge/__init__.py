@@ -59,6 +59,13 @@ class Release:
     confidence: str = "confirmed"
     notes: tuple[str, ...] = ()
     source: tuple[str, ...] = ()
+    # Where PyPI differs from the release's wheels as a whole (read from the PyPI file lists):
+    # free-threaded Pythons on PyPI ("3.13" -> platforms); None = same as free_threaded.
+    pypi_free_threaded: dict[str, tuple[str, ...]] | None = None
+    # A later macOS for some Pythons' wheels: platform -> {"3.14": "14.0", "3.13t": "14.0"}.
+    macos_min_python: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Pythons torch has wheels for but torchvision/torchaudio do not: "3.13" -> platforms.
+    companion_gaps: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
@@ -70,6 +77,17 @@ class Release:
 
     def variants_for(self, platform_key: str) -> tuple[Variant, ...]:
         return tuple(v for v in self.variants if platform_key in v.platforms)
+
+    def free_threaded_platforms(self, python: str, pypi: bool) -> tuple[str, ...]:
+        """The platforms with cp3XXt wheels for this Python (on PyPI when `pypi`)."""
+        table = self.pypi_free_threaded if pypi and self.pypi_free_threaded is not None else self.free_threaded
+        return table.get(python, ())
+
+    def macos_minimum(self, platform_key: str, python: str | None = None, free_threaded: bool = False) -> str | None:
+        """The macOS a wheel of this release needs: the per-Python tag where it differs, else the release's."""
+        tag = f"{python}{'t' if free_threaded else ''}" if python else None
+        per = self.macos_min_python.get(platform_key, {})
+        return per.get(tag) if tag in per else self.macos_min.get(platform_key)
 
     def python_platforms(self, python: str) -> tuple[str, ...]:
         """The platforms with wheels for this Python minor ("3.12"); () if none."""
@@ -312,6 +330,9 @@ def load() -> Knowledge:
             companions={k: dict(v) for k, v in r["companions"].items()},
             index_style=r.get("index_style", "index"), confidence=r.get("confidence", "confirmed"),
             notes=tuple(r.get("notes", ())), source=tuple(r["source"]),
+            pypi_free_threaded=_tuples(r["pypi_free_threaded"]) if "pypi_free_threaded" in r else None,
+            macos_min_python={k: dict(v) for k, v in r.get("macos_min_python", {}).items()},
+            companion_gaps=_tuples(r.get("companion_gaps", {})),
         )
         for r in rel_data["releases"]
     )
