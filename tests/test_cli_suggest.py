@@ -239,3 +239,9 @@ def test_rich_on_a_terminal_and_no_colour_with_no_color(monkeypatch):
     assert "pip install torch==2.15.0" in coloured and "pip install torch==2.15.0" in plain
     assert "\x1b[" in coloured
     assert "\x1b[3" not in plain  # NO_COLOR: no colour codes (bold may remain)
+
+
+def test_machine_line_keeps_the_free_threaded_t(capsys):
+    # The footer said 'Python 3.14' for a 3.14t machine: the t decides which wheels exist.
+    code, out, _ = run_cli(capsys, "--os", "windows", "--python-version", "3.14t")
+    assert code == 0 and "Python 3.14t, no NVIDIA driver" in out

@@ -388,3 +388,11 @@ def test_macos_unknown_version_names_the_older_release_only_when_it_helps():
     assert not any("2.11.0" in r for r in res.plan.reasons)  # 2.2.2 already needs only macOS 11
     res = plan(machine(os="macos", arch="arm64", py="3.14"), torch="2.10")
     assert any("needs macOS >= 14.0; on older macOS use torch 2.11.0" in r for r in res.plan.reasons)
+
+
+def test_intel_mac_on_a_too_new_python_names_the_platforms_last_release():
+    # 2.2.2 is the last macOS x86_64 release (cp38-cp312): Python 3.13 there means "install 3.12", not a list.
+    res = plan(machine(os="macos", arch="x86_64", py="3.13"))
+    assert res.plan is None and res.problems[0].id == "python.too_new"
+    assert "torch 2.2.2 is the last release for macos-x86_64" in res.problems[0].message
+    assert "Install Python 3.12" in res.problems[0].message

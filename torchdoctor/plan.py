@@ -828,6 +828,17 @@ def _python_problem(m: _Machine, k: Knowledge, cands: list[_Cand], req: PlanRequ
                                              f"{oldest.version} on: {what}. Better: install Python "
                                              f"{newest.pythons[-2]} (torch {newest.version} supports "
                                              f"{_py_range(newest)}).")
+        on_platform = [r for r in k.releases if m.key in r.platforms]
+        if not req.torch and on_platform and on_platform[0] is not newest:
+            # Intel Mac: the platform's own last release decides, not the newest release.
+            last = on_platform[0]
+            py_ok = [p for p in (last.pythons + tuple(last.python_limited)) if m.key in last.python_platforms(p)]
+            py_ok.sort(key=_vt)
+            if py_ok and pv > _vt(py_ok[-1]):
+                return Problem("python.too_new", f"torch {last.version} is the last release for {m.key} and supports "
+                                                 f"Python {py_ok[0]}-{py_ok[-1]}; this is Python {m.python}. Install "
+                                                 f"Python {py_ok[-1]} next to it and use that "
+                                                 f"(`pip install torch=={last.version}`).")
         if not req.torch and pv > _vt(newest.pythons[-1]):
             return Problem("python.too_new", f"Python {m.python} is newer than every torch release: torch "
                                              f"{newest.version} supports {_py_range(newest)}. Install Python "

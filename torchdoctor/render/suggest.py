@@ -61,7 +61,7 @@ def _retry_lines(plan, fmt: str) -> list[tuple[str, str]]:
 
 
 def _machine_line(m: dict) -> str:
-    parts = [f"{m.get('os')}-{m.get('arch')}", f"Python {m.get('python')}"]
+    parts = [f"{m.get('os')}-{m.get('arch')}", f"Python {m.get('python')}{'t' if m.get('free_threaded') else ''}"]
     if m.get("wsl"):
         parts.append("WSL2")
     parts.append(f"driver {m['driver']}" if m.get("driver") else "no NVIDIA driver")
