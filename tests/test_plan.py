@@ -396,3 +396,12 @@ def test_intel_mac_on_a_too_new_python_names_the_platforms_last_release():
     assert res.plan is None and res.problems[0].id == "python.too_new"
     assert "torch 2.2.2 is the last release for macos-x86_64" in res.problems[0].message
     assert "Install Python 3.12" in res.problems[0].message
+
+
+def test_2_5_xpu_on_windows_is_torch_only():
+    # 2.5 XPU docs: Windows has torch only (torchvision/torchaudio from source); Linux has all three.
+    intel = Gpu(vendor="intel", name="Intel Arc A770", kind="arc")
+    res = plan(machine(os="windows", gpus=[intel]), torch="2.5", with_=("torchvision",))
+    assert res.plan is None and res.problems[0].id == "companion.unavailable"
+    assert plan(machine(os="windows", gpus=[intel]), torch="2.5").plan.variant == "xpu"
+    assert plan(machine(gpus=[intel]), torch="2.5", with_=("torchvision",)).plan.variant == "xpu"

@@ -410,6 +410,8 @@ def _candidates(m: _Machine, k: Knowledge, target: _Target, req: PlanRequest, re
                 if rel.companions.get(patch, {}).get(pkg) is None:
                     c.companion = (f"no {pkg} release for torch {patch}"
                                    + (" (torchaudio's last release is 2.11.0)" if pkg == "torchaudio" else ""))
+                elif source == "index" and var is not None and m.key in var.no_companions:
+                    c.companion = f"no {pkg} build on the {variant} index for {m.key} (torch only in {patch})"
                 elif m.python and m.key in rel.companion_gaps.get(m.python, ()):
                     c.companion = (f"no {pkg} wheel for Python {m.python} on {m.key} (torch {patch} has one, "
                                    "its companions do not)")

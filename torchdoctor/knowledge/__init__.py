@@ -27,6 +27,7 @@ class Variant:
     role: str | None = None  # stable | legacy | experimental
     note: str | None = None
     source: tuple[str, ...] = ()
+    no_companions: tuple[str, ...] = ()  # platforms where this index has torch only (2.5 xpu on Windows)
 
     @property
     def kind(self) -> str:
@@ -326,7 +327,8 @@ def load() -> Knowledge:
             macos_min=dict(r["macos_min"]), glibc_min=dict(r["glibc_min"]),
             pypi_default=dict(r["pypi_default"]),
             variants=tuple(Variant(v["name"], tuple(v["platforms"]), v["status"], v.get("role"),
-                                   v.get("note"), tuple(v.get("source", ()))) for v in r["variants"]),
+                                   v.get("note"), tuple(v.get("source", ())), tuple(v.get("no_companions", ())))
+                           for v in r["variants"]),
             companions={k: dict(v) for k, v in r["companions"].items()},
             index_style=r.get("index_style", "index"), confidence=r.get("confidence", "confirmed"),
             notes=tuple(r.get("notes", ())), source=tuple(r["source"]),
