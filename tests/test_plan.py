@@ -405,3 +405,11 @@ def test_2_5_xpu_on_windows_is_torch_only():
     assert res.plan is None and res.problems[0].id == "companion.unavailable"
     assert plan(machine(os="windows", gpus=[intel]), torch="2.5").plan.variant == "xpu"
     assert plan(machine(gpus=[intel]), torch="2.5", with_=("torchvision",)).plan.variant == "xpu"
+
+
+def test_pinned_release_without_kernels_names_a_definite_reason():
+    # Windows 2.8.0: cu126/cu128 start at sm_61, cu129's list is unknown; the problem must say the former.
+    res = plan(machine(os="windows", driver="560.94", gpus=[nv((5, 0))]), torch="2.8")
+    assert res.plan is None and res.problems[0].id == "gpu.no_build"
+    assert "no kernels for sm_50" in res.problems[0].message and "unknown" not in res.problems[0].message
+    assert res.fallback is not None and res.fallback.variant == "cpu"

@@ -787,7 +787,8 @@ def _why_nothing(m: _Machine, k: Knowledge, target: _Target, cands: list[_Cand],
         return [Problem("companion.unavailable", "; ".join(dict.fromkeys(c.companion for c in cands if c.companion)))]
     if target.device in ("cuda", "rocm", "xpu") and not any(c.ok_but_driver for c in cands):
         gpus = ", ".join(_gpu_label(g, k) for g in target.gpus) or "this GPU"
-        arch_reasons = sorted({c.arch for c in cands if c.arch and not c.wheel})
+        # A definite "no kernels" first: "architectures unknown" for one variant is not why nothing fits.
+        arch_reasons = sorted({c.arch for c in cands if c.arch and not c.wheel}, key=lambda r: ("unknown" in r, r))
         msg = (f"torch {req.torch} has no {target.device.upper()} build with kernels for {gpus}" if req.torch
                else f"No torch release from 1.13 on has a {target.device.upper()} build with kernels for {gpus}")
         detail = f" ({arch_reasons[0]})" if arch_reasons else ""
