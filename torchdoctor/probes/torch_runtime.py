@@ -33,7 +33,10 @@ _KINDS = (
     ("not_installed", re.compile(r"No module named '?torch'?\s*$|No module named 'torch'")),
     ("c_extensions", re.compile(r"Failed to load PyTorch C extensions", re.I)),
 )
-_LIBRARY = re.compile(r"([\w.+-]+\.(?:so(?:\.[\d.]+)?|dylib|dll))")
+_LIBRARY = re.compile(r"([\w.+-]+\.(?:so(?:\.\d+)*|dylib|dll))")
+# The library the loader could not open is the one right before this (an error may name others first:
+# "Could not load library libcudnn_cnn_infer.so.8. Error: libcuda.so: cannot open shared object file").
+_NOT_OPENED = re.compile(r"([\w.+-]+\.so(?:\.\d+)*): cannot open shared object file")
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ def classify(error_type: str | None, error: str | None, traceback_tail: str | No
 
 def missing_library(error: str | None) -> str | None:
     """'libcudnn.so.9: cannot open shared object file' -> 'libcudnn.so.9'."""
-    m = _LIBRARY.search(error or "")
+    m = _NOT_OPENED.search(error or "") or _LIBRARY.search(error or "")
     return m.group(1) if m else None
 
 
@@ -106,21 +109,22 @@ def from_child(result: Any, timeout: float) -> TargetProbe:
         rt = TorchRuntime(status="timeout" if result.status == "timeout" else "crashed",
                           error=ended or result.detail or "the interpreter printed no answer",
                           error_kind="timeout" if result.status == "timeout" else "interpreter",
-                          traceback_tail=_tail(result.stderr), warnings=warnings_, seconds=result.seconds)
+                          traceback_tail=tilde_text(_tail(result.stderr)), warnings=warnings_,
+                          seconds=result.seconds)
     elif status == "not_installed":
         rt = TorchRuntime(status="not_installed", warnings=warnings_)
     elif status == "import_failed":
         kind = classify(data.get("error_type"), data.get("error"), data.get("traceback_tail"))
-        rt = TorchRuntime(status="import_failed", seconds=data.get("import_seconds"), error=data.get("error"),
-                          error_type=data.get("error_type"), error_kind=kind,
-                          traceback_tail=data.get("traceback_tail"), warnings=warnings_)
+        rt = TorchRuntime(status="import_failed", seconds=data.get("import_seconds"),
+                          error=tilde_text(data.get("error")), error_type=data.get("error_type"), error_kind=kind,
+                          traceback_tail=tilde_text(data.get("traceback_tail")), warnings=warnings_)
     elif status != "ok":
         # Died (or hung) inside `import torch` itself.
         timed_out = result.status == "timeout"
         rt = TorchRuntime(status="timeout" if timed_out else "crashed", seconds=result.seconds,
                           error=f"import torch {ended}" if ended else result.detail,
                           error_kind="timeout" if timed_out else "signal" if result.signal else "exit",
-                          traceback_tail=_tail(result.stderr), warnings=warnings_)
+                          traceback_tail=tilde_text(_tail(result.stderr)), warnings=warnings_)
     else:
         init_error = data.get("cuda_init_error")
         if stage in ("cuda_init", "cuda_done") and result.status != "ok" and ended:
@@ -134,7 +138,7 @@ def from_child(result: Any, timeout: float) -> TargetProbe:
             cudnn=data.get("cudnn") if isinstance(data.get("cudnn"), int) else None,
             nccl=data.get("nccl"), mps_built=data.get("mps_built"), mps_available=data.get("mps_available"),
             xpu_available=data.get("xpu_available"), numpy=data.get("numpy"),
-            cuda_init_error=init_error, warnings=warnings_)
+            cuda_init_error=tilde_text(init_error), warnings=warnings_)
     ok = rt.status in ("ok", "not_installed") and not (rt.cuda_init_error or "").startswith("CUDA initialisation")
     detail = rt.error or rt.cuda_init_error or ""
     note = ProbeNote("torch-runtime", ok, round(result.seconds, 4), detail[:300])
@@ -162,7 +166,21 @@ def _warnings(recorded: list, stderr: str) -> tuple[str, ...]:
             line = line[len("warning: "):]
         if line not in out and len(out) < 40:
             out.append(line[:2000])
-    return tuple(out)
+    return tuple(tilde_text(w) or "" for w in out)
+
+
+def tilde_text(text: str | None) -> str | None:
+    """Error texts quote paths ("/home/alice/venv/.../libtorch_cuda.so: undefined symbol"): the home
+    directory inside them shows as "~" too (case-insensitively: Windows prints "c:\\Users\\...")."""
+    if not text:
+        return text
+    try:
+        home = os.path.expanduser("~").rstrip("/\\")
+    except Exception:  # noqa: BLE001 - no HOME and no passwd entry
+        return text
+    if not home or home in ("~", "") or len(home) < 2:
+        return text
+    return re.sub(re.escape(home) + r"(?=[/\\]|$|[\s\"'])", "~", text, flags=re.I)
 
 
 def _tail(text: str | None, lines: int = 12) -> str | None:
