@@ -60,6 +60,10 @@ def driver_too_old(f: Any, k: Any) -> Any:
     seen = find_text(f, r"found version (\d+)")
     version = torch_version(f)
     if _driver_unreadable(f):
+        insufficient = find_text(f, r"CUDA driver version is insufficient for CUDA runtime version")
+        if insufficient and not seen:
+            return error(f"torch {version} is built for CUDA {b[1]}, but torch says '{insufficient.group(0)}': "
+                         "the NVIDIA driver is older than this CUDA needs.", _fix(f, k, None))
         if not seen:
             return None
         cuda = int(seen.group(1))
@@ -112,6 +116,13 @@ def gpu_arch_unsupported(f: Any, k: Any) -> Any:
     if seen and not gpus:
         return error(f"torch says: '{seen.group(0)}' (torch {version}).",
                      reinstall_fix(f, k, "Install a build that contains this GPU's architecture"))
+    # Older torch words it so when the GPU is below its minimum (catalog #5).
+    too_old = find_text(f, r"Found GPU(\d+) (.+?) which is of cuda capability (\d+\.\d+)")
+    if too_old and not gpus:
+        return error(f"torch {version} says GPU {too_old.group(1)}, {too_old.group(2)} (compute capability "
+                     f"{too_old.group(3)}), is too old for this build: CUDA kernels fail with 'no kernel image is "
+                     "available for execution on the device'.",
+                     Fix("Install an older torch/CUDA build that still ships this architecture, or run on the CPU."))
     return None
 
 
@@ -155,6 +166,11 @@ _INIT_CAUSES = (
      "Manager is not running",
      Fix("Install and start nvidia-fabricmanager for this driver branch.",
          ("sudo systemctl enable --now nvidia-fabricmanager", "systemctl status nvidia-fabricmanager"))),
+    (r"Error 803|unsupported display driver / cuda driver combination", "error 803: the CUDA driver library "
+     "does not match the loaded kernel module (a driver upgrade without a reboot, or a cuda-compat libcuda on "
+     "LD_LIBRARY_PATH)",
+     Fix("Reboot after a driver upgrade; otherwise drop the cuda-compat folder from LD_LIBRARY_PATH.",
+         ("sudo reboot", "echo $LD_LIBRARY_PATH"))),
     (r"busy or unavailable", "the GPU is in an exclusive compute mode and held by another process",
      Fix("Use another GPU or stop the other process (admin: reset the compute mode).", ("nvidia-smi", "sudo nvidia-smi -c DEFAULT"))),
     (r"unknown error|Error 999", "'CUDA unknown error', typically after suspend/resume: the nvidia_uvm module "
@@ -180,6 +196,8 @@ def init_failed(f: Any, k: Any) -> Any:
         return None  # cuda.driver_too_old says it
     if _driver_unreadable(f) and find_text(f, r"Found no NVIDIA driver"):
         return None  # cuda.no_driver
+    if f.nvidia is not None and any("mismatch" in e.lower() for e in f.nvidia.errors):
+        return None  # cuda.nvml_mismatch
     cvd = (f.env or {}).get("CUDA_VISIBLE_DEVICES")
     if cvd is not None and find_text(f, r"No CUDA GPUs are available|no CUDA-capable device"):
         return None  # cuda.visible_devices
@@ -212,8 +230,13 @@ def gfx_unsupported(f: Any, k: Any) -> Any:
     bad = [g for g in amd if g.gfx.split(":")[0] not in bare]
     if not bad:
         return None
-    g = bad[0]
     current = (f.env or {}).get("HSA_OVERRIDE_GFX_VERSION")
+    if current and _override_target(current) in bare:
+        g = bad[0]
+        return info(f"{g.name or 'AMD GPU'} ({g.gfx}) is not in torch {torch_version(f)}'s ROCm build, but "
+                    f"HSA_OVERRIDE_GFX_VERSION={current} runs it as {_override_target(current)}, which is: an "
+                    "unofficial workaround that works for most operations.")
+    g = bad[0]
     override = next(((v, t) for p, v, t in _OVERRIDES if g.gfx.startswith(p) and t in bare), None)
     msg = (f"{g.name or 'AMD GPU'} ({g.gfx}) is not in torch {torch_version(f)}'s ROCm build, which has "
            f"{' '.join(archs)} (from {where}): kernels fail with 'HIP error: invalid device function'.")
@@ -224,6 +247,12 @@ def gfx_unsupported(f: Any, k: Any) -> Any:
                               "usual workaround — or use a build that contains this GPU.",
                               (f"export HSA_OVERRIDE_GFX_VERSION={override[0]}",)))
     return error(msg, Fix("Use a ROCm build that contains this GPU (ROCm's per-gfx wheels), or run on the CPU."))
+
+
+def _override_target(value: str) -> str | None:
+    """HSA_OVERRIDE_GFX_VERSION "10.3.0" -> "gfx1030" ("9.0.10" -> "gfx90a"): the target ROCm loads."""
+    m = re.fullmatch(r"\s*(\d+)\.(\d+)\.(\d+)\s*", value or "")
+    return f"gfx{int(m.group(1))}{int(m.group(2)):x}{int(m.group(3)):x}" if m else None
 
 
 def _macos_version(text: str | None) -> tuple[int, ...] | None:

@@ -16,6 +16,12 @@ _LIB_WHEELS = (
     ("libcufile", "nvidia-cufile"), ("libnvshmem", "nvidia-nvshmem"), ("libnvToolsExt", "nvidia-nvtx"),
 )
 VC_REDIST_URL = "https://aka.ms/vc14/vc_redist.x64.exe"
+# Which library an undefined symbol belongs to, from the symbol or the "version libX.so" the loader names.
+_SYMBOL_LIBS = (
+    (r"\bnccl[A-Z]\w*|libnccl", "NCCL", "nvidia-nccl"), (r"nvJitLink", "nvJitLink", "nvidia-nvjitlink"),
+    (r"\bcusparse\w*|libcusparse", "cuSPARSE", "nvidia-cusparse"), (r"\bcublas\w*|libcublas", "cuBLAS", "nvidia-cublas"),
+    (r"\bcudnn\w*|libcudnn", "cuDNN", "nvidia-cudnn"), (r"iJIT_NotifyEvent|libmkl", "MKL", None),
+)
 
 
 def _minor(version: str) -> tuple[int, int]:
@@ -134,6 +140,7 @@ def import_failed(f: Any, k: Any) -> Any:
         if "iJIT_NotifyEvent" in (rt.error or ""):
             causes.append("conda's mkl is newer than this torch was built with")
         cause = "; ".join(causes) or "a library of another version than torch was built with was loaded"
+        cause += _symbol_library(f, rt.error or "")
         commands: list[str] = []
         if env.get("LD_LIBRARY_PATH"):
             commands.append('env -u LD_LIBRARY_PATH python -c "import torch"')
@@ -143,6 +150,14 @@ def import_failed(f: Any, k: Any) -> Any:
                                   "install one build")
         return error(f"{said}. An undefined symbol means {cause}.",
                      Fix(fix.summary, tuple(commands) + fix.commands))
+    if kind == "dll_load" and "fbgemm.dll" in (rt.error or "").lower() and \
+            base_version(torch_version(f)) == "2.4.0":
+        # torch 2.4.0's Windows wheels need libomp140.x86_64.dll and do not ship it (fixed in 2.4.1,
+        # pytorch/pytorch#131662); the VC++ redistributable alone does not bring it back.
+        fix = reinstall_fix(f, k, "Upgrade torch to 2.4.1 or newer (its wheels no longer need libomp140)",
+                            keep_version=False)
+        return error(f"{said}. torch 2.4.0's Windows wheels load fbgemm.dll, which needs libomp140.x86_64.dll: "
+                     "a DLL the wheel does not ship and a plain Windows lacks (fixed in torch 2.4.1).", fix)
     if kind in ("dll_load", "dll_init"):
         what = ("a DLL that torch needs could not be found" if kind == "dll_load"
                 else "a DLL's initialisation routine failed")
@@ -198,6 +213,19 @@ def multiple_installs(f: Any, k: Any) -> Any:
     finding = error if (same_place or conda or broken) else warning
     return finding(f"{len(torches)} torch installs ({kind}): {_listing(torches)}.",
                    Fix(fix.summary, tuple(commands) + fix.commands))
+
+
+def _symbol_library(f: Any, error: str) -> str:
+    """" (the symbol is NCCL's; nvidia-nccl-cu12 2.21.5 is installed)" -- the library to look at."""
+    import re
+
+    symbol = error.split("undefined symbol:", 1)[-1] if "undefined symbol:" in error else error
+    for pattern, name, wheel in _SYMBOL_LIBS:
+        if re.search(pattern, symbol):
+            have = [d for d in f.distributions or () if wheel and d.name.startswith(wheel + "-cu")]
+            there = f"; {have[0].name} {have[0].version} is installed" if have else ""
+            return f" (the missing symbol is {name}'s: another {name} than torch's was loaded{there})"
+    return ""
 
 
 def same_build(imported: str, metadata: str) -> bool:
