@@ -84,8 +84,25 @@ def failure(exc):
     return {"error_type": type(exc).__name__, "error": str(exc)[:4000], "traceback_tail": "".join(tb[-6:])[-4000:]}
 
 
+def nccl_text(value):
+    """torch.cuda.nccl.version(): (2, 28, 9) on torch 1.10+, an int before (2708 = 2.7.8, 21805 = 2.18.5)."""
+    if isinstance(value, (tuple, list)):
+        return ".".join(str(x) for x in value)
+    if isinstance(value, int) and value > 0:
+        if value >= 20900:  # NCCL 2.9+: major*10000 + minor*100 + patch
+            return "%d.%d.%d" % (value // 10000, value // 100 % 100, value % 100)
+        return "%d.%d.%d" % (value // 1000, value // 100 % 10, value % 100)
+    return str(value) if value else None
+
+
+def hides_every_gpu(value):
+    """CUDA_VISIBLE_DEVICES="" or "-1": no GPU can be seen, and the reason is already known."""
+    return value is not None and (not value.strip() or value.strip().startswith("-"))
+
+
 def cuda_facts(torch):
-    out = {"cuda": torch.version.cuda, "hip": getattr(torch.version, "hip", None)}
+    version = getattr(torch, "version", None)
+    out = {"cuda": getattr(version, "cuda", None), "hip": getattr(version, "hip", None)}
     answer(stage="cuda_init", **out)
     started = time.monotonic()
     out["cuda_available"] = bool(torch.cuda.is_available())
@@ -110,13 +127,14 @@ def cuda_facts(torch):
     except Exception:  # noqa: BLE001
         out["cudnn"] = None
     try:
-        nccl = torch.cuda.nccl.version() if out["cuda_available"] else None
-        out["nccl"] = ".".join(str(x) for x in nccl) if isinstance(nccl, tuple) else (str(nccl) if nccl else None)
+        out["nccl"] = nccl_text(torch.cuda.nccl.version()) if out["cuda_available"] else None
     except Exception:  # noqa: BLE001
         out["nccl"] = None
     answer(stage="cuda_done", **out)
-    if not out["cuda_available"] and (out["cuda"] or out["hip"]):
-        # is_available() hides the reason; init() raises it ("Found no NVIDIA driver", ...).
+    if not out["cuda_available"] and (out["cuda"] or out["hip"]) and \
+            not hides_every_gpu(os.environ.get("CUDA_VISIBLE_DEVICES")):
+        # is_available() hides the reason; init() raises it ("Found no NVIDIA driver", ...). Not when
+        # CUDA_VISIBLE_DEVICES hides every GPU: the reason is known, and init() can hang then (pytorch#52145).
         try:
             torch.cuda.init()
         except Exception as exc:  # noqa: BLE001
