@@ -93,11 +93,25 @@ def _stage(result: dict, name: str, fn) -> None:
 
 
 def _precision_settings(torch) -> dict:
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
-    torch.set_float32_matmul_precision("highest")
-    return {"allow_tf32": bool(torch.backends.cuda.matmul.allow_tf32),
-            "float32_matmul_precision": torch.get_float32_matmul_precision()}
+    """TF32 off, through whichever API this torch has (1.x .. 2.15): we compare float32 numbers."""
+    backends = torch.backends
+    out: dict = {}
+    if hasattr(backends, "fp32_precision"):
+        # torch 2.9+: the allow_tf32 flags are deprecated, and mixing the two APIs can raise.
+        backends.fp32_precision = "ieee"
+        backends.cuda.matmul.fp32_precision = "ieee"
+        backends.cudnn.conv.fp32_precision = "ieee"
+        out["fp32_precision"] = str(backends.cuda.matmul.fp32_precision)
+        out["allow_tf32"] = False
+    else:
+        backends.cuda.matmul.allow_tf32 = False
+        backends.cudnn.allow_tf32 = False
+        out["allow_tf32"] = bool(backends.cuda.matmul.allow_tf32)
+        if hasattr(torch, "set_float32_matmul_precision"):  # torch 1.12+
+            torch.set_float32_matmul_precision("highest")
+    if hasattr(torch, "get_float32_matmul_precision"):
+        out["float32_matmul_precision"] = torch.get_float32_matmul_precision()
+    return out
 
 
 def _first_op(torch, device: str) -> dict:

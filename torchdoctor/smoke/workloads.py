@@ -48,7 +48,11 @@ def synchronize(torch: Any, device: str) -> None:
     if kind == "cuda":
         torch.cuda.synchronize(device)
     elif kind == "mps":
-        torch.mps.synchronize()
+        mps = getattr(torch, "mps", None)  # torch.mps.synchronize() is 2.0+
+        if mps is not None and hasattr(mps, "synchronize"):
+            mps.synchronize()
+        else:
+            torch.zeros(1, device="mps").cpu()  # a read-back waits for the queue
     elif kind == "xpu":
         torch.xpu.synchronize(device)
 
