@@ -92,3 +92,22 @@ def test_verbose_report_has_no_empty_probes_section():
     facts = _report("h200-torch2.11-cu130.txt")
     text = [t for t, _ in lines(facts, run_checks(facts, K), verbose=True)]
     assert "Facts:" in text and "Probes:" not in text
+
+
+def test_h200_headline_shows_cudnn_and_nccl_as_versions():
+    # torch-probe.txt on the H200: cudnn 91900, nccl [2, 28, 9]
+    facts = Facts(platform=PlatformFacts("linux", "x86_64"), python=PythonFacts("3.12.3"),
+                  runtime=TorchRuntime("ok", version="2.11.0+cu130", cuda="13.0", cuda_available=True,
+                                       device_count=1, cudnn=91900, nccl="2.28.9"))
+    assert headline(facts, "CUDA") == "CUDA 13.0: available, 1 device, cuDNN 9.19.0, NCCL 2.28.9"
+    old = facts.with_(runtime=TorchRuntime("ok", version="1.13.1+cu117", cuda="11.7", cuda_available=True,
+                                           device_count=1, cudnn=8500))
+    assert "cuDNN 8.5.0" in headline(old, "CUDA")
+
+
+def test_a_shadowing_module_is_not_called_a_cpu_only_pytorch():
+    # `import torch` found ./torch.py: it imports, but it has no __version__
+    facts = Facts(platform=PlatformFacts("linux", "x86_64"), python=PythonFacts("3.11.7"),
+                  runtime=TorchRuntime("ok", file="~/project/torch.py"), shadowing=("~/project/torch.py",))
+    assert headline(facts, "PyTorch") == "PyTorch: `import torch` loaded ~/project/torch.py, which is not PyTorch"
+    assert headline(facts, "CUDA") == "CUDA: unknown (torch did not import)"

@@ -67,6 +67,9 @@ def _torch(f: Any) -> str:
     installed = found[0].version if found else None
     if rt is None:
         return f"PyTorch {installed} (import not probed)" if installed else "PyTorch: not probed"
+    if rt.status == "ok" and not rt.version:
+        # A module without __version__: a local torch.py or torch/ was imported (torch.shadowed says which).
+        return f"PyTorch: `import torch` loaded {rt.file or 'a module'}, which is not PyTorch"
     if rt.status == "ok":
         took = f", imported in {rt.seconds:.2f} s" if rt.seconds else ""
         return f"PyTorch {rt.version} ({_build(rt)}{took})"
@@ -106,9 +109,18 @@ def _gpu(g: Any) -> str:
     return f"{g.name or 'GPU'}{cc}{mem}"
 
 
+def cudnn_text(version: Any) -> str:
+    """torch.backends.cudnn.version(): 91900 -> "9.19.0" (cuDNN 9+: M*10000+m*100+p), 8902 -> "8.9.2"."""
+    if not isinstance(version, int) or version <= 0:
+        return str(version)
+    if version >= 90000:
+        return f"{version // 10000}.{version // 100 % 100}.{version % 100}"
+    return f"{version // 1000}.{version // 100 % 10}.{version % 100}"
+
+
 def _cuda(f: Any) -> str:
     rt = f.runtime
-    if rt is None or rt.status != "ok":
+    if rt is None or rt.status != "ok" or not rt.version:
         return "CUDA: unknown (torch did not import)"
     if not rt.cuda:
         return "CUDA: not in this build"
@@ -116,7 +128,7 @@ def _cuda(f: Any) -> str:
         n = rt.device_count  # None in a collect_env report: it does not count the devices
         count = "" if n is None else f", {n} device{'s' if n != 1 else ''}"
         return f"CUDA {rt.cuda}: available{count}" + \
-            (f", cuDNN {rt.cudnn}" if rt.cudnn else "") + (f", NCCL {rt.nccl}" if rt.nccl else "")
+            (f", cuDNN {cudnn_text(rt.cudnn)}" if rt.cudnn else "") + (f", NCCL {rt.nccl}" if rt.nccl else "")
     if rt.cuda_available is None:
         return f"CUDA {rt.cuda}: availability not reported"
     return f"CUDA {rt.cuda}: not available"
