@@ -344,3 +344,11 @@ def test_home_paths_inside_error_texts_are_shown_as_tilde(monkeypatch, tmp_path)
                       "ncclCommRegister", tail=f'  File "{home}/venv/lib/python3.11/site-packages/torch/__init__.py"')
     assert str(home) not in (rt.error + rt.traceback_tail)
     assert rt.error.startswith("~/venv/lib/")
+
+
+def test_30_the_ld_library_path_retry_names_the_diagnosed_interpreter():
+    rt = import_error("/venv/lib/python3.11/site-packages/torch/lib/libtorch_cuda.so: undefined symbol: "
+                      "ncclCommRegister")
+    f = judge(machine(runtime=rt, distributions=(torch_dist("2.4.0+cu124"),), env={"LD_LIBRARY_PATH": "/opt/x"},
+                      extra={"target_python": "~/venv/bin/python"}))["torch.import_failed"]
+    assert f.fix.commands[0] == 'env -u LD_LIBRARY_PATH ~/venv/bin/python -c "import torch"'

@@ -143,7 +143,7 @@ def import_failed(f: Any, k: Any) -> Any:
         cause += _symbol_library(f, rt.error or "")
         commands: list[str] = []
         if env.get("LD_LIBRARY_PATH"):
-            commands.append('env -u LD_LIBRARY_PATH python -c "import torch"')
+            commands.append(f'env -u LD_LIBRARY_PATH {python_cmd(f)} -c "import torch"')
         if "iJIT_NotifyEvent" in (rt.error or ""):
             commands.append('conda install "mkl<2024.1"')
         fix = reinstall_fix(f, k, "Remove the foreign libraries from the path, or uninstall every torch and "
