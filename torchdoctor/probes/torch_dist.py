@@ -58,19 +58,6 @@ def tilde(path: str | None, home: str | None = None) -> str | None:
         if path.startswith(home + sep):
             return "~" + sep + path[len(home) + 1:]
     return path
-    try:
-        home = os.path.expanduser("~")
-    except Exception:  # noqa: BLE001 - no HOME and no passwd entry
-        return path
-    if not home or home in ("/", "~"):
-        return path
-    home = home.rstrip("/\\")
-    if path == home:
-        return "~"
-    for sep in ("/", "\\"):
-        if path.startswith(home + sep):
-            return "~" + sep + path[len(home) + 1:]
-    return path
 
 
 def _read(path: str) -> str | None:
