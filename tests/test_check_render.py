@@ -111,3 +111,19 @@ def test_a_shadowing_module_is_not_called_a_cpu_only_pytorch():
                   runtime=TorchRuntime("ok", file="~/project/torch.py"), shadowing=("~/project/torch.py",))
     assert headline(facts, "PyTorch") == "PyTorch: `import torch` loaded ~/project/torch.py, which is not PyTorch"
     assert headline(facts, "CUDA") == "CUDA: unknown (torch did not import)"
+
+
+def test_cuda_area_is_not_ticked_when_torch_did_not_import():
+    facts = Facts(platform=PlatformFacts("linux", "x86_64"), python=PythonFacts("3.12.3"),
+                  runtime=TorchRuntime("not_installed"))
+    cuda = next(a for a in area_lines(facts, run_checks(facts, K)) if a.area == "CUDA")
+    assert cuda.status == "skipped" and "unknown" in cuda.headline
+
+
+def test_python_36_points_to_the_recommended_python_not_the_newest_preview():
+    facts = Facts(platform=PlatformFacts("linux", "x86_64"), python=PythonFacts("3.6.15"),
+                  runtime=TorchRuntime("not_installed"))
+    found = next(f for f in run_checks(facts, K) if f.id == "python.unsupported")
+    assert found.severity == "error" and "torch 1.10.2" in found.message
+    assert f"Install Python {K.recommended_python()}" in found.fix.summary
+    assert K.recommended_python() != K.releases[0].pythons[-1]

@@ -829,7 +829,7 @@ def _python_problem(m: _Machine, k: Knowledge, cands: list[_Cand], req: PlanRequ
                     "CPU/CUDA 10.2 era, unsupported)" if last else f"no torch release in these tables supports Python {m.python}")
             return Problem("python.too_old", f"Python {m.python} is older than every torch release from "
                                              f"{oldest.version} on: {what}. Better: install Python "
-                                             f"{newest.pythons[-2]} (torch {newest.version} supports "
+                                             f"{k.recommended_python()} (torch {newest.version} supports "
                                              f"{_py_range(newest)}).")
         on_platform = [r for r in k.releases if m.key in r.platforms]
         if not req.torch and on_platform and on_platform[0] is not newest:

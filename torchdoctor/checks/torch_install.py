@@ -44,11 +44,13 @@ def python_unsupported(f: Any, k: Any) -> Any:
         return None
     if _minor(series) < _minor(supported[0]):
         last = k.python_too_old.get(series)
-        tail = f" (the last torch with wheels for it is {last})" if last else ""
-        return error(f"Python {py.version} is older than every PyTorch release supports; the oldest supported is "
-                     f"Python {supported[0]}{tail}.",
-                     Fix(f"Install Python {supported[-1]} (or any of {', '.join(supported[-4:])}) and recreate the "
-                         "environment."))
+        stay = (f" To stay on Python {series}: torch {last} was the last release with wheels for it "
+                f"(old and unsupported).") if last else ""
+        recommended = k.recommended_python()
+        return error(f"Python {py.version} is older than every PyTorch release this doctor knows supports "
+                     f"(the oldest needs Python {supported[0]}).{stay}",
+                     Fix(f"Install Python {recommended} (torch {k.releases[0].version} supports it) and recreate "
+                         "the environment."))
     return warning(f"No PyTorch release known to this doctor (tables as of {k.as_of}) publishes wheels for Python "
                    f"{series}; the newest supported is Python {supported[-1]}.",
                    Fix(f"Use Python {supported[-1]} for PyTorch, or check https://pytorch.org for a newer release."))

@@ -122,6 +122,15 @@ class Knowledge:
     sources: dict[str, str] = field(default_factory=dict)
 
     # -- releases ---------------------------------------------------------------
+    def recommended_python(self) -> str:
+        """The Python to tell people to install: the newest release's second-newest Python.
+
+        Its newest Python is often a preview with few companion wheels (torchvision, numpy),
+        so one step back is the safe, current choice.
+        """
+        pythons = self.releases[0].pythons
+        return pythons[-2] if len(pythons) > 1 else pythons[-1]
+
     def release(self, version: str) -> Release | None:
         """Accepts "2.7", "2.7.1", "2.7.1+cu128"; None when unknown."""
         text = version.strip().split("+", 1)[0]

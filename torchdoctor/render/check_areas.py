@@ -41,8 +41,16 @@ def area_lines(facts: Any, findings: Sequence[Any]) -> list[AreaLine]:
             headline = _HEADLINES.get(area, lambda f: area)(facts)
         except Exception:  # noqa: BLE001 - a headline is decoration: never fail the report for it
             headline = area
-        out.append(AreaLine(area, area_status(mine), headline, mine))
+        status = area_status(mine)
+        if status == "ok" and _CANNOT_TELL.get(area, lambda f: False)(facts):
+            status = "skipped"  # nothing failed, but nothing could be looked at either: no ✓
+        out.append(AreaLine(area, status, headline, mine))
     return out
+
+
+def _torch_did_not_run(f: Any) -> bool:
+    rt = f.runtime
+    return rt is None or rt.status != "ok" or not rt.version
 
 
 def _python(f: Any) -> str:
@@ -166,6 +174,9 @@ def _environment(f: Any) -> str:
             parts.append(f"{name}={f.env[name]!r}")
     return "Environment: " + (", ".join(parts) or "unknown")
 
+
+# Areas whose "all clear" means nothing when these facts are missing (the headline says "unknown").
+_CANNOT_TELL: dict[str, Callable[[Any], bool]] = {"CUDA": _torch_did_not_run}
 
 _HEADLINES: dict[str, Callable[[Any], str]] = {
     "Python": _python, "PyTorch": _torch, "Packages": _packages, "NVIDIA driver": _nvidia, "CUDA": _cuda,
