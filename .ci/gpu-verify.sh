@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# GPU verification for a machine with NVIDIA GPUs and a CUDA build of torch already installed.
+# CI never runs this (it has no GPU). Run it by hand on a GPU machine (in this workplace: the
+# `device` tool, whose python3 holds torch), then paste the outputs into the closing note.
+# Writes at most 6 files to $OUT (default ./gpu-verify-out): one log with every human output,
+# the JSON of suggest, check, smoke and smoke --distributed, and the loss plot.
+set -u
+cd "$(dirname "$0")/.."
+OUT="${OUT:-gpu-verify-out}"
+mkdir -p "$OUT"
+PY="${PYTHON:-python3}"
+LOG="$OUT/gpu-verify.log"
+: > "$LOG"
+
+td() {  # td SECONDS ARGS...: torchdoctor from this checkout, under a hard deadline
+    PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" timeout "$1" "$PY" -m torchdoctor "${@:2}"
+}
+human() {  # human SECONDS ARGS...: stdout and stderr into the log, with the exit code
+    echo "==== torchdoctor ${*:2}" >> "$LOG"
+    td "$@" >> "$LOG" 2>&1
+    echo "==== exit $?" >> "$LOG"
+}
+json() {  # json FILE SECONDS ARGS...: stdout to FILE, stderr and exit code into the log
+    echo "==== torchdoctor ${*:3} > $(basename "$1")" >> "$LOG"
+    td "${@:2}" > "$1" 2>> "$LOG"
+    echo "==== exit $?" >> "$LOG"
+}
+
+{ nvidia-smi -L; "$PY" -c "import torch; print(torch.__version__, torch.version.cuda)"; } >> "$LOG" 2>&1
+human 30 suggest
+json "$OUT/suggest.json" 30 suggest --json
+human 180 check
+json "$OUT/check.json" 180 check -v --json
+human 300 smoke --device cuda
+json "$OUT/smoke.json" 300 smoke --device cuda --json
+human 300 smoke --plot "$OUT/loss.png"
+human 300 smoke --distributed --device cuda --nproc 1
+json "$OUT/distributed.json" 300 smoke --distributed --device cuda --nproc 1 --json
+# Fault paths that only a GPU machine shows for real:
+CUDA_VISIBLE_DEVICES="" human 180 check
+CUDA_VISIBLE_DEVICES=7 human 180 check
+human 120 smoke --device cuda:3
+grep -c "^==== exit 0" "$LOG" | sed 's/^/commands that exited 0: /'
+grep "^==== " "$LOG"
