@@ -278,16 +278,8 @@ def ddp_classic(torch, dist, device: str, epochs: int) -> dict:
     opt = torch.optim.SGD(ddp.parameters(), lr=wl.CLASSIC_LR)
     xs = torch.tensor(wl.CLASSIC_X, dtype=dtype, device=device)
     ys = torch.tensor(wl.CLASSIC_Y, dtype=dtype, device=device)
-    wl.synchronize(torch, device)
-    start = time.perf_counter()
-    for _ in range(epochs):
-        for x, y in zip(xs, ys):
-            opt.zero_grad(set_to_none=True)
-            loss = ddp(x, y)
-            loss.backward()
-            opt.step()
-    wl.synchronize(torch, device)
-    seconds = time.perf_counter() - start
+    samples = [(x, y) for _ in range(epochs) for x, y in zip(xs, ys)]  # per-sample SGD, as the classic loop
+    loss, seconds = _timed_sgd(torch, device, ddp, opt, samples)
     w = float(model.w.detach().cpu().item())
     reference = wl.classic_loop(torch, "cpu", epochs=epochs, lr=wl.CLASSIC_LR, dtype=torch.float64)
     ref_w = reference["w"]
@@ -298,6 +290,22 @@ def ddp_classic(torch, dist, device: str, epochs: int) -> dict:
            "seconds": seconds}
     out.update(_fingerprint(torch, dist, device, list(model.parameters())))
     return out
+
+
+def _timed_sgd(torch, device: str, ddp, opt, batches: list) -> tuple:
+    """One SGD step per (x, y) through the DDP model; returns the last loss and the seconds taken."""
+    from torchdoctor.smoke import workloads as wl
+
+    wl.synchronize(torch, device)
+    start = time.perf_counter()
+    loss = None
+    for x, y in batches:
+        opt.zero_grad(set_to_none=True)
+        loss = ddp(x, y)
+        loss.backward()
+        opt.step()
+    wl.synchronize(torch, device)
+    return loss, time.perf_counter() - start
 
 
 def ddp_two_layer(torch, dist, device: str, seed: int, rank: int, world: int) -> dict:
@@ -327,15 +335,7 @@ def ddp_two_layer(torch, dist, device: str, seed: int, rank: int, world: int) ->
     model = TwoLayer()
     ddp = DDP(model, device_ids=[torch.device(device).index] if device != "cpu" else None)
     opt = torch.optim.SGD(ddp.parameters(), lr=c["lr"])
-    wl.synchronize(torch, device)
-    start = time.perf_counter()
-    for _ in range(c["steps"]):
-        opt.zero_grad(set_to_none=True)
-        loss = ddp(x, y)
-        loss.backward()
-        opt.step()
-    wl.synchronize(torch, device)
-    seconds = time.perf_counter() - start
+    loss, seconds = _timed_sgd(torch, device, ddp, opt, [(x, y)] * c["steps"])
     # The shards' mean loss is the full batch's loss (equal shards, same penalty on every rank).
     global_loss = loss.detach().clone()
     dist.all_reduce(global_loss)
