@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         rec.stage("done")
         if os.environ.get(GATHER_ENV):
             stage = "gather"
-            gather_results(dist, rec)
+            gather_results(torch, dist, device, rec)
         dist.destroy_process_group()
         return 0
     except BaseException as exc:  # noqa: BLE001 - every failure becomes this rank's recorded result
@@ -373,18 +373,36 @@ def allreduce_timings(torch, dist, device: str) -> list[dict]:
     return rows
 
 
-def gather_results(dist, rec: Recorder) -> None:
+def gather_results(torch, dist, device: str, rec: Recorder) -> None:
     """Joining a multi-node group: every rank learns every result; each writes all-ranks.json."""
-    mine = dict(rec.data)
-    everyone: list = [None] * dist.get_world_size()
-    dist.all_gather_object(everyone, mine)
+    mine = json.dumps(rec.data, default=str).encode("utf-8")
+    everyone = [json.loads(raw.decode("utf-8")) for raw in all_gather_bytes(torch, dist, device, mine)]
     if rec.path:
         path = os.path.join(os.path.dirname(rec.path), GATHERED_FILE)
-        tmp = path + ".tmp"
+        tmp = f"{path}.{os.getpid()}.tmp"  # the ranks of one node share the directory
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(everyone, fh, default=str)
         os.replace(tmp, path)
 
+
+def all_gather_bytes(torch, dist, device: str, payload: bytes) -> list[bytes]:
+    """Every rank's bytes, through plain tensor collectives (gloo and NCCL alike).
+
+    Not dist.all_gather_object: it pickles through a tensor path that needs numpy on some torch
+    versions ("RuntimeError: Numpy is not available"), and torch does not depend on numpy.
+    The lengths travel first (int64), then every payload padded to the longest (uint8).
+    """
+    world = dist.get_world_size()
+    length = torch.tensor([len(payload)], dtype=torch.int64, device=device)
+    lengths = [torch.zeros_like(length) for _ in range(world)]
+    dist.all_gather(lengths, length)
+    sizes = [int(t.item()) for t in lengths]
+    buf = torch.zeros(max(sizes), dtype=torch.uint8, device=device)
+    if payload:
+        buf[:len(payload)] = torch.tensor(list(payload), dtype=torch.uint8, device=device)
+    bufs = [torch.empty_like(buf) for _ in range(world)]
+    dist.all_gather(bufs, buf)
+    return [bytes(b[:n].cpu().tolist()) for b, n in zip(bufs, sizes)]
 
 if __name__ == "__main__":
     sys.exit(main())
