@@ -91,15 +91,22 @@ def smoke(
     distributed: bool = typer.Option(False, "--distributed", help="Data-parallel run on torch.distributed."),
     nproc: Optional[int] = typer.Option(None, "--nproc", help="Local workers for --distributed."),
     backend: Optional[str] = typer.Option(None, "--backend", help="gloo | nccl (for --distributed)."),
+    nnodes: Optional[int] = typer.Option(None, "--nnodes", help="--distributed across N machines: run on each."),
+    node_rank: Optional[int] = typer.Option(None, "--node-rank", help="This machine's node, 0 to N-1 (0 hosts "
+                                            "the rendezvous)."),
+    rdzv_endpoint: Optional[str] = typer.Option(None, "--rdzv-endpoint", help="HOST:PORT of node rank 0."),
 ) -> None:
     """Prove the install trains: the classic backprop loop on every device, verified and timed."""
+    if not distributed and (nnodes, node_rank, rdzv_endpoint) != (None, None, None):
+        raise UsageError("--nnodes, --node-rank and --rdzv-endpoint need --distributed")
     if distributed:
         if plot:
             raise UsageError("--plot is not available with --distributed")
         from torchdoctor.commands.distributed import run_distributed
 
         _exit(run_distributed(device=device, json_out=json_out, nproc=nproc, backend=backend,
-                              timeout=timeout, python=python, epochs=epochs, seed=seed))
+                              timeout=timeout, python=python, epochs=epochs, seed=seed, nnodes=nnodes,
+                              node_rank=node_rank, rdzv_endpoint=rdzv_endpoint))
     from torchdoctor.commands.smoke import run_smoke
 
     _exit(run_smoke(device=device, json_out=json_out, epochs=epochs, seed=seed, plot=plot,

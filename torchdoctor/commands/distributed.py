@@ -19,14 +19,24 @@ BACKENDS = ("gloo", "nccl")
 
 def run_distributed(device: str = "all", json_out: bool = False, nproc: int | None = None,
                     backend: str | None = None, timeout: float = 120.0, python: str | None = None,
-                    epochs: int = 100, seed: int = 0) -> int:
+                    epochs: int = 100, seed: int = 0, nnodes: int | None = None, node_rank: int | None = None,
+                    rdzv_endpoint: str | None = None) -> int:
     from torchdoctor.distributed import launch
     from torchdoctor.distributed.verdict import judge
 
     device, backend = validate(device, backend, nproc, timeout, epochs)
     environ = dict(os.environ)
+    nodes = validate_nodes(nnodes, node_rank, rdzv_endpoint, launch.joining(environ))
     py = python or sys.executable
-    if launch.joining(environ):
+    if nodes:
+        from torchdoctor.distributed.endpoint import join_endpoint
+
+        plan = _local_plan(device, backend, nproc, timeout, py, epochs, seed, nodes)
+        _note(f"node {plan.node_rank} of {plan.nnodes}: starting {plan.nproc} {plan.backend} rank(s) on "
+              f"{plan.device}, rendezvous at {join_endpoint(*nodes[2])} (the nodes have {plan.join_timeout} s "
+              f"to join; stops after {plan.timeout:.0f} s)")
+        outcome, results = launch.run_nodes(plan)
+    elif launch.joining(environ):
         if nproc is not None:
             _note(f"--nproc is ignored: this process is rank {environ['RANK']} of a group of "
                   f"{environ['WORLD_SIZE']} set up by its launcher")
@@ -70,8 +80,40 @@ def validate(device: str, backend: str | None, nproc: int | None, timeout: float
     return device, backend
 
 
-def _local_plan(device, backend, nproc, timeout, python, epochs, seed):
-    """Ask a child torch what it offers, then fill in the defaults (N GPUs + nccl, or 2 + gloo)."""
+def validate_nodes(nnodes: int | None, node_rank: int | None, rdzv_endpoint: str | None,
+                   joining: bool) -> tuple[int, int, tuple[str, int]] | None:
+    """--nnodes/--node-rank/--rdzv-endpoint: (nnodes, node_rank, (host, port)), or None for one machine."""
+    from torchdoctor.distributed.endpoint import split_endpoint
+    from torchdoctor.shell import check_arg
+
+    if nnodes is None:
+        if node_rank is not None or rdzv_endpoint is not None:
+            raise UsageError("--node-rank and --rdzv-endpoint belong to a multi-node launch: add --nnodes N")
+        return None
+    if joining:
+        raise UsageError("--nnodes starts torch's launcher on this node, but this process already is a rank "
+                         "that a launcher started (RANK and WORLD_SIZE are set); drop --nnodes here")
+    if nnodes < 1:
+        raise UsageError(f"--nnodes {nnodes}: at least one node is needed")
+    if rdzv_endpoint is None:
+        raise UsageError(f"--nnodes {nnodes} needs --rdzv-endpoint HOST:PORT (the address of node rank 0, "
+                         "which hosts the rendezvous, and a free port there)")
+    where = split_endpoint(check_arg(rdzv_endpoint, "--rdzv-endpoint"))
+    if where is None:
+        raise UsageError(f"--rdzv-endpoint {rdzv_endpoint!r}: expected HOST:PORT with a port from 1 to 65535")
+    if node_rank is None:
+        if nnodes > 1:
+            raise UsageError(f"--nnodes {nnodes} needs --node-rank K on every node: 0 on the node at "
+                             f"{where[0]}, 1 to {nnodes - 1} on the others")
+        node_rank = 0
+    if not 0 <= node_rank < nnodes:
+        raise UsageError(f"--node-rank {node_rank}: must be from 0 to {nnodes - 1} with --nnodes {nnodes}")
+    return nnodes, node_rank, where
+
+
+def _local_plan(device, backend, nproc, timeout, python, epochs, seed, nodes=None):
+    """Ask a child torch what it offers, then fill in the defaults (N GPUs + nccl, or 2 + gloo;
+    across nodes 1 CPU rank per node, the nodes themselves make the group)."""
     from torchdoctor.distributed import launch
 
     started = time.monotonic()
@@ -99,11 +141,13 @@ def _local_plan(device, backend, nproc, timeout, python, epochs, seed):
         raise DoctorError(f"torch {version} has no {backend} backend "
                           f"(torch.distributed.is_{backend}_available() is False)", EXIT_PROBLEM)
     if nproc is None:
-        nproc = gpus if device == "cuda" else 2
+        nproc = gpus if device == "cuda" else (1 if nodes else 2)
     if device == "cuda" and backend == "nccl" and nproc > gpus:
         raise UsageError(f"--nproc {nproc} with NCCL needs {nproc} GPUs, but {gpus} are visible "
                          "(NCCL runs one rank per GPU)")
-    return launch.Plan("launch", device, backend, nproc, timeout, python, epochs, seed, torch=version)
+    nnodes, node_rank, where = nodes or (None, None, None)
+    return launch.Plan("launch", device, backend, nproc, timeout, python, epochs, seed, torch=version,
+                       nnodes=nnodes, node_rank=node_rank, endpoint=where)
 
 
 def _print(report: dict, json_out: bool, environ: dict) -> None:

@@ -5,6 +5,9 @@ Two ways in:
   child through torchdoctor.runner.run, with a hard deadline that kills the launcher's whole
   process group; the ranks also carry their own watchdog (torchrun puts each rank in its own
   session, so killing the launcher alone would not reach them).
+- nodes: the same, one node of a multi-node group (`--nnodes N --node-rank K --rdzv-endpoint
+  HOST:PORT`): torchrun's c10d rendezvous with a join_timeout taken from our deadline, so a
+  node that never comes ends the run in time, after a preflight of the endpoint (endpoint.py).
 - join: RANK and WORLD_SIZE are set (a user's torchrun started `-m torchdoctor smoke
   --distributed`). This process never imports torch, so it runs worker.py once as a child with
   the same environment, after checking that MASTER_ADDR:MASTER_PORT answers at all (torch
@@ -15,7 +18,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import tempfile
 import time
 from dataclasses import dataclass, replace
@@ -23,8 +25,9 @@ from pathlib import Path
 from typing import Mapping
 
 from torchdoctor.distributed import GATHER_ENV, GATHERED_FILE, RESULTS_ENV
-from torchdoctor.distributed import logs
+from torchdoctor.distributed import endpoint, logs
 from torchdoctor.distributed.verdict import Outcome
+from torchdoctor.shell import Command
 
 HERE = Path(__file__).resolve().parent
 WORKER = HERE / "worker.py"
@@ -42,16 +45,30 @@ class Plan:
     epochs: int = 100
     seed: int = 0
     torch: str | None = None  # the version the preflight saw, for reports where no rank got that far
+    nnodes: int | None = None  # a multi-node launch: this node is node_rank of nnodes
+    node_rank: int | None = None
+    endpoint: tuple[str, int] | None = None  # the c10d rendezvous, hosted by node rank 0
+
+    @property
+    def join_timeout(self) -> int:
+        """torchrun's rendezvous join_timeout (whole seconds): the nodes get the first half of the deadline."""
+        return max(1, int(self.timeout // 2))
+
+    @property
+    def run_budget(self) -> float:
+        """Seconds the ranks have once started (after the rendezvous, in a multi-node launch)."""
+        return self.timeout - self.join_timeout if self.nnodes else self.timeout
 
     @property
     def collective_timeout(self) -> float:
         """init_process_group's timeout (rendezvous and every collective): short, so failures end."""
-        return max(5.0, min(60.0, self.timeout / 4))
+        return max(5.0, min(60.0, self.run_budget / 4))
 
     @property
     def worker_deadline(self) -> float:
         """A rank stops itself a little before our outer deadline, so it can still say where it was."""
-        return max(self.timeout * 0.5, self.timeout - max(3.0, self.timeout * 0.1))
+        budget = self.run_budget
+        return max(budget * 0.5, budget - max(3.0, budget * 0.1))
 
     def worker_args(self) -> list[str]:
         args = ["--device", self.device, "--epochs", str(self.epochs), "--seed", str(self.seed),
@@ -76,31 +93,81 @@ def preflight(python: str, timeout: float) -> tuple[dict | None, str]:
     return res.data, ""
 
 
+def launcher_command(plan: Plan) -> Command:
+    """The torchrun line this node runs: one node standalone, or one of --nnodes through c10d."""
+    if not plan.nnodes:
+        nodes = ["--standalone", "--nnodes", "1"]
+    else:
+        host, port = plan.endpoint or ("", 0)
+        # is_host: node rank 0 serves the store, stated rather than guessed from hostnames
+        # (on one machine every agent would match); join_timeout: torchrun waits 600 s otherwise.
+        conf = f"join_timeout={plan.join_timeout},is_host={1 if plan.node_rank == 0 else 0}"
+        nodes = ["--nnodes", str(plan.nnodes), "--node-rank", str(plan.node_rank), "--rdzv-backend", "c10d",
+                 "--rdzv-endpoint", endpoint.join_endpoint(host, port), "--rdzv-id", "torchdoctor",
+                 "--rdzv-conf", conf]
+    return Command((plan.python, "-m", "torch.distributed.run", *nodes, "--nproc-per-node", str(plan.nproc),
+                    "--max-restarts", "0", "--monitor-interval", "0.2", str(WORKER), *plan.worker_args()))
+
+
 def launcher_argv(plan: Plan) -> list[str]:
-    return [plan.python, "-m", "torch.distributed.run", "--standalone", "--nnodes", "1",
-            "--nproc-per-node", str(plan.nproc), "--max-restarts", "0", "--monitor-interval", "0.2",
-            str(WORKER), *plan.worker_args()]
+    return list(launcher_command(plan).argv)
 
 
 def run_launch(plan: Plan) -> tuple[Outcome, dict[int, dict]]:
     from torchdoctor.runner import child_env, run
 
     results_dir = tempfile.mkdtemp(prefix="torchdoctor-dist-")
+    gathered = None
     try:
-        env = child_env({RESULTS_ENV: results_dir, "PYTHONUNBUFFERED": "1"})
-        env.setdefault("OMP_NUM_THREADS", "1")  # torchrun sets it anyway, with a warning
-        env.setdefault("NCCL_DEBUG", "WARN")  # NCCL's own warnings, kept for the findings
+        env = child_env()
         for key in ("RANK", "WORLD_SIZE", "LOCAL_RANK", GATHER_ENV):
             env.pop(key, None)
+        env.update({RESULTS_ENV: results_dir, "PYTHONUNBUFFERED": "1"})
+        if plan.nnodes:
+            env[GATHER_ENV] = "1"  # the other nodes' ranks write into their own node's directory
+        env.setdefault("OMP_NUM_THREADS", "1")  # torchrun sets it anyway, with a warning
+        env.setdefault("NCCL_DEBUG", "WARN")  # NCCL's own warnings, kept for the findings
         res = run(launcher_argv(plan), timeout=plan.timeout, env=env)
-        results = read_results(results_dir)
+        gathered = _read_json(Path(results_dir) / GATHERED_FILE) if plan.nnodes else None
+        results = _by_rank(gathered) if isinstance(gathered, list) else read_results(results_dir)
     finally:
         shutil.rmtree(results_dir, ignore_errors=True)
-    outcome = Outcome(mode="launch", world_size=plan.nproc, device=plan.device, backend=plan.backend,
-                      timeout=plan.timeout, seconds=res.seconds, returncode=res.returncode,
-                      timed_out=res.timed_out, start_error=res.error, torch=plan.torch,
-                      log=logs.parse(res.stdout + "\n" + res.stderr))
+    log = logs.parse(res.stdout + "\n" + res.stderr)
+    missing = bool(plan.nnodes) and any("RendezvousTimeoutError" in line for line in log.rendezvous_errors)
+    outcome = Outcome(mode="launch", world_size=plan.nproc * (plan.nnodes or 1), device=plan.device,
+                      backend=plan.backend, timeout=plan.timeout, seconds=res.seconds, returncode=res.returncode,
+                      timed_out=res.timed_out, start_error=res.error, torch=plan.torch, log=log,
+                      partial_view=bool(plan.nnodes) and not isinstance(gathered, list),
+                      nodes_missing=missing, never_started=missing, **_nodes(plan))
     return outcome, results
+
+
+def run_nodes(plan: Plan) -> tuple[Outcome, dict[int, dict]]:
+    """One node of a multi-node launch: check the endpoint, then run torchrun for what time is left.
+
+    Node rank 0 hosts the rendezvous (its address must be this machine's, its port free); every
+    other node waits, up to the join window, for that port to answer.
+    """
+    started = time.monotonic()
+    host, port = plan.endpoint or ("", 0)
+    seen = endpoint.probe(host, port, "host" if plan.node_rank == 0 else "client", wait=plan.join_timeout)
+    spent = time.monotonic() - started
+    if not seen.usable:
+        return Outcome(mode="launch", world_size=plan.nproc * (plan.nnodes or 1), device=plan.device,
+                       backend=plan.backend, timeout=plan.timeout, seconds=spent, torch=plan.torch,
+                       partial_view=True, never_started=True, endpoint=seen, **_nodes(plan)), {}
+    outcome, results = run_launch(replace(plan, timeout=max(2.0, plan.timeout - spent)))
+    return replace(outcome, timeout=plan.timeout, seconds=outcome.seconds + spent, endpoint=seen), results
+
+
+def _nodes(plan: Plan) -> dict:
+    host, port = plan.endpoint or ("", 0)
+    return {"nnodes": plan.nnodes, "node_rank": plan.node_rank, "join_timeout": plan.join_timeout,
+            "rdzv_endpoint": endpoint.join_endpoint(host, port) if plan.endpoint else None}
+
+
+def _by_rank(gathered: list) -> dict[int, dict]:
+    return {int(r["rank"]): r for r in gathered if isinstance(r, dict) and isinstance(r.get("rank"), int)}
 
 
 def run_join(plan: Plan, environ: Mapping[str, str]) -> tuple[Outcome, dict[int, dict]]:
@@ -123,8 +190,7 @@ def run_join(plan: Plan, environ: Mapping[str, str]) -> tuple[Outcome, dict[int,
         env.setdefault("NCCL_DEBUG", "WARN")
         res = run([plan.python, str(WORKER), *plan.worker_args()], timeout=plan.timeout, env=env)
         gathered = _read_json(Path(results_dir) / GATHERED_FILE)
-        results = ({int(r["rank"]): r for r in gathered if isinstance(r, dict) and "rank" in r}
-                   if isinstance(gathered, list) else read_results(results_dir))
+        results = _by_rank(gathered) if isinstance(gathered, list) else read_results(results_dir)
     finally:
         shutil.rmtree(results_dir, ignore_errors=True)
     log = logs.parse(res.stdout + "\n" + res.stderr)
@@ -149,18 +215,11 @@ def endpoint_problem(environ: Mapping[str, str], wait: float) -> str | None:
         return f"MASTER_PORT={port!r} is not a port number"
     if environ.get("RANK") == "0" and not environ.get("TORCHELASTIC_RUN_ID"):
         return None
-    deadline = time.monotonic() + wait
-    last = ""
-    while True:
-        try:
-            with socket.create_connection((addr, int(port)), timeout=min(2.0, wait)):
-                return None
-        except OSError as exc:
-            last = exc.strerror or type(exc).__name__
-        if time.monotonic() >= deadline:
-            return (f"nothing answered at {addr}:{port} within {wait:.0f} s ({last}); rank 0 is not "
-                    "running there, the address or port is wrong, or a firewall blocks it")
-        time.sleep(0.25)
+    answered, last, _ = endpoint.wait_for_port(addr, int(port), wait)
+    if answered:
+        return None
+    return (f"nothing answered at {addr}:{port} within {wait:.0f} s ({last}); rank 0 is not "
+            "running there, the address or port is wrong, or a firewall blocks it")
 
 
 def read_results(directory: str) -> dict[int, dict]:

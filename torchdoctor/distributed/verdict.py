@@ -9,6 +9,10 @@ A rank is one of:
   crashed  exited non-zero (or by a signal) without recording an error
   stopped  torchrun ended it (SIGTERM) because another rank failed first
   missing  never reported at all (died before writing, or never started)
+  unknown  not seen from here (a joined rank without the gathered results)
+
+A multi-node launch adds group findings of its own: the endpoint preflight (endpoint.py) and
+a rendezvous that timed out because not every node came.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import signal as _signal
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from torchdoctor.distributed.endpoint import Endpoint
 from torchdoctor.distributed.logs import LauncherLog
 
 SCHEMA = 1
@@ -29,6 +34,8 @@ NCCL_FIX = ("Rerun with NCCL_DEBUG=INFO to see the transport NCCL picked; on a s
             "NCCL_P2P_DISABLE=1 (peer-to-peer) or NCCL_SHM_DISABLE=1, across machines set "
             "NCCL_SOCKET_IFNAME to the interface that connects the nodes.")
 TIMEOUT_FIX = "Raise --timeout if the machine is just slow; otherwise the stage named is where it hangs."
+IFNAME_FIX = ("If the nodes have several networks, name the one that connects them for the ranks' own traffic "
+              "too: NCCL_SOCKET_IFNAME=<interface> (NCCL) or GLOO_SOCKET_IFNAME=<interface> (gloo).")
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,14 @@ class Outcome:
     log: LauncherLog = field(default_factory=LauncherLog)
     torch: str | None = None
     partial_view: bool = False  # join mode without the gathered results: we see our own rank only
+    # A multi-node launch (--nnodes): this node's place, the endpoint preflight, how it ended.
+    nnodes: int | None = None
+    node_rank: int | None = None
+    rdzv_endpoint: str | None = None  # "HOST:PORT"
+    join_timeout: int | None = None  # torchrun's rendezvous join_timeout, seconds
+    endpoint: Endpoint | None = None  # what the preflight saw of it
+    nodes_missing: bool = False  # torchrun's rendezvous timed out: not every node joined
+    never_started: bool = False  # no rank ran: the preflight failed or the nodes never all came
 
 
 @dataclass(frozen=True)
@@ -65,7 +80,8 @@ def judge(outcome: Outcome, results: Mapping[int, Mapping[str, Any]]) -> dict:
     """The report: {"schema", "ok", "world_size", "backend", "backend_version", "ranks", "bandwidth", "findings", ...}."""
     world = outcome.world_size or _world_from(results)
     exits = {e.rank: e for e in outcome.log.exits}
-    ranks = [_judge_rank(r, results.get(r), exits.get(r), outcome) for r in range(world or 0)]
+    started = 0 if outcome.never_started else (world or 0)
+    ranks = [_judge_rank(r, results.get(r), exits.get(r), outcome) for r in range(started)]
     extra = sorted(set(results) - set(range(world or 0)))  # a rank beyond the expected size
     ranks += [_judge_rank(r, results[r], exits.get(r), outcome) for r in extra]
 
@@ -96,6 +112,11 @@ def judge(outcome: Outcome, results: Mapping[int, Mapping[str, Any]]) -> dict:
         "bandwidth": bandwidth(ranks, world or 0),
         "findings": [f.to_dict() for f in findings],
         "nccl_warnings": list(outcome.log.nccl_warnings),
+        "nnodes": outcome.nnodes,
+        "node_rank": outcome.node_rank,
+        "rdzv_endpoint": outcome.rdzv_endpoint,
+        "join_timeout": outcome.join_timeout,
+        "endpoint": outcome.endpoint.to_dict() if outcome.endpoint else None,
     }
 
 
@@ -199,11 +220,13 @@ def _judge_checks(rank: int, result: Mapping[str, Any], out: dict, found: list[F
 # ------------------------------------------------------------------------------ the group
 
 def _group_findings(outcome: Outcome, ranks: list[dict], world: int | None) -> list[Finding]:
-    found: list[Finding] = []
+    found: list[Finding] = endpoint_findings(outcome.endpoint) if outcome.endpoint else []
     if outcome.start_error:
         found.append(Finding("distributed.launch_failed", "error",
                              f"could not start the ranks: {outcome.start_error}"))
         return found
+    if outcome.nodes_missing:
+        found.append(nodes_missing(outcome))
     rdzv_failed = [r for r in ranks if (r.get("error") or {}).get("stage") == "rendezvous"]
     if outcome.rendezvous_error or rdzv_failed:
         detail = outcome.rendezvous_error \
@@ -222,7 +245,7 @@ def _group_findings(outcome: Outcome, ranks: list[dict], world: int | None) -> l
         found.append(Finding("distributed.rank_missing", "error",
                              f"rank(s) {_list(missing)} of {world} never reported a result"
                              + (f"; last output: {tail}" if tail else "")))
-    if outcome.mode == "launch" and not ranks and not found:
+    if outcome.mode == "launch" and not ranks and not found and not outcome.never_started:
         found.append(Finding("distributed.launch_failed", "error",
                              f"torch's launcher exited with status {outcome.returncode} and no rank reported"))
     sizes = ({r.get("world_size") for r in ranks} | {world}) - {None}
@@ -230,6 +253,50 @@ def _group_findings(outcome: Outcome, ranks: list[dict], world: int | None) -> l
         found.append(Finding("distributed.world_size_mismatch", "error",
                              f"expected {world} ranks, but the ranks saw world sizes {sorted(sizes)}"))
     return found
+
+
+def nodes_missing(outcome: Outcome) -> Finding:
+    """torchrun's rendezvous timed out. This node joined; torch does not say how many others did."""
+    n, where, wait = outcome.nnodes or 0, outcome.rdzv_endpoint, outcome.join_timeout
+    joined = "1 of 2 nodes" if n == 2 else f"at most {n - 1} of {n} nodes"
+    gone = "the other node" if n == 2 else "at least one node"
+    return Finding("distributed.nodes_missing", "error",
+                   f"{joined} joined at {where} within {wait} s: {gone} never came, so no rank started",
+                   f"Start the same command on every node (--node-rank 0 to {n - 1}, the same --nnodes {n} "
+                   f"and --rdzv-endpoint {where}) within {wait} s of each other (half of --timeout). If they "
+                   "did start, their own report says why they could not reach the endpoint.")
+
+
+def endpoint_findings(ep: Endpoint) -> list[Finding]:
+    """The rendezvous endpoint's preflight, judged: each problem with its fix (pure)."""
+    where = ep.where
+    if ep.resolve_error:
+        return [Finding("distributed.endpoint_unresolved", "error",
+                        f"the rendezvous host {ep.host!r} does not resolve on this node ({ep.resolve_error})",
+                        "Use node rank 0's IP address, or a name every node resolves (DNS, /etc/hosts); "
+                        "check it for typos.")]
+    addresses = ", ".join(ep.addresses[:3])
+    if ep.role == "host" and ep.local is False:
+        return [Finding("distributed.endpoint_not_local", "error",
+                        f"this node (rank 0) hosts the rendezvous, but {ep.host} ({addresses}) is not an "
+                        f"address of this machine ({ep.error})",
+                        "Run --node-rank 0 on the machine at that address, or give --rdzv-endpoint an address "
+                        "of this node's interface that the other nodes reach (`ip -brief addr` lists them). "
+                        + IFNAME_FIX)]
+    if ep.role == "host" and ep.port_free is False:
+        return [Finding("distributed.endpoint_port_busy", "error",
+                        f"port {ep.port} is already in use on this node ({ep.error}), so the rendezvous "
+                        f"cannot listen at {where}",
+                        f"Pick a free port for --rdzv-endpoint on every node, or end what holds it "
+                        f"(`ss -ltnp 'sport = :{ep.port}'` names it; often a torchrun left over).")]
+    if ep.role == "client" and ep.reachable is False:
+        return [Finding("distributed.endpoint_unreachable", "error",
+                        f"nothing answered at {where} ({addresses}) within {ep.waited:.0f} s ({ep.error}): "
+                        "node rank 0 is not running there, the address is wrong, or a firewall blocks the port",
+                        f"Start --node-rank 0 on {ep.host} first; open TCP port {ep.port} between the nodes "
+                        "(firewall, security group); check that the address is node rank 0's interface that "
+                        "this node reaches. " + IFNAME_FIX)]
+    return []
 
 
 def _nccl_findings(outcome: Outcome, found: list[Finding]) -> list[Finding]:

@@ -29,7 +29,8 @@ def render_human(report: dict, file: IO[str] | None = None) -> None:
         ranks.add_column(name, justify=justify, no_wrap=name != "status")
     for r in report["ranks"]:
         ranks.add_row(*rank_cells(r), style=None if r["status"] == "passed" else "red")
-    console.print(ranks)
+    if report["ranks"]:  # none when no rank ever started (a multi-node preflight or join failed)
+        console.print(ranks)
 
     if report["bandwidth"]:
         bw = Table(title="all-reduce (slowest rank)", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
@@ -61,7 +62,8 @@ def summary_line(report: dict) -> str:
     if not version and backend == "gloo":
         backend_text += " (no version of its own)"
     passed = sum(1 for r in report["ranks"] if r["status"] == "passed")
-    return (f"{word}: {passed}/{report.get('world_size') or 0} ranks passed, {report.get('device')}, "
+    node = f", node {report['node_rank']} of {report['nnodes']}" if report.get("nnodes") else ""
+    return (f"{word}: {passed}/{report.get('world_size') or 0} ranks passed{node}, {report.get('device')}, "
             f"{backend_text}, torch {report.get('torch') or '?'}, {report.get('seconds', 0):.1f} s")
 
 
