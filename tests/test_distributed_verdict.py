@@ -213,3 +213,56 @@ def test_outer_timeout_is_one_finding_not_one_per_rank():
     assert _ids(report) == ["distributed.timeout"]
     assert report["torch"] == "2.13.0+cpu"  # from the preflight when no rank got past the import
     assert [r["status"] for r in report["ranks"]] == ["timeout", "timeout"]
+
+
+# ------------------------------------------------------------------------------ several nodes
+
+def test_a_rendezvous_timeout_names_the_missing_nodes_and_the_endpoint():
+    text = ("    raise RendezvousTimeoutError\n"
+            "torch.distributed.elastic.rendezvous.api.RendezvousTimeoutError\n")  # torchrun 2.13's last lines
+    log = logs.parse(text)
+    nodes = dict(nnodes=2, node_rank=0, rdzv_endpoint="10.0.0.1:29500", join_timeout=30, nodes_missing=True,
+                 never_started=True, partial_view=True, returncode=1, log=log)
+    report = judge(_outcome(**nodes), {})
+    assert not report["ok"] and report["ranks"] == [] and _ids(report) == ["distributed.nodes_missing"]
+    assert report["findings"][0]["message"].startswith("1 of 2 nodes joined at 10.0.0.1:29500 within 30 s")
+    four = judge(_outcome(**{**nodes, "nnodes": 4, "world_size": 4}), {})
+    assert four["findings"][0]["message"].startswith("at most 3 of 4 nodes joined at 10.0.0.1:29500")
+    assert summary_line(report).startswith("FAILED: 0/2 ranks passed, node 0 of 2, cpu")
+
+
+@pytest.mark.parametrize("seen, fid, words", [
+    (dict(role="client", resolve_error="Name or service not known"), "distributed.endpoint_unresolved",
+     "does not resolve"),
+    (dict(role="host", addresses=("10.9.9.9",), local=False, error="Cannot assign requested address"),
+     "distributed.endpoint_not_local", "is not an address of this machine"),
+    (dict(role="host", addresses=("10.0.0.1",), local=True, port_free=False, error="Address already in use"),
+     "distributed.endpoint_port_busy", "already in use"),
+    (dict(role="client", addresses=("10.0.0.1",), reachable=False, error="Connection refused", waited=30.2),
+     "distributed.endpoint_unreachable", "nothing answered at 10.0.0.1:29500 (10.0.0.1) within 30 s"),
+])
+def test_endpoint_preflight_findings(seen, fid, words):
+    from torchdoctor.distributed.endpoint import Endpoint
+    from torchdoctor.distributed.verdict import endpoint_findings
+
+    ep = Endpoint("10.0.0.1" if seen["role"] == "host" or "resolve_error" not in seen else "nodes.example",
+                  29500, **seen)
+    assert not ep.usable
+    (finding,) = endpoint_findings(ep)
+    assert finding.id == fid and words in finding.message and finding.severity == "error" and finding.fix
+    report = judge(_outcome(endpoint=ep, never_started=True, partial_view=True, nnodes=2, node_rank=0), {})
+    assert _ids(report) == [fid] and report["endpoint"]["role"] == seen["role"]
+    if fid in ("distributed.endpoint_not_local", "distributed.endpoint_unreachable"):
+        assert "NCCL_SOCKET_IFNAME" in finding.fix and "GLOO_SOCKET_IFNAME" in finding.fix
+
+
+def test_a_usable_endpoint_adds_no_finding():
+    from torchdoctor.distributed.endpoint import Endpoint, split_endpoint
+    from torchdoctor.distributed.verdict import endpoint_findings
+
+    assert endpoint_findings(Endpoint("h", 1, "host", ("127.0.0.1",), local=True, port_free=True)) == []
+    assert endpoint_findings(Endpoint("h", 1, "client", ("127.0.0.1",), reachable=True)) == []
+    assert split_endpoint("node1:29500") == ("node1", 29500)
+    assert split_endpoint("[fe80::1]:29500") == ("fe80::1", 29500)
+    assert split_endpoint("node1") is None and split_endpoint("node1:0") is None
+    assert split_endpoint("node1:70000") is None and split_endpoint(":29500") is None
