@@ -36,6 +36,8 @@ json "$OUT/smoke.json" 300 smoke --device cuda --json
 human 300 smoke --plot "$OUT/loss.png"
 human 300 smoke --distributed --device cuda --nproc 1
 json "$OUT/distributed.json" 300 smoke --distributed --device cuda --nproc 1 --json
+# The multi-node launch path on one node: c10d rendezvous, endpoint preflight, results gathered over NCCL.
+human 300 smoke --distributed --device cuda --nproc 1 --nnodes 1 --node-rank 0 --rdzv-endpoint 127.0.0.1:29511
 # Fault paths that only a GPU machine shows for real:
 CUDA_VISIBLE_DEVICES="" human 180 check
 CUDA_VISIBLE_DEVICES=7 human 180 check
