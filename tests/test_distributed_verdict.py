@@ -260,8 +260,13 @@ def test_a_usable_endpoint_adds_no_finding():
     from torchdoctor.distributed.endpoint import Endpoint, split_endpoint
     from torchdoctor.distributed.verdict import endpoint_findings
 
-    assert endpoint_findings(Endpoint("h", 1, "host", ("127.0.0.1",), local=True, port_free=True)) == []
-    assert endpoint_findings(Endpoint("h", 1, "client", ("127.0.0.1",), reachable=True)) == []
+    assert endpoint_findings(Endpoint("h", 1, "host", ("10.0.0.1",), local=True, port_free=True)) == []
+    assert endpoint_findings(Endpoint("h", 1, "client", ("10.0.0.1", "fe80::1%eth0"), reachable=True)) == []
+    (loop,) = endpoint_findings(Endpoint("h", 1, "client", ("127.0.1.1", "::1"), reachable=True))
+    assert loop.id == "distributed.endpoint_loopback" and loop.severity == "warning"
+    report = judge(_outcome(endpoint=Endpoint("h", 1, "host", ("127.0.0.1",), local=True, port_free=True)),
+                   {0: _passed_rank(0), 1: _passed_rank(1)})
+    assert report["ok"] and _ids(report) == ["distributed.endpoint_loopback"]  # a warning does not fail
     assert split_endpoint("node1:29500") == ("node1", 29500)
     assert split_endpoint("[fe80::1]:29500") == ("fe80::1", 29500)
     assert split_endpoint("node1") is None and split_endpoint("node1:0") is None

@@ -124,7 +124,7 @@ def run_launch(plan: Plan) -> tuple[Outcome, dict[int, dict]]:
             env.pop(key, None)
         env.update({RESULTS_ENV: results_dir, "PYTHONUNBUFFERED": "1"})
         if plan.nnodes:
-            env[GATHER_ENV] = "1"  # the other nodes' ranks write into their own node's directory
+            env[GATHER_ENV] = "1"  # other nodes' ranks write their files on their own node: gather to every node
         env.setdefault("OMP_NUM_THREADS", "1")  # torchrun sets it anyway, with a warning
         env.setdefault("NCCL_DEBUG", "WARN")  # NCCL's own warnings, kept for the findings
         res = run(launcher_argv(plan), timeout=plan.timeout, env=env)

@@ -296,7 +296,23 @@ def endpoint_findings(ep: Endpoint) -> list[Finding]:
                         f"Start --node-rank 0 on {ep.host} first; open TCP port {ep.port} between the nodes "
                         "(firewall, security group); check that the address is node rank 0's interface that "
                         "this node reaches. " + IFNAME_FIX)]
+    if ep.addresses and all(_loopback(a) for a in ep.addresses):
+        return [Finding("distributed.endpoint_loopback", "warning",
+                        f"the rendezvous endpoint {ep.host} is a loopback address here ({addresses}): only "
+                        "nodes on this same machine can reach it",
+                        "For nodes on other machines, give --rdzv-endpoint the address of node rank 0's interface "
+                        "that they reach (`ip -brief addr`), not 127.x or a host name that /etc/hosts maps to "
+                        "127.0.1.1. " + IFNAME_FIX)]
     return []
+
+
+def _loopback(address: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(address.split("%")[0]).is_loopback
+    except ValueError:
+        return False
 
 
 def _nccl_findings(outcome: Outcome, found: list[Finding]) -> list[Finding]:
