@@ -54,10 +54,13 @@ def run_install(torch: str | None = None, with_: str | None = None, python: str 
                      "verification": None, "fallback": None, "dry_run": dry_run})
     out.line(f"Target: {_tilde(target.executable)} ({target.reason})")
     if result.plan is None:
+        message = " ".join(p.message for p in result.problems) or "no published build fits this machine"
         out.data["problems"] = [{"id": p.id, "message": p.message} for p in result.problems]
-        for p in result.problems:
-            out.line(f"✗ {p.message}")
-        return out.finish(1, "No install fits this machine; `torchdoctor suggest` says why.")
+        out.data["blocked"] = {"id": "install.no_plan", "message": message, "commands": []}
+        out.line(f"✗ {message}")
+        if result.fallback is not None:
+            out.line(f"  The CPU-only build would install with: {result.fallback.command}")
+        return out.finish(1, "Nothing was changed; `torchdoctor suggest` says why no build fits.")
 
     iplan = ins.prepare(env, result.plan, os_name, shutil.which, replace_conda=replace_conda)
     out.data["plan"] = result.plan.to_dict()

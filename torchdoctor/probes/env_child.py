@@ -1,6 +1,7 @@
 """The environment child: what an installer must know about the target interpreter.
 
-Stdlib-only and self-contained, run under the *target* interpreter (never imports torch):
+Stdlib-only, self-contained and written to run on any Python from 2.7 on (an old
+interpreter must still say which Python it is), under the *target* interpreter (never imports torch):
 its Python, whether it is a venv or a conda env, whether its installation is
 externally managed (PEP 668), whether it has pip, and its torch-family distributions.
 It prints one marked JSON line, like torch_child.py.
@@ -13,7 +14,6 @@ import sys
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
 
-import importlib.util  # noqa: E402
 import json  # noqa: E402
 import sysconfig  # noqa: E402
 
@@ -21,6 +21,8 @@ MARKER = "@@TORCHDOCTOR@@"  # the same marker as torchdoctor.child
 
 
 def load_sibling(name):
+    import importlib.util
+
     path = os.path.join(_HERE, name + ".py")
     spec = importlib.util.spec_from_file_location("_torchdoctor_" + name, path)
     module = importlib.util.module_from_spec(spec)
@@ -38,13 +40,24 @@ def externally_managed():
         return False
 
 
+def has_module(name):
+    try:
+        import importlib.util
+
+        return importlib.util.find_spec(name) is not None
+    except ImportError:  # Python 2
+        import pkgutil
+
+        return pkgutil.find_loader(name) is not None
+
+
 def main():
     import platform
 
     out = {
         "python": {
             "version": platform.python_version(),
-            "implementation": sys.implementation.name,
+            "implementation": getattr(getattr(sys, "implementation", None), "name", "cpython"),
             "bits": 64 if sys.maxsize > 2 ** 32 else 32,
             "free_threaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
             "executable": sys.executable,
@@ -54,7 +67,7 @@ def main():
         "venv": sys.prefix != getattr(sys, "base_prefix", sys.prefix),
         "conda": os.path.isdir(os.path.join(sys.prefix, "conda-meta")),
         "externally_managed": externally_managed(),
-        "has_pip": importlib.util.find_spec("pip") is not None,
+        "has_pip": has_module("pip"),
     }
     try:
         out["distributions"] = load_sibling("torch_dist").scan(sys.path, sys.prefix)
