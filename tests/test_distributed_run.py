@@ -63,6 +63,7 @@ def test_two_gloo_ranks_train_bit_identically():
     for row in report["bandwidth"]:
         assert row["busbw_gbps"] == pytest.approx(row["algbw_gbps"], rel=1e-3)  # 2(n-1)/n = 1 for n = 2
     assert "starting 2 gloo rank(s) on cpu" in proc.stderr
+    assert [report[k] for k in ("nnodes", "node_rank", "rdzv_endpoint", "join_timeout", "endpoint")] == [None] * 5
 
 
 def test_a_crashing_rank_does_not_hang_the_others():

@@ -161,9 +161,11 @@ def run_nodes(plan: Plan) -> tuple[Outcome, dict[int, dict]]:
 
 
 def _nodes(plan: Plan) -> dict:
-    host, port = plan.endpoint or ("", 0)
+    """The Outcome fields of a multi-node launch (all None on one machine)."""
+    if not plan.nnodes or not plan.endpoint:
+        return {}
     return {"nnodes": plan.nnodes, "node_rank": plan.node_rank, "join_timeout": plan.join_timeout,
-            "rdzv_endpoint": endpoint.join_endpoint(host, port) if plan.endpoint else None}
+            "rdzv_endpoint": endpoint.join_endpoint(*plan.endpoint)}
 
 
 def _by_rank(gathered: list) -> dict[int, dict]:
