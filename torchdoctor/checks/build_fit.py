@@ -67,6 +67,10 @@ def cpu_fix(f: Any, k: Any, summary: str) -> Fix:
     fix = reinstall_fix(f, k, summary)
     if fix.commands or f.python is None:
         return fix
+    if f.gpus:  # no GPU build fits this GPU (an unlisted gfx, say): the CPU build still runs everything
+        cpu = reinstall_fix(f.with_(gpus=(), pci=()), k, summary)
+        if cpu.commands:
+            return Fix(f"{fix.summary}; the CPU build meanwhile", cpu.commands)
     from torchdoctor.knowledge import python_life
 
     life = python_life(f.python.version)
@@ -93,7 +97,8 @@ def cuda_build_without_gpu(f: Any, k: Any) -> Any:
     instead = other_gpus(f, "nvidia")
     has = f"it has: {instead}" if instead not in ("none", "none listed") else (
         "it has no other GPU either" if instead == "none" else "the report lists no other GPU")
-    msg = (f"{_build_words(f, b)}, but this machine has no NVIDIA GPU ({how}; {has}). CUDA runs only on NVIDIA "
+    shows = "this machine has no NVIDIA GPU" if _scanned(f) else "no NVIDIA GPU shows on this machine"
+    msg = (f"{_build_words(f, b)}, but {shows} ({how}; {has}). CUDA runs only on NVIDIA "
            "GPUs, so torch.cuda.is_available() will always be False here and everything runs on the CPU: the "
            "CUDA build is a multi-GB download for nothing.")
     if not _scanned(f):
