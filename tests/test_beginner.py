@@ -351,3 +351,29 @@ def test_suggest_for_the_student():
         pytest.skip("Intel GPU names are not in the GPU tables yet (gpunames)")
     out = done.stdout + done.stderr
     assert "1.10.2" in out and K.recommended_python() in out
+
+
+# ---- smoke runs the student's loop exactly -----------------------------------------------------------------------
+
+def test_smoke_classic_loop_is_the_students_loop_bit_for_bit():
+    torch = pytest.importorskip("torch")
+    from torchdoctor.smoke.workloads import classic_loop
+
+    # the student's code, as written in the exercise
+    x_data = [1.0, 2.0, 3.0]
+    y_data = [2.0, 4.0, 6.0]
+    w = torch.tensor([3.0], requires_grad=True)
+    curve = []
+    for epoch in range(100):
+        for x_val, y_val in zip(x_data, y_data):
+            y_pred = w * x_val
+            l = (y_pred - y_val) ** 2
+            l.backward()
+            w.data = w.data - 0.01 * w.grad.data
+            w.grad.data.zero_()
+        curve.append(l.item())
+
+    got = classic_loop(torch, "cpu", epochs=100)
+    assert got["w"] == w.item() and got["final_loss"] == l.item()
+    assert got["loss_curve"] == curve and got["w_curve"][-1] == w.item()
+    assert got["converged_epoch"] is not None and got["seconds"] > 0 and got["dtype"] == "float32"
