@@ -57,7 +57,8 @@ def no_nvidia_gpu(f: Any) -> str | None:
 
 def _build_words(f: Any, b: tuple) -> str:
     version = torch_version(f)
-    return f"torch {version} is a {'CUDA ' + b[1] if b[0] == 'cuda' and b[1] else b[0].upper()} build"
+    name = {"cuda": "CUDA", "rocm": "ROCm"}[b[0]]
+    return f"torch {version} is a {name}{' ' + b[1] if b[1] else ''} build"
 
 
 def cpu_fix(f: Any, k: Any, summary: str) -> Fix:
