@@ -95,6 +95,13 @@ def test_cuda_build_with_an_amd_gpu_on_linux_gets_the_rocm_build():
     assert found.fix.commands[-1].endswith("--index-url https://download.pytorch.org/whl/cpu"), found.fix
 
 
+def test_cuda_build_with_an_arc_gpu_gets_the_xpu_build():
+    arc = Gpu("intel", "Intel Arc A770", pci_id="8086:56a0", kind="arc", pci_bus_id="0000:03:00.0", source="pci")
+    found = problems(machine(gpus=(arc,), pci=(PciDevice("0000:03:00.0", "8086", "56a0", "0x030000", "i915"),)))
+    fix = found["torch.cuda_build_without_gpu"].fix
+    assert fix.commands[-1].endswith("--index-url https://download.pytorch.org/whl/xpu"), fix
+
+
 def test_nothing_at_all_says_none():
     found = problems(machine(gpus=(), pci=()))["torch.cuda_build_without_gpu"]
     assert "it has no other GPU either" in found.message
