@@ -123,6 +123,7 @@ def test_torch_saying_no_driver_is_enough_when_nobody_scanned_the_hardware():
     found = problems(machine(gpus=None, pci=None))["torch.cuda_build_without_gpu"]
     assert "Found no NVIDIA driver on your system" in found.message
     assert "no NVIDIA GPU shows on this machine" in found.message and "install the NVIDIA driver instead" in found.message
+    assert "If it has none: CUDA runs only on NVIDIA GPUs" in found.message
 
 
 def test_rocm_build_without_an_amd_gpu():
@@ -390,3 +391,15 @@ def test_smoke_classic_loop_is_the_students_loop_bit_for_bit():
     assert got["w"] == w.item() and got["final_loss"] == l.item()
     assert got["loss_curve"] == curve and got["w_curve"][-1] == w.item()
     assert got["converged_epoch"] is not None and got["seconds"] > 0 and got["dtype"] == "float32"
+
+
+def test_a_real_paste_cuda_build_on_a_radeon_laptop_without_nvidia():
+    """vllm-project/vllm#4858 (real collect_env, see reports/pastes/SOURCES.md): 2.1.2+cu121, 'No CUDA'
+    everywhere, an AMD Ryzen 5 6600H with Radeon Graphics."""
+    path = Path(__file__).parent / "fixtures/reports/pastes/vllm4858-collect-env-cu121-ryzen-radeon-no-nvidia.txt"
+    if not path.exists():
+        pytest.skip("the pastes corpus is not in this tree")
+    found = problems(load_report(path.read_text(encoding="utf-8"), path.name))["torch.cuda_build_without_gpu"]
+    assert "no NVIDIA GPU shows on this machine" in found.message and "install the NVIDIA driver" in found.message
+    assert found.fix.commands == ("python -m pip uninstall -y torch",
+                                  "python -m pip install torch==2.1.2 --index-url https://download.pytorch.org/whl/cpu")

@@ -98,12 +98,14 @@ def cuda_build_without_gpu(f: Any, k: Any) -> Any:
     instead = other_gpus(f, "nvidia")
     has = f"it has: {instead}" if instead not in ("none", "none listed") else (
         "it has no other GPU either" if instead == "none" else "the report lists no other GPU")
-    shows = "this machine has no NVIDIA GPU" if _scanned(f) else "no NVIDIA GPU shows on this machine"
-    msg = (f"{_build_words(f, b)}, but {shows} ({how}; {has}). CUDA runs only on NVIDIA "
-           "GPUs, so torch.cuda.is_available() will always be False here and everything runs on the CPU: the "
-           "CUDA build is a multi-GB download for nothing.")
-    if not _scanned(f):
-        msg += " (If it does have an NVIDIA GPU, its driver is missing: install the NVIDIA driver instead.)"
+    consequence = ("CUDA runs only on NVIDIA GPUs, so torch.cuda.is_available() will always be False here and "
+                   "everything runs on the CPU: the CUDA build is a multi-GB download for nothing.")
+    if _scanned(f):
+        msg = f"{_build_words(f, b)}, but this machine has no NVIDIA GPU ({how}; {has}). {consequence}"
+    else:  # nobody looked at the hardware: it may be an NVIDIA GPU without its driver
+        msg = (f"{_build_words(f, b)}, but no NVIDIA GPU shows on this machine ({how}; {has}). If it has none: "
+               f"{consequence} If it does have an NVIDIA GPU, its driver is missing: install the NVIDIA driver "
+               "instead.")
     return warning(msg, cpu_fix(f, k, _fix_words(f)))
 
 
