@@ -13,7 +13,7 @@ from torchdoctor.cli import main
 from torchdoctor.knowledge import load
 
 K = load()
-FILE_LIST = Path(__file__).parent / "fixtures" / "pypi" / "pypi_torch_wheel_files_2026-11-27.txt"
+EVIDENCE = Path(__file__).parent / "fixtures" / "pypi"
 
 
 def _platform(tag: str) -> str:
@@ -33,13 +33,15 @@ def _floor(tag: str) -> str | None:
     return "2.17" if tag.startswith("manylinux2014") else None
 
 
-def pypi_wheels() -> dict[str, set[tuple[str, str, str | None]]]:
-    """patch -> {(python tag "3.13t", platform key, OS floor)} from the file names (build tags ignored)."""
+def pypi_wheels(package: str = "torch") -> dict[str, set[tuple[str, str, str | None]]]:
+    """version -> {(python tag "3.13t", platform key, OS floor)} from the file names (build tags ignored)."""
     out: dict[str, set] = defaultdict(set)
-    for name in FILE_LIST.read_text(encoding="utf-8").split():
+    for name in (EVIDENCE / f"pypi_{package}_wheel_files_2026-11-27.txt").read_text(encoding="utf-8").split():
         fields = name.removesuffix(".whl").split("-")
         version, (python, abi, plat) = fields[1], fields[-3:]
         m = re.fullmatch(r"cp(\d)(\d+)", python)
+        if m is None:  # old py2/py3 tags of early torchaudio wheels: no release in the tables
+            continue
         tag = f"{m.group(1)}.{m.group(2)}" + ("t" if abi.endswith("t") else "")
         out[version].add((tag, _platform(plat), _floor(plat)))
     return out
@@ -83,6 +85,21 @@ def test_patches_that_differ_from_their_series_newest_are_exceptions():
                 differ.append(patch)
                 assert patch in rel.patch_rows, f"{patch} differs from {rel.version} on PyPI: add a patches row"
     assert differ == ["2.12.0"]  # the one known today; a new one is a decision for SOURCES.md first
+
+
+@pytest.mark.parametrize("package", ["torchvision", "torchaudio"])
+def test_every_patch_has_companion_wheels_where_the_tables_say(package):
+    """torch's companion for each patch has a wheel for every Python/platform torch has on PyPI, except the
+    declared `companion_gaps` (2.5 cp313 on Linux x86_64, ...): a new gap fails here."""
+    companion = pypi_wheels(package)
+    for rel in K.releases:
+        for patch in rel.versions:
+            version = rel.companions.get(patch, {}).get(package)
+            if version is None:
+                continue
+            gaps = {(py, plat) for py, plats in rel.at(patch).companion_gaps.items() for plat in plats}
+            missing = {w[:2] for w in PYPI[patch]} - {w[:2] for w in companion[version]} - gaps
+            assert not missing, (patch, package, version, sorted(missing))
 
 
 def test_exceptions_carry_a_note_and_known_sources():
