@@ -211,3 +211,13 @@ def test_windows_without_nvml_keeps_registry_gpus(tmp_path):
                            platform_overrides={**LINUX, "system": "Windows", "machine": "AMD64"})
     assert [(g.vendor, g.name) for g in facts.gpus] == [("amd", "AMD Radeon RX 6800")]
     assert facts.nvidia.errors == ("NVML: NVML Shared Library Not Found", "nvidia-smi: not found")
+
+
+def test_windows_adapter_without_a_description_is_named_from_its_pci_id(tmp_path):
+    adapters = [{"MatchingDeviceId": "PCI\\VEN_10DE&DEV_2520&SUBSYS_0A671028"}]  # no DriverDesc value
+    facts = gather_machine(root=tmp_path, run=FakeRun({}), which=lambda n: None, windows_adapters=lambda: adapters,
+                           nvml=fake_nvml(init_error="NVML Shared Library Not Found"),
+                           platform_overrides={**LINUX, "system": "Windows", "machine": "AMD64"})
+    assert [(g.vendor, g.name, g.source) for g in facts.gpus] == [
+        ("nvidia", "GA106M [GeForce RTX 3060 Mobile / Max-Q]", "registry")]
+
