@@ -25,8 +25,8 @@ DEFAULT_OUT = Path(__file__).resolve().parent.parent / "torchdoctor" / "knowledg
 # Functions of a GPU board or chipset that are not the GPU itself ("GA102 High Definition Audio
 # Controller", "TU116 USB 3.1 Host Controller", "MCP79 PCI Express Bridge", "SB600 SMBus").
 _NOT_GPU = re.compile(
-    r"audio|\bhdmi\b|\busb\b|ucsi|\bsata\b|\bide\b|\braid\b|smbus|\blpc\b|(?<!ivy )(?<!sandy )\bbridge|root (port|complex)|"
-    r"express (port|x\d+ controller)|graphics port|ethernet|xilleon|theater|dummy function|hbiu|daio|"
+    r"audio|\bhdmi\b|\busb\b|ucsi|\bsata\b|\bide\b|\braid\b|smbus|\blpc\b|(?<!ivy )(?<!sandy )\bbridge|"
+    r"root (port|complex)|express (port|x\d+ controller)|graphics port|ethernet|xilleon|theater|dummy function|hbiu|daio|"
     r"network|modem|firewire|serial|\bisa\b|memory controller|\bdram\b|pcie? switch|nvswitch|\biommu\b|"
     r"\bfch\b|\bpmu\b|co-?processor|\bmcp\d|nforce|\bapc\b|\bacp\b|crypto|\bpsp\b|trusted|i2c|\bspi\b|sdio|"
     r"hda\b|\bsensor|\bthermal|\bfan\b|multimedia|\bdebug|\bnb\b|\bsb\d|southbridge|northbridge|host controller",
@@ -34,8 +34,8 @@ _NOT_GPU = re.compile(
 
 # NVIDIA GPU chips as pci.ids writes them: NV4, G92, GT200, GF100, GK110B, GM204, GP102, GV100, TU106,
 # GA100, AD102, GH100, GB202, with suffixes (M mobile, GL professional, B/BM revisions, "GLM").
-NVIDIA_CHIP = re.compile(r"^(NV\d+[A-Za-z]*|G\d{2,3}[A-Za-z]*|GT2\d\d[A-Za-z]*|G[FKMPVAHB]\d{2,3}[A-Za-z]*|TU\d{3}[A-Za-z]*|"
-                         r"AD\d{3}[A-Za-z]*|GR\d{3}[A-Za-z]*)$")
+NVIDIA_CHIP = re.compile(r"^(NV\d+[A-Za-z]*|G\d{2,3}[A-Za-z]*|GT2\d\d[A-Za-z]*|G[FKMPVAHB]\d{2,3}[A-Za-z]*|"
+                         r"TU\d{3}[A-Za-z]*|AD\d{3}[A-Za-z]*|GR\d{3}[A-Za-z]*)$")
 # Intel devices that are graphics (the vendor id also covers every chipset function).
 _INTEL_GPU = re.compile(r"graphics|\barc\b|\biris\b|\buhd\b|\bgma\b|data center gpu|\bgpu\b|(\b|\d)xe\b|\bgt\d\b|"
                         r"ponte vecchio", re.IGNORECASE)

@@ -54,7 +54,8 @@ def table_wheels(rel, patch: str) -> set[tuple[str, str, str | None]]:
     for plat in row.platforms:
         for py in set(row.pythons) | set(row.python_limited):
             if plat in row.python_platforms(py):
-                out.add((py, plat, row.macos_minimum(plat, py) if plat.startswith("macos") else row.glibc_min.get(plat)))
+                floor = row.macos_minimum(plat, py) if plat.startswith("macos") else row.glibc_min.get(plat)
+                out.add((py, plat, floor))
         for py in set(row.free_threaded) | set(row.pypi_free_threaded or {}):
             if plat in row.free_threaded_platforms(py, pypi=True):
                 out.add((py + "t", plat, row.macos_minimum(plat, py, True) if plat.startswith("macos")
