@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from torchdoctor.checks.base import (Fix, build, check, driver_os, error, find_text, has_nvidia_hardware, info,
+from torchdoctor.checks.base import (Fix, build, check, cmd, driver_os, error, find_text, has_nvidia_hardware, info,
                                      nvidia_gpus, platform_key, python_cmd, reinstall_fix, skipped, torch_version, variant, warning)
 from torchdoctor.versions import driver_key, is_driver_version
 
@@ -175,7 +175,7 @@ _INIT_CAUSES = (
      Fix("Use another GPU or stop the other process (admin: reset the compute mode).", ("nvidia-smi", "sudo nvidia-smi -c DEFAULT"))),
     (r"unknown error|Error 999", "'CUDA unknown error', typically after suspend/resume: the nvidia_uvm module "
      "lost its state",
-     Fix("Reload nvidia_uvm (or reboot).", ("sudo modprobe -r nvidia_uvm && sudo modprobe nvidia_uvm",))),
+     Fix("Reload nvidia_uvm (or reboot).", ("sudo modprobe -r nvidia_uvm", "sudo modprobe nvidia_uvm"))),
     (r"CUDA initialisation did not finish", "CUDA initialisation hangs: a stuck driver or GPU",
      Fix("Check the GPU with nvidia-smi, enable the persistence daemon; if it persists, drain and reboot the node.",
          ("nvidia-smi", "sudo systemctl enable --now nvidia-persistenced"))),
@@ -245,7 +245,7 @@ def gfx_unsupported(f: Any, k: Any) -> Any:
     if override and not current:
         return error(msg, Fix(f"Run it as the closest supported target ({override[1]}) — unofficial, but the "
                               "usual workaround — or use a build that contains this GPU.",
-                              (f"export HSA_OVERRIDE_GFX_VERSION={override[0]}",)))
+                              (cmd(f, "export", f"HSA_OVERRIDE_GFX_VERSION={override[0]}"),)))
     return error(msg, Fix("Use a ROCm build that contains this GPU (ROCm's per-gfx wheels), or run on the CPU."))
 
 
@@ -304,7 +304,7 @@ def mps_unavailable(f: Any, k: Any) -> Any:
     built = "built with MPS" if rt.mps_built else "built without MPS"
     return warning(f"torch {rt.version} is {built} but MPS is unavailable on {p.os_version or 'this macOS'}.",
                    Fix("Check that this is an Apple Silicon Mac on macOS 12.3 or newer, then reinstall torch.",
-                       (f'{python_cmd(f)} -c "import torch; print(torch.backends.mps.is_available())"',)))
+                       (cmd(f, python_cmd(f), "-c", "import torch; print(torch.backends.mps.is_available())"),)))
 
 
 def _nodes(f: Any, prefix: str) -> list[str]:
@@ -329,8 +329,8 @@ def container_gpu_devices(f: Any, k: Any) -> Any:
     if not expected and not (b is not None and b[0] == "cuda"):
         return None
     fix = Fix("Install the NVIDIA Container Toolkit on the host and start the container with the GPUs.",
-              ("docker run --gpus all ...", "sudo nvidia-ctk runtime configure --runtime=docker && "
-                                            "sudo systemctl restart docker"))
+              ("docker run --gpus all ...", "sudo nvidia-ctk runtime configure --runtime=docker",
+               "sudo systemctl restart docker"))
     msg = (f"This is a {p.container} container without /dev/nvidia* device nodes: no GPU was passed in, so torch "
            "reports 'Found no NVIDIA driver'.")
     return error(msg, fix) if expected else info(msg + " (Fine if this container is meant to run on the CPU.)", fix)
