@@ -174,12 +174,18 @@ def _feed(pipe, data: bytes) -> None:
         pass
 
 
-def kill_all() -> None:
-    """Kill every running child's process group (Ctrl-C)."""
+def kill_all(wait: float = 1.0) -> None:
+    """Kill every running child's process group (Ctrl-C), then give them `wait` seconds to be gone."""
     with _LIVE_LOCK:
         live = list(_LIVE)
     for proc in live:
         _kill_group(proc)
+    deadline = time.monotonic() + wait
+    for proc in live:
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except (subprocess.TimeoutExpired, OSError):
+            pass  # stuck in the kernel: abandoned, like after a timeout
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

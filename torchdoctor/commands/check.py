@@ -29,8 +29,9 @@ def run_check(json_out: bool = False, verbose: bool = False, fmt: str = "human",
         fmt = "json"
     if list_checks:
         return _list_checks(fmt)
-    if not (timeout > 0):
-        raise UsageError(f"--timeout must be a positive number of seconds (got {timeout})")
+    from torchdoctor.limits import check_timeout
+
+    timeout = check_timeout(timeout)
     if from_ is not None and python is not None:
         raise UsageError("--from and --python cannot be combined: --from judges a recorded machine")
 
@@ -136,23 +137,10 @@ def _own_distributions() -> tuple[Any, Any]:
 
 def _recorded(source: str) -> Any:
     from torchdoctor.reports import load_report
+    from torchdoctor.reports.source import read_input
 
-    try:
-        from torchdoctor.reports import read_source
-    except ImportError:
-        read_source = _read_source
-    text, origin = read_source(source)
+    text, origin = read_input(source)
     return load_report(text, origin)
-
-
-def _read_source(source: str) -> tuple[str, str]:
-    if source == "-":
-        return sys.stdin.read(), "stdin"
-    try:
-        with open(source, "rb") as fh:
-            return fh.read(8 << 20).decode("utf-8", errors="replace"), os.path.basename(source)
-    except OSError as exc:
-        raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from None
 
 
 def _knowledge() -> Any:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from torchdoctor.errors import DoctorError, UsageError
+from torchdoctor.limits import check_seed, check_timeout
 
 SCHEMA = 1
 PLOT_INSTALL = "pip install 'torchdoctor[plot]' (or: pip install matplotlib)"
@@ -33,8 +34,8 @@ def run_smoke(device: str = "all", json_out: bool = False, epochs: int = 100, se
         raise UsageError("--nproc and --backend only apply with --distributed")
     if epochs < 1 or epochs > 1_000_000:
         raise UsageError(f"--epochs must be between 1 and 1000000, not {epochs}")
-    if not timeout > 0:
-        raise UsageError(f"--timeout must be a positive number of seconds, not {timeout:g}")
+    check_timeout(timeout)
+    check_seed(seed)
     if plot:
         _check_plot_target(plot)
 
