@@ -136,8 +136,16 @@ def _machine(facts: Facts) -> _Machine:
         free_threaded=bool(pyf and pyf.free_threaded), wsl=bool(plat and plat.wsl),
         libc=plat.libc if plat else None, libc_version=plat.libc_version if plat else None,
         macos_version=macos_version, rosetta=bool(plat and plat.rosetta),
-        driver=nv.driver if nv else None, gpus=tuple(facts.gpus or ()),
+        driver=nv.driver if nv else None, gpus=_kinds(facts.gpus or ()),
     )
+
+
+def _kinds(gpus) -> tuple[Gpu, ...]:
+    """One GPU per model: eight H200s ask the gates the same question eight times."""
+    seen: dict = {}
+    for g in gpus:
+        seen.setdefault((g.vendor, g.name, g.capability, g.gfx, g.kind), g)
+    return tuple(seen.values())
 
 
 # ------------------------------------------------------------------------------ target device

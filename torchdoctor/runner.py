@@ -8,6 +8,7 @@ is killed and we wait only a bounded time for it: a process stuck in the kernel
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import subprocess
@@ -186,6 +187,11 @@ def kill_all(wait: float = 1.0) -> None:
             proc.wait(timeout=max(0.0, deadline - time.monotonic()))
         except (subprocess.TimeoutExpired, OSError):
             pass  # stuck in the kernel: abandoned, like after a timeout
+
+
+# A probe abandoned at its deadline (its thread is a daemon) must not outlive the doctor: `suggest`
+# used to exit leaving a hung nvidia-smi behind.
+atexit.register(kill_all, 0.2)
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

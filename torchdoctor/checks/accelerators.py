@@ -14,10 +14,24 @@ def _driver_unreadable(f: Any) -> bool:
     return f.nvidia is None or not f.nvidia.driver or not is_driver_version(f.nvidia.driver)
 
 
+# nvidia-smi ran but did not answer: "couldn't communicate with the NVIDIA driver" (exit 9), a hang.
+# The whole nvidia probe missing its deadline means NVML or nvidia-smi hung (without a driver stack
+# both answer "not found" at once).
+_SMI_BROKEN = re.compile(r"^(?:nvidia-smi (?:exited with status|timed out|was killed)|nvidia probe did not answer)",
+                         re.I)
+
+
+def smi_broken(f: Any) -> str | None:
+    """What a present-but-failing nvidia-smi said (None: it answered, or is not installed)."""
+    return next((e for e in (f.nvidia.errors if f.nvidia is not None else ()) if _SMI_BROKEN.match(e)), None)
+
+
 @check("cuda.no_driver", "NVIDIA driver", "an NVIDIA GPU has a working driver", needs=("nvidia",))
 def no_driver(f: Any, k: Any) -> Any:
-    if not _driver_unreadable(f) or not has_nvidia_hardware(f):
+    if not _driver_unreadable(f):
         return None
+    if not has_nvidia_hardware(f):
+        return _smi_fails(f)
     if any("mismatch" in e.lower() for e in f.nvidia.errors):
         return None  # cuda.nvml_mismatch says it better
     if f.platform is not None and f.platform.container and f.device_nodes is not None and not _nodes(f, "nvidia"):
@@ -35,6 +49,25 @@ def no_driver(f: Any, k: Any) -> Any:
     return error(f"An NVIDIA GPU is present but no NVIDIA driver is loaded ({said})" +
                  (": " + "; ".join(hints) if hints else "") + ".",
                  Fix("Install (or load) the NVIDIA driver for the running kernel, then reboot.", commands))
+
+
+def _smi_fails(f: Any) -> Any:
+    """No GPU seen, but an installed nvidia-smi fails or hangs: the classic broken-driver state, never a ✓."""
+    said = smi_broken(f)
+    if said is None or any("mismatch" in e.lower() for e in f.nvidia.errors):
+        return None  # not installed / cuda.nvml_mismatch says it
+    hung = any(w in said for w in ("timed out", "was killed", "did not answer"))
+    linux = f.platform is None or f.platform.os == "linux"
+    causes = ("the kernel was updated and the driver's module was not rebuilt for it (DKMS), Secure Boot "
+              "refuses the unsigned module, or a driver upgrade is half done" if linux
+              else "the driver is not installed completely or a driver upgrade is half done")
+    what = "hangs" if hung else "fails"
+    commands = (("dkms status", "mokutil --sb-state", "sudo modprobe nvidia", "nvidia-smi") if linux
+                else ("nvidia-smi",))
+    return warning(f"NVIDIA driver software is installed but {what} when asked ({said}): {causes}. "
+                   "No GPU can be seen (or used by torch) until the driver loads.",
+                   Fix("Reinstall (or rebuild) the NVIDIA driver for the running kernel, then reboot; if this "
+                       "machine has no NVIDIA GPU any more, remove the driver packages.", commands))
 
 
 @check("cuda.nvml_mismatch", "NVIDIA driver", "driver libraries match the loaded kernel module", needs=("nvidia",))

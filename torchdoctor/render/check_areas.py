@@ -108,6 +108,10 @@ def _nvidia(f: Any) -> str:
         return f"NVIDIA: {names}, no driver answered"
     if f.gpus is None and nv is None:
         return "NVIDIA: not probed"
+    from torchdoctor.checks.accelerators import smi_broken
+
+    if smi_broken(f):
+        return "NVIDIA: nvidia-smi is installed but no driver answered"
     return "NVIDIA: no GPU found"
 
 
