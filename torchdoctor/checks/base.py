@@ -230,8 +230,10 @@ def pip(f: Any) -> str:
     return render(pip_argv(f), shell(f))
 
 
-def reinstall_fix(f: Any, k: Any, summary: str, with_: Iterable[str] = (), keep_version: bool = True) -> Fix:
-    """The planner's command for THIS machine (same torch release first, then the newest that fits)."""
+def reinstall_fix(f: Any, k: Any, summary: str, with_: Iterable[str] = (), keep_version: bool = True,
+                  cpu_summary: str | None = None) -> Fix:
+    """The planner's command for THIS machine (same torch release first, then the newest that fits).
+    `cpu_summary` replaces a GPU-minded summary when the planner picks the CPU build."""
     try:
         from torchdoctor.plan import PlanRequest, plan_install
     except ImportError:
@@ -253,7 +255,8 @@ def reinstall_fix(f: Any, k: Any, summary: str, with_: Iterable[str] = (), keep_
             if res.plan is not None:
                 command = _for_target(f, res.plan.command)
                 first = _uninstall_first(f, command, wanted) if isinstance(command, Command) else ()
-                return Fix(summary, first + (command,))
+                said = cpu_summary if cpu_summary and res.plan.device == "cpu" else summary
+                return Fix(said, first + (command,))
             problems = [p.message for p in res.problems]
     except Exception as exc:  # noqa: BLE001 - a planner bug must not hide the finding
         return Fix(f"{summary} (no command: the planner failed: {type(exc).__name__}: {exc})")

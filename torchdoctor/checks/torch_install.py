@@ -129,7 +129,9 @@ def import_failed(f: Any, k: Any) -> Any:
         if wheel == "driver":
             cmds = ("export LD_LIBRARY_PATH=/usr/lib/wsl/lib:$LD_LIBRARY_PATH",) if f.platform and f.platform.wsl else ()
             return error(said + "." + hint, Fix("Install the NVIDIA driver (or put its library on the path).", cmds))
-        fix = reinstall_fix(f, k, "Reinstall torch with its CUDA library wheels (never with --no-deps)")
+        fix = reinstall_fix(f, k, "Reinstall torch with its CUDA library wheels (never with --no-deps)",
+                            cpu_summary="Reinstall torch as the CPU build, which needs no CUDA libraries (no GPU "
+                                        "that a CUDA build could use was found)")
         if env.get("LD_LIBRARY_PATH"):
             hint += f" LD_LIBRARY_PATH is set to {env['LD_LIBRARY_PATH']}."
         return error(said + "." + hint, fix)

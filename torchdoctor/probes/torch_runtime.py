@@ -122,7 +122,7 @@ def from_child(result: Any, timeout: float) -> TargetProbe:
         # Died (or hung) inside `import torch` itself.
         timed_out = result.status == "timeout"
         rt = TorchRuntime(status="timeout" if timed_out else "crashed", seconds=result.seconds,
-                          error=f"import torch {ended}" if ended else result.detail,
+                          error=ended or result.detail,  # the checks say "`import torch` <how it ended>"
                           error_kind="timeout" if timed_out else "signal" if result.signal else "exit",
                           traceback_tail=tilde_text(_tail(result.stderr)), warnings=warnings_)
     else:

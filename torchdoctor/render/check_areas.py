@@ -86,7 +86,8 @@ def _torch(f: Any) -> str:
     name = f"PyTorch {installed}" if installed else "PyTorch"
     if rt.status == "not_run":
         return f"{name}: the import could not be tried ({rt.error})"
-    return f"{name}: import {rt.status.replace('_', ' ')}"
+    how = {"import_failed": "failed", "timeout": "timed out"}.get(rt.status, rt.status.replace("_", " "))
+    return f"{name}: import {how}"
 
 
 def _packages(f: Any) -> str:
