@@ -174,8 +174,10 @@ def _recorded(source: str) -> Any:
     from torchdoctor.reports import load_report
     from torchdoctor.reports.source import read_input
 
+    from torchdoctor.reports.sane import check_facts
+
     text, origin = read_input(source)
-    return load_report(text, origin)
+    return check_facts(load_report(text, origin), origin)
 
 
 def _knowledge() -> Any:

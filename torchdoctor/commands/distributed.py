@@ -114,7 +114,9 @@ def _print(report: dict, json_out: bool, environ: dict) -> None:
               f"group {'passed' if report['ok'] else 'FAILED'} (rank 0 prints the report)")
         return
     if json_out:
-        sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
+        from torchdoctor.render.sanitize import strict_json
+
+        sys.stdout.write(json.dumps(strict_json(report), indent=2, default=str, allow_nan=False) + "\n")
         return
     from torchdoctor.render.distributed import render_human
 

@@ -48,7 +48,7 @@ def run_smoke(device: str = "all", json_out: bool = False, epochs: int = 100, se
     report = collect(request, epochs=epochs, seed=seed, timeout=timeout, python=python,
                      on_event=progress)
     if json_out:
-        sys.stdout.write(json.dumps(json_safe(report), indent=2, default=str) + "\n")
+        sys.stdout.write(json.dumps(json_safe(report), indent=2, default=str, allow_nan=False) + "\n")
     elif report["devices"]:
         from torchdoctor.render.smoke import render_report
 
@@ -68,13 +68,9 @@ def run_smoke(device: str = "all", json_out: bool = False, epochs: int = 100, se
 
 def json_safe(value: Any) -> Any:
     """NaN and infinity are not JSON: they become null (the problems text says what happened)."""
-    if isinstance(value, float):
-        return value if value == value and value not in (float("inf"), float("-inf")) else None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    return value
+    from torchdoctor.render.sanitize import strict_json
+
+    return strict_json(value)
 
 
 def _check_plot_target(plot: str) -> None:

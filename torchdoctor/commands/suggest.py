@@ -60,8 +60,10 @@ def run_suggest(torch: str | None = None, with_: str | None = None, json_out: bo
     if json_out:
         import json
 
+        from torchdoctor.render.sanitize import strict_json
+
         payload = {"schema": 1, **result.to_dict(), "origin": facts.origin}
-        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        sys.stdout.write(json.dumps(strict_json(payload), indent=2, allow_nan=False) + "\n")
     else:
         from torchdoctor.render.suggest import render_suggest
 
