@@ -504,9 +504,10 @@ PY27 = Path.home() / ".pyenv" / "versions" / "2.7.18" / "bin" / "python"
 
 @pytest.mark.skipif(not PY27.exists(), reason="no Python 2.7 in ~/.pyenv")
 def test_python_27_is_named_with_what_to_install():
-    out = doctor(["check", "--python", str(PY27)], doctor_env())
-    assert out.returncode == 2 and "is Python 2.7.18" in out.stderr and "Install Python 3." in out.stderr
-    assert "did not run as a Python interpreter" not in out.stderr
+    for args in (["check"], ["smoke", "--device", "cpu"], ["smoke", "--distributed", "--device", "cpu"]):
+        out = doctor([*args, "--python", str(PY27)], doctor_env())
+        assert out.returncode == 2 and "is Python 2.7.18" in out.stderr and "Install Python 3." in out.stderr
+        assert "did not run as a Python interpreter" not in out.stderr and out.stderr.count("\n") == 1
 
 
 # ------------------------------------------------------------------------------ strict JSON, sane values

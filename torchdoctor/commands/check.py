@@ -117,18 +117,26 @@ def _require_python(given: str, facts: Any, target: str | None = None) -> None:
     if facts.python is not None or rt is None:
         return
     if rt.status == "not_run" or rt.error_kind == "interpreter":
-        old = _old_python(target) if target else None
-        if old:
-            k = _knowledge()
-            last = k.python_too_old.get(".".join(old.split(".")[:2])) if k is not None else None
-            then = f"torch {last} was the last release for it" if last else "no torch release that this doctor knows (1.13 and newer) supports it"
-            recommended = k.recommended_python() if k is not None else "3"
-            newest = f" (torch {k.releases[0].version} supports {k.releases[0].pythons[0]}-" \
-                     f"{k.releases[0].pythons[-1]})" if k is not None else ""
-            raise UsageError(f"--python {given} is Python {old}: {then}, and this doctor's probe needs Python 3.6 "
-                             f"or newer. Install Python {recommended}{newest} and create a new environment with it")
+        if target:
+            require_python3(given, target)
         why = (rt.error or "it printed no answer").strip().splitlines()[0]
         raise UsageError(f"--python {given}: did not run as a Python interpreter ({why})")
+
+
+def require_python3(given: str, python: str) -> None:
+    """A Python too old for the doctor's children (2.7, 3.5): say which it is and what to install."""
+    old = _old_python(python)
+    if not old:
+        return
+    k = _knowledge()
+    last = k.python_too_old.get(".".join(old.split(".")[:2])) if k is not None else None
+    then = (f"torch {last} was the last release for it" if last
+            else "no torch release that this doctor knows (1.13 and newer) supports it")
+    recommended = k.recommended_python() if k is not None else "3"
+    newest = (f" (torch {k.releases[0].version} supports {k.releases[0].pythons[0]}-{k.releases[0].pythons[-1]})"
+              if k is not None else "")
+    raise UsageError(f"--python {given} is Python {old}: {then}, and this doctor's probe needs Python 3.6 "
+                     f"or newer. Install Python {recommended}{newest} and create a new environment with it")
 
 
 def _old_python(python: str) -> str | None:

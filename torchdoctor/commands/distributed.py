@@ -25,6 +25,10 @@ def run_distributed(device: str = "all", json_out: bool = False, nproc: int | No
     from torchdoctor.distributed.verdict import judge
 
     device, backend = validate(device, backend, nproc, timeout, epochs, seed)
+    if python is not None:
+        from torchdoctor.commands.check import require_python3
+
+        require_python3(python, python)
     environ = dict(os.environ)
     py = python or sys.executable
     if launch.joining(environ):

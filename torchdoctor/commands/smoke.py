@@ -36,9 +36,11 @@ def run_smoke(device: str = "all", json_out: bool = False, epochs: int = 100, se
         raise UsageError(f"--epochs must be between 1 and 1000000, not {epochs}")
     check_timeout(timeout)
     check_seed(seed)
-    from torchdoctor.commands.check import require_cwd
+    from torchdoctor.commands.check import require_cwd, require_python3
 
     require_cwd()
+    if python is not None:
+        require_python3(python, python)
     if plot:
         _check_plot_target(plot)
 

@@ -198,7 +198,9 @@ def _private(text: str) -> str:
         host = socket.gethostname()
     except OSError:
         host = ""
-    return mask_private(text, (host, host.split(".")[0]))
+    # Only a name that cannot be an ordinary word ("node-7", "gpu01"): a host called "gpu" would mask "GPU".
+    names = [h for h in (host, host.split(".")[0]) if any(c.isdigit() or c in "-." for c in h)]
+    return mask_private(text, names)
 
 
 # ---------------------------------------------------------------- sources
