@@ -23,7 +23,11 @@ _SMI_BROKEN = re.compile(r"^(?:nvidia-smi (?:exited with status|timed out|was ki
 
 def smi_broken(f: Any) -> str | None:
     """What a present-but-failing nvidia-smi said (None: it answered, or is not installed)."""
-    return next((e for e in (f.nvidia.errors if f.nvidia is not None else ()) if _SMI_BROKEN.match(e)), None)
+    for e in f.nvidia.errors if f.nvidia is not None else ():
+        # A probe past its deadline says "hung" only where the rest of the machine was scanned in time.
+        if _SMI_BROKEN.match(e) and (f.gpus is not None or e.startswith("nvidia-smi")):
+            return e
+    return None
 
 
 @check("cuda.no_driver", "NVIDIA driver", "an NVIDIA GPU has a working driver", needs=("nvidia",))
@@ -361,6 +365,8 @@ def container_gpu_devices(f: Any, k: Any) -> Any:
     expected = has_nvidia_hardware(f) or bool(env.get("NVIDIA_VISIBLE_DEVICES"))
     if not expected and not (b is not None and b[0] == "cuda"):
         return None
+    if not expected and f.pci is not None:
+        return None  # the PCI bus shows no NVIDIA GPU at all: torch.cuda_build_without_gpu says it, not "pass it in"
     fix = Fix("Install the NVIDIA Container Toolkit on the host and start the container with the GPUs.",
               ("docker run --gpus all ...", "sudo nvidia-ctk runtime configure --runtime=docker",
                "sudo systemctl restart docker"))
