@@ -531,3 +531,17 @@ def test_json_never_carries_nan_or_infinity(tmp_path):
 def test_nonsense_versions_in_a_report_are_refused_in_one_line(tmp_path, field, value):
     out = doctor(["check", "--from", str(_report(tmp_path, **{field: value}))], doctor_env())
     assert out.returncode == 2 and field in out.stderr and out.stderr.count("\n") == 1 and len(out.stderr) < 400
+
+
+def test_an_interpreter_that_answers_and_leaves_a_daemon_is_not_a_stuck_file_system(tmp_path):
+    python, site = make_venv(tmp_path / "venv")
+    write_dist(site, "torch", "2.7.1", wheel_tag(python))
+    # torch imports fine, but leaves a process behind that holds the child's stdout and stderr open
+    (site / "torch" / "__init__.py").write_text(
+        "import subprocess\nsubprocess.Popen(['sleep', '120'])\n" + (FAKES / "torch_init.py").read_text(),
+        encoding="utf-8")
+    started = time.monotonic()
+    out = doctor(["check", "--python", str(python), "--json", "--timeout", "60"], doctor_env(FAKE_TORCH_MODE="cpu"))
+    data = json.loads(out.stdout)
+    assert data["facts"]["runtime"]["status"] == "ok" and time.monotonic() - started < 45
+    assert not any("stuck file system" in f["message"] for f in data["findings"])
