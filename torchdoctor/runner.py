@@ -58,7 +58,7 @@ _DRAIN_SECONDS = 1.0
 
 # Every child still running, so that Ctrl-C can take all their process groups down at once.
 _LIVE: set[subprocess.Popen] = set()
-_LIVE_LOCK = threading.Lock()
+_LIVE_LOCK = threading.RLock()  # re-entrant: the Ctrl-C handler may run while this thread holds it
 
 
 def run(
