@@ -196,8 +196,11 @@ def _target(m: _Machine, k: Knowledge) -> _Target:
 
 # PyTorch's XPU hardware list (get_start_xpu, 2.5-2.15): client GPUs (Arc A/B-series, Core Ultra with Arc
 # graphics) on Linux and Windows; Data Center GPU Max on Linux only. DG1 (Iris Xe MAX) is not on it, nor
-# older integrated graphics. Gpu.kind comes from the PCI id (probes/pci.py); None = not known.
-_XPU_OS = {"arc": ("linux", "windows"), None: ("linux", "windows"), "datacenter": ("linux",)}
+# older integrated graphics. Gpu.kind comes from the PCI id (probes/pci.py) or the name (knowledge/gpu_names.py:
+# "integrated-arc" = Core Ultra graphics with the Arc brand: Meteor Lake-H, Arrow Lake-H, Lunar Lake, Panther Lake);
+# None = not known.
+_XPU_OS = {"arc": ("linux", "windows"), "integrated-arc": ("linux", "windows"), None: ("linux", "windows"),
+           "datacenter": ("linux",)}
 
 
 def _intel_target(m: _Machine, k: Knowledge, intel: tuple[Gpu, ...]) -> _Target:
