@@ -61,7 +61,7 @@ _PREFIX = re.compile(
     r"^\s*(?:gpu \d+:\s*|marketing name:\s*|device name:\s*|name:\s*)?"
     r"(?:(?:[0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-9a-f]\s+)?"  # lspci bus address
     r"(?:(?:vga compatible|3d|display) controller(?: \[[0-9a-f]{4}\])?:\s*)?")
-_NOISE = re.compile(r"\((?:r|tm|c)\)|[®™©]|\(rev\.? [0-9a-f]+\)|\[[0-9a-f]{4}:[0-9a-f]{4}\]|\(uuid:[^)]*\)"
+_NOISE = re.compile(r"\((?:r|tm|c)\)|[®™©]|\(rev\.? [0-9a-f]+\)|\[(?:[0-9a-f]{4}:[0-9a-f]{4}|0x[0-9a-f]{4})\]|\(uuid:[^)]*\)"
                     r"|\(prog-if[^)]*\)|\bgpu-[0-9a-f-]{8,}|\(bus[^)]*\)")
 _COMPANY = re.compile(r"\[amd/ati\]|\bamd/ati\b|advanced micro devices,? inc\.?|ati technologies,? inc\.?"
                       r"|nvidia corporation|intel corporation|\bcorporation\b")
@@ -74,8 +74,8 @@ _VENDOR_WORDS = (
 _DECOR = re.compile(
     r"\b(?:laptop|mobile|notebook|max q design|max q|maxq|with|design|oem|lhr|lite hash rate|founders"
     r"|workstation|server|edition|generation|series|graphics|gpu|dual slot|vf|nvgpu|pcie|sxm\d?|nvl\d*"
-    r"|hbm\d?e?|\d+ ?gb|\d+g|\d+ ?mb|g?ddr\d x?|\d+ ?bit|mig(?: \d+g\.\d+gb| \d+c\.\d+g\.\d+gb)?"
-    r"|\d{1,2}[abcq]|embedded|liquid cooled|50th anniversary|collector'?s)\b")
+    r"|hbm\d?e?|(?<!gre )\d+gb|\d+g|\d+ ?mb|g?ddr\d ?x?|\d+ ?bit|mig(?: \d+g\.\d+gb| \d+c\.\d+g\.\d+gb)?"
+    r"|\d{1,2}[abcq]|embedded|liquid cooled|50th anniversary|collector'?s|mac|refresh|mxgpu|rev\.? [0-9a-z]{1,2}|dgxs|fhhl|cnx|hgx)\b")
 _BRANDS = re.compile(r"\b(?:nvidia|geforce|tesla|amd|ati|radeon|instinct|intel|inc)\b")
 
 
@@ -85,6 +85,7 @@ def canonical(text: str) -> str:
     t = re.sub(r"\b(rx|gtx|rtx|gt|mx)(\d)", r"\1 \2", t)  # "RTX3090" -> "rtx 3090"
     t = re.sub(r"(\d)(ti|super|xtx|xt|gre)\b", r"\1 \2", t)  # "1050Ti" -> "1050 ti"
     t = re.sub(r"\b(\d{4})d\b", r"\1 d", t)  # "4090D" -> "4090 d" (China variants)
+    t = re.sub(r"\b(\d+) gb\b", r"\1gb", t)
     t = _DECOR.sub(" ", t)
     t = _BRANDS.sub(" ", t)
     t = " ".join(w for w in t.split() if re.search(r"[a-z0-9]", w))  # drop leftover punctuation (".", "&")
@@ -112,16 +113,18 @@ def split_name(name: str) -> tuple[str | None, str | None, list[str]]:
     if vendor is None:
         found = {v for v, rx in _VENDOR_WORDS if rx.search(t) or (chip and rx.search(chip))}
         vendor = found.pop() if len(found) == 1 else None
-    parts = [canonical(p) for p in t.split("/")]
-    products = parts[:1]
-    # "RX 7900 XT/7900 XTX/7900M": later parts borrow the first part's words before its model number
-    head = re.match(r"^((?:[a-z]+ )*?)(?=\S*\d)", parts[0]) if parts else None
-    for p in parts[1:]:
-        if not p:
-            continue
-        products.append((head.group(1) + p) if head and p[:1].isdigit() else p)
-    if len(products) > 1 and not products[0]:
-        products = products[1:]
+    products: list[str] = []
+    head = ""
+    # "RX 460/560D / Pro 450/455", "Arc Pro A40/A50": a part without the family words borrows
+    # those of the part before it ("rx 560d", "pro 455", "arc pro a50").
+    for i, p in enumerate(canonical(p) for p in t.split("/")):
+        if i and not p:
+            continue  # "GeForce RTX 3060 Mobile / Max-Q": the second part was all decoration
+        if i and head and (p[:1].isdigit() or re.fullmatch(r"[a-z]{1,2}\d+[a-z0-9]*", p)):
+            p = head + p
+        m = re.match(r"^((?:[a-z]+ )+)(?=\S*\d)", p)
+        head = m.group(1) if m else head
+        products.append(p)
     return vendor, chip, products
 
 
@@ -173,6 +176,7 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+_GFX = re.compile(r"\(?\b(?:radv )?(gfx[0-9a-f]{3,4})(?::[a-z0-9+:-]*)?\b\)?", re.I)
 _NV_CHIP = re.compile(r"((?:gk|gm|gp|gv|tu|ga|ad|gh|gb|gf|g)\d{2,3}b?)[a-z]*")
 
 
@@ -238,14 +242,33 @@ def _identity(name: str, row: _Row, via: str) -> GpuIdentity:
 def identify(name: str) -> GpuIdentity:
     """The GPU a name describes, or unknown with the reason. Never a guess."""
     text = (name or "")[:300]
+    target = _GFX.search(text)  # "Radeon 8060S Graphics (RADV GFX1151)": the tool says the target
+    if target:
+        gfx = target.group(1).lower()
+        by_name = identify(_GFX.sub(" ", text))
+        if by_name.known and by_name.value != gfx:
+            return GpuIdentity(text, "amd", reason=f"the name says {gfx} but names a {by_name.value} GPU")
+        return GpuIdentity(text, "amd", gfx=gfx, via="name", source=("NAME-GFX",))
     vendor, chip, products = split_name(text)
+    chip_row = None
     if chip:
         rows, reason = chip_rows(chip)
         if reason:
             return GpuIdentity(text, vendor or "nvidia", reason=reason)
-        row, reason = _decide(rows, vendor)
-        if row is not None:
-            return _identity(text, row, "chip")
+        chip_row, _ = _decide(rows, vendor)
+        # NVIDIA chip codes and Intel platform names are exact; AMD codenames are looser (pci.ids
+        # calls the MI350X "Aqua Vanjaram" too), so there the product must not disagree.
+        if chip_row is not None and chip_row.vendor != "amd":
+            return _identity(text, chip_row, "chip")
+    by_name = _by_name(text, vendor, products)
+    if chip_row is None:
+        return by_name
+    if by_name.known and by_name.value != chip_row.value:
+        return GpuIdentity(text, "amd", reason=f"the chip says {chip_row.value}, the product {by_name.value}")
+    return _identity(text, chip_row, "chip")
+
+
+def _by_name(text: str, vendor: str | None, products: list[str]) -> GpuIdentity:
     chosen: list[_Row] = []
     for product in products:
         row, reason = _decide(_name_rows(product), vendor)
