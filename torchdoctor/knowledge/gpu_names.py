@@ -58,7 +58,8 @@ class _Row:
 
 # -------------------------------------------------------------------------------- canonical names
 _PREFIX = re.compile(
-    r"^\s*(?:gpu \d+:\s*|marketing name:\s*|device name:\s*|name:\s*)?"
+    r"^\s*(?:gpu models and configuration:\s*)?"
+    r"(?:gpu \d+:\s*|(?:marketing|device|product|board) name\s*:\s*|name:\s*)?"
     r"(?:(?:[0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-9a-f]\s+)?"  # lspci bus address
     r"(?:(?:vga compatible|3d|display) controller(?: \[[0-9a-f]{4}\])?:\s*)?")
 _NOISE = re.compile(r"\((?:r|tm|c)\)|[®™©]|\(rev\.? [0-9a-f]+\)|\[(?:[0-9a-f]{4}:[0-9a-f]{4}|0x[0-9a-f]{4})\]|\(uuid:[^)]*\)"
@@ -109,6 +110,8 @@ def split_name(name: str) -> tuple[str | None, str | None, list[str]]:
     bracket = re.search(r"\[([^\]]+)\]", t)
     if bracket:
         chip = " ".join(re.sub(r"[\-_]", " ", t[:bracket.start()]).split()) or None
+        if chip:  # inxi: "NVIDIA TU116M [GeForce GTX 1660 Ti Mobile]", "Intel CometLake-H GT2 [UHD Graphics]"
+            chip = re.sub(r"^(?:nvidia|amd|ati|intel)\s+", "", chip) or None
         t = bracket.group(1)
     if vendor is None:
         found = {v for v, rx in _VENDOR_WORDS if rx.search(t) or (chip and rx.search(chip))}
@@ -186,20 +189,14 @@ def chip_rows(chip: str) -> tuple[tuple[_Row, ...], str | None]:
     must not decide either."""
     t = table()
     first = chip.split()[0]
+    key = _chip_key(chip)
+    if key in t.chips:
+        return t.chips[key], None
     m = _NV_CHIP.fullmatch(first)
     if m:
-        base = m.group(1)
-        rows = t.chips.get(base) or (t.chips.get(base[:-1]) if re.search(r"\d{3}b$", base) else None)
-        if rows:
-            return rows, None
-        fermi = base.startswith("gf")
+        fermi = m.group(1).startswith("gf")
         return (), f"chip {first.upper()} is " + ("a Fermi chip (compute capability 2.x), which no PyTorch build "
                                                    "supports" if fermi else "not in the tables")
-    words = chip.split()
-    for n in range(len(words), 0, -1):  # longest known prefix: "strix halo" before "strix"
-        rows = t.chips.get(" ".join(words[:n]))
-        if rows:
-            return rows, None
     return (), None
 
 
@@ -242,6 +239,8 @@ def _identity(name: str, row: _Row, via: str) -> GpuIdentity:
 def identify(name: str) -> GpuIdentity:
     """The GPU a name describes, or unknown with the reason. Never a guess."""
     text = (name or "")[:300]
+    if re.search(r"(\.\.\.|…)\s*$", text):  # nvidia-smi cuts long names: "GeForce GTX 105..."
+        return GpuIdentity(text, None, reason="the name is cut short ('...'): the model is not all there")
     target = _GFX.search(text)  # "Radeon 8060S Graphics (RADV GFX1151)": the tool says the target
     if target:
         gfx = target.group(1).lower()
@@ -296,18 +295,23 @@ def all_rows() -> list[tuple[str, str, _Row]]:
     return out
 
 
-def row_matches(kind: str, key: str, name: str) -> bool:
-    """Does this one row match this name on its own (its product or chip)?"""
-    _, chip, products = split_name(name)
+def _chip_key(chip: str) -> str | None:
+    """The table key a chip name is looked up by ('ga106m' -> 'ga106', 'strix halo' before 'strix')."""
+    t = table()
+    m = _NV_CHIP.fullmatch(chip.split()[0])
+    if m:
+        base = m.group(1)
+        return base if base in t.chips or not re.search(r"\d{3}b$", base) else base[:-1]
+    words = chip.split()
+    return next((" ".join(words[:n]) for n in range(len(words), 0, -1) if " ".join(words[:n]) in t.chips), None)
+
+
+def row_matches(kind: str, key: str, split: tuple[str | None, str | None, list[str]]) -> bool:
+    """Does this one row match a name, given split_name(name)? (For tests that run every name
+    against every row.)"""
+    _, chip, products = split
     if kind == "chip":
-        if not chip:
-            return False
-        words = chip.split()
-        m = _NV_CHIP.fullmatch(words[0])
-        if m:
-            base = m.group(1)
-            return key in (base, base[:-1] if re.search(r"\d{3}b$", base) else base)
-        return any(" ".join(words[:n]) == key for n in range(1, len(words) + 1))
+        return bool(chip) and _chip_key(chip) == key
     if kind == "pattern":
         return any(_compiled(key).fullmatch(p) for p in products)
     return key in products

@@ -1,0 +1,150 @@
+"""GPU names -> compute capability / gfx target / Intel XPU class, against real names with their sources.
+
+tests/fixtures/gpu_names/*.tsv: name, expected value ("unknown" where the name must not resolve),
+vendor, the tool shape, and where the name was seen (README.md there says how each file was built).
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from torchdoctor.knowledge import gpu_names, load
+from torchdoctor.knowledge.gpu_names import all_rows, canonical, identify, row_matches, split_name
+
+FIX = Path(__file__).parent / "fixtures" / "gpu_names"
+KDIR = Path(__file__).parents[1] / "torchdoctor" / "knowledge"
+
+
+def _rows(name):
+    out = []
+    for line in (FIX / name).read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        gpu, expected, vendor, shape, source = line.split("\t")
+        out.append((gpu, expected, vendor, shape, source))
+    return out
+
+
+FILES = ("threads.tsv", "traps.tsv", "torch_names.tsv", "pciids.tsv", "amdgpu_ids.tsv")
+ALL = [r for f in FILES for r in _rows(f)]
+
+
+def test_the_list_is_large_sourced_and_covers_every_vendor_and_shape():
+    assert len(ALL) >= 1500
+    assert all(r[4].strip() for r in ALL), "every name carries its source"
+    by_vendor = {v: sum(1 for r in ALL if r[2] == v and r[1] != "unknown") for v in ("nvidia", "amd", "intel")}
+    assert by_vendor["nvidia"] >= 1000 and by_vendor["amd"] >= 250 and by_vendor["intel"] >= 150, by_vendor
+    shapes = {r[3].split(" ")[0] for r in ALL}
+    assert {"NVML", "Windows", "pci.ids", "rocminfo", "lspci", "collect_env", "amdgpu.ids"} <= shapes
+
+
+@pytest.mark.parametrize("fixture", FILES)
+def test_every_name_resolves_to_its_expected_value(fixture):
+    wrong = []
+    for name, expected, vendor, _, _ in _rows(fixture):
+        got = identify(name)
+        if (got.value or "unknown") != expected or (got.known and got.vendor != vendor):
+            wrong.append(f"{name!r}: expected {expected}, got {got.value or 'unknown'} ({got.reason})")
+    assert not wrong, "\n".join(wrong[:30])
+
+
+def test_unknown_always_says_why():
+    for name, expected, *_ in ALL:
+        if expected == "unknown":
+            assert identify(name).reason, name
+
+
+def test_no_two_rows_match_one_real_name_with_different_values():
+    """Every test name against every row: rows of one kind (names and patterns; chips) never disagree.
+    A chip row may differ from a product row: the chip decides, on purpose (RTX 3050 A Laptop: AD106)."""
+    rows = all_rows()
+    conflicts = []
+    for name, *_ in ALL:
+        split = split_name(name)
+        vendor = split[0]  # a vendor word in the name ("GeForce 840M", "Radeon 840M") picks that vendor's rows
+        for kinds in (("name", "pattern"), ("chip",)):
+            values = {(r.vendor, r.value) for kind, key, r in rows
+                      if kind in kinds and r.value is not None and (vendor is None or r.vendor == vendor)
+                      and row_matches(kind, key, split)}
+            if len(values) > 1:
+                conflicts.append(f"{name!r}: {sorted(values)}")
+    assert not conflicts, "\n".join(conflicts[:20])
+
+
+def test_every_row_key_is_reachable_and_sourced():
+    sources = json.loads((KDIR / "sources.json").read_text())["sources"]
+    data = json.loads((KDIR / "gpu_names.json").read_text())
+    for kind, key, row in all_rows():
+        if kind == "name":
+            assert canonical(key) == key, f"{key!r} can never match: its canonical form is {canonical(key)!r}"
+        assert row.source and all(s in sources for s in row.source), (key, row.source)
+    assert data["as_of"] and all(r.get("source") for v in ("nvidia", "amd", "intel", "ambiguous") for r in data[v])
+
+
+@pytest.mark.parametrize("name, vendor, value", [
+    ("Radeon RX 7900 XTX", "amd", "gfx1100"), ("NVIDIA GeForce RTX 3060 Laptop GPU", "nvidia", "8.6"),
+    ("GA106M [GeForce RTX 3060 Mobile / Max-Q]", "nvidia", "8.6"), ("Intel(R) Arc(TM) A770 Graphics", "intel", "arc"),
+    ("01:00.0 VGA compatible controller: NVIDIA Corporation GA102 [GeForce RTX 3090] (rev a1)", "nvidia", "8.6"),
+    ("03:00.0 VGA compatible controller [0300]: Advanced Micro Devices, Inc. [AMD/ATI] Navi 31 "
+     "[Radeon RX 7900 XT/7900 XTX/7900M] [1002:744c] (rev c8)", "amd", "gfx1100"),
+    ("GPU 0: NVIDIA H200 (UUID: GPU-0b0e5c5a-1b7a-4a77-9c0e-1f0a0d3f1111)", "nvidia", "9.0"),
+    ("NVIDIA A100-SXM4-40GB MIG 1g.5gb", "nvidia", "8.0"), ("AMD Instinct MI300X (gfx942:sramecc+:xnack-)", "amd", "gfx942"),
+    ("NVIDIA GeForce RTX 4090D", "nvidia", "8.9"), ("NVIDIA GeForce GTX 1050Ti", "nvidia", "6.1"),
+])
+def test_name_shapes(name, vendor, value):
+    got = identify(name)
+    assert (got.vendor, got.value) == (vendor, value), got
+
+
+@pytest.mark.parametrize("name, needle", [
+    ("NVIDIA GeForce GT 730", "Kepler and a Fermi"), ("AMD Radeon(TM) Graphics", "names no model"),
+    ("NVIDIA Graphics Device", "names no model"), ("GF108 [GeForce GT 730]", "Fermi"),
+    ("NVIDIA GeForce RTX 3060 ...", "cut short"), ("AMD Radeon RX 7900 XTX (gfx1030)", "says gfx1030"),
+    ("NVIDIA GeForce RTX 3050 B Laptop GPU", "not an NVIDIA GPU model"),
+])
+def test_ambiguous_or_unknown_names_give_the_reason(name, needle):
+    got = identify(name)
+    assert not got.known and needle in got.reason
+
+
+def test_lookup_is_lazy_and_cached():
+    """Importing the knowledge package reads no GPU table; the first lookup does, once."""
+    import subprocess
+    import sys
+
+    code = ("import sys, torchdoctor.knowledge as k; k.load(); "
+            "assert 'torchdoctor.knowledge.gpu_names' not in sys.modules; "
+            "print(k.load().gpu_capability('NVIDIA GeForce RTX 3090'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "(8, 6)", out.stderr
+    assert gpu_names.table() is gpu_names.table()
+
+
+def test_knowledge_accessors_route_through_the_resolver():
+    k = load()
+    assert k.gpu_capability("AD106M [GeForce RTX 3050 A Laptop GPU]") == (8, 9)
+    assert k.gpu_capability("AMD Radeon RX 7900 XTX") is None  # not an NVIDIA GPU
+    assert k.identify_gpu("AMD Radeon RX 7900 XTX").gfx == "gfx1100"
+    assert k.identify_gpu("Intel(R) Arc(TM) 140V GPU (16GB)").kind == "integrated-arc"
+
+
+@pytest.mark.parametrize("version, macos", [("1.12.1", "12.3"), ("2.4.1", "12.3"), ("2.5.0", "13.0"),
+                                            ("2.8.0", "13.0"), ("2.9.1+cpu", "14.0"), ("2.14.1", "14.0")])
+def test_mps_macos_floor_per_release(version, macos):
+    floor, source = load().mps_macos_minimum(version)
+    assert floor == macos and source
+
+
+def test_no_mps_floor_before_mps_existed():
+    assert load().mps_macos_minimum("1.11.0") is None and load().mps_macos_minimum("nonsense") is None
+
+
+def test_table_names_have_no_stray_whitespace_or_duplicates_within_a_row():
+    data = json.loads((KDIR / "gpu_names.json").read_text())
+    for vendor in ("nvidia", "amd", "intel", "ambiguous"):
+        for row in data[vendor]:
+            expanded = [k for n in row.get("names", ()) for k in gpu_names._expand(n)]
+            assert len(expanded) == len(set(expanded)), row
+            assert all(not re.search(r"\s{2}|^\s|\s$", k) for k in expanded), row
