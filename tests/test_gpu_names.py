@@ -99,7 +99,7 @@ def test_name_shapes(name, vendor, value):
 
 
 @pytest.mark.parametrize("name, needle", [
-    ("NVIDIA GeForce GT 730", "Kepler and a Fermi"), ("AMD Radeon(TM) Graphics", "names no model"),
+    ("NVIDIA GeForce GT 730", "Kepler and Fermi"), ("AMD Radeon(TM) Graphics", "names no model"),
     ("NVIDIA Graphics Device", "names no model"), ("GF108 [GeForce GT 730]", "Fermi"),
     ("NVIDIA GeForce RTX 3060 ...", "cut short"), ("AMD Radeon RX 7900 XTX (gfx1030)", "says gfx1030"),
     ("NVIDIA GeForce RTX 3050 B Laptop GPU", "not an NVIDIA GPU model"),
@@ -133,8 +133,8 @@ def test_knowledge_accessors_route_through_the_resolver():
 @pytest.mark.parametrize("version, macos", [("1.12.1", "12.3"), ("2.4.1", "12.3"), ("2.5.0", "13.0"),
                                             ("2.8.0", "13.0"), ("2.9.1+cpu", "14.0"), ("2.14.1", "14.0")])
 def test_mps_macos_floor_per_release(version, macos):
-    floor, source = load().mps_macos_minimum(version)
-    assert floor == macos and source
+    floor, source, confidence = load().mps_macos_minimum(version)
+    assert floor == macos and source and confidence in ("confirmed", "inferred")
 
 
 def test_no_mps_floor_before_mps_existed():
@@ -148,3 +148,46 @@ def test_table_names_have_no_stray_whitespace_or_duplicates_within_a_row():
             expanded = [k for n in row.get("names", ()) for k in gpu_names._expand(n)]
             assert len(expanded) == len(set(expanded)), row
             assert all(not re.search(r"\s{2}|^\s|\s$", k) for k in expanded), row
+
+
+# ------------------------------------------------------------------------------ `suggest --gpu NAME`
+def _suggest(capsys, *args):
+    from torchdoctor.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["suggest", "--os", "linux", "--arch", "x86_64", "--python-version", "3.12", *args])
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+def _plan(capsys, gpu):
+    code, out, err = _suggest(capsys, "--json", "--driver", "580.95.05", "--gpu", gpu)
+    assert code == 0, err
+    return json.loads(out)["plan"]
+
+
+@pytest.mark.parametrize("name, same_as", [
+    ("Radeon RX 7900 XTX", "gfx1100"), ("AMD Radeon(TM) RX 7900 XTX", "gfx1100"),
+    ("Navi 31 [Radeon RX 7900 XT/7900 XTX/7900M]", "gfx1100"), ("AMD Instinct MI300X", "gfx942"),
+    ("NVIDIA GeForce RTX 3050 A Laptop GPU", "8.9"), ("GA106M [GeForce RTX 3060 Mobile / Max-Q]", "8.6"),
+    ("GPU 0: NVIDIA A100-SXM4-80GB (UUID: GPU-513536b6-7d19-9063-b049-1e69664bb298)", "8.0"),
+    ("Intel(R) Arc(TM) A770 Graphics", "xpu"),
+])
+def test_a_printed_name_plans_like_what_it_runs(capsys, name, same_as):
+    assert _plan(capsys, name)["command"] == _plan(capsys, same_as)["command"]
+
+
+def test_core_ultra_arc_graphics_get_the_xpu_build_and_older_graphics_the_cpu_build(capsys):
+    assert _plan(capsys, "Intel(R) Arc(TM) 140V GPU (16GB)")["variant"] == "xpu"
+    assert _plan(capsys, "Intel(R) Arc(TM) Graphics")["variant"] == "xpu"
+    assert _plan(capsys, "Intel(R) UHD Graphics 620")["variant"] == "cpu"
+    assert _plan(capsys, "Intel(R) Iris(R) Xe MAX Graphics")["variant"] == "cpu"
+
+
+@pytest.mark.parametrize("spec, needle", [
+    ("AMD Radeon(TM) Graphics", "names no model"), ("NVIDIA GeForce GT 730", "Kepler and Fermi"),
+    ("Matrox G200eW", "unknown GPU"), ("x" * 201, "at most 200 characters"), ("RTX\t3090", "malformed"),
+])
+def test_names_that_do_not_resolve_are_one_line_usage_errors(capsys, spec, needle):
+    code, out, err = _suggest(capsys, "--gpu", spec)
+    assert code == 2 and out == "" and err.count("\n") == 1 and needle in err

@@ -216,15 +216,15 @@ class Knowledge:
 
         return identify(name)
 
-    def mps_macos_minimum(self, torch_version: str) -> tuple[str, tuple[str, ...]] | None:
-        """The macOS MPS needs in this torch release ('2.9' -> ('14.0', sources)), separate from the
-        wheel's own macOS floor; None for releases before MPS (1.12) or not in the table."""
+    def mps_macos_minimum(self, torch_version: str) -> tuple[str, tuple[str, ...], str] | None:
+        """The macOS MPS needs in this torch release ('2.9' -> ('14.0', sources, 'inferred')), separate
+        from the wheel's own macOS floor; None for releases before MPS (1.12) or not a version."""
         rel = _vkey_safe(torch_version)
         if rel is None:
             return None
         for row in _read_cached("mps.json")["mps_macos_min"]:
             if _vkey(row["from"]) <= rel and (row.get("to") is None or rel <= _vkey(row["to"])):
-                return row["macos"], tuple(row["source"])
+                return row["macos"], tuple(row["source"]), row["confidence"]
         return None
 
     def architecture(self, cc: tuple[int, int]) -> dict[str, Any] | None:

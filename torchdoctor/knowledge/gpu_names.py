@@ -274,7 +274,7 @@ def _by_name(text: str, vendor: str | None, products: list[str]) -> GpuIdentity:
         if row is None:
             what = f"an {VENDOR_LABEL[vendor]} " if vendor else "a "
             if reason:
-                return GpuIdentity(text, vendor, reason=f"'{product}' {reason}" if product else f"the name {reason}")
+                return GpuIdentity(text, vendor, reason=f"'{product}' {reason}" if product else f"it {reason}")
             return GpuIdentity(text, vendor, reason=f"not {what}GPU model the tables know" if len(products) == 1
                                else f"'{product}' (one of the products this name lists) is not in the tables")
         chosen.append(row)
