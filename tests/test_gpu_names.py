@@ -191,3 +191,17 @@ def test_core_ultra_arc_graphics_get_the_xpu_build_and_older_graphics_the_cpu_bu
 def test_names_that_do_not_resolve_are_one_line_usage_errors(capsys, spec, needle):
     code, out, err = _suggest(capsys, "--gpu", spec)
     assert code == 2 and out == "" and err.count("\n") == 1 and needle in err
+
+
+def test_windows_adapters_take_their_class_and_target_from_the_driver_name():
+    """Registry DriverDesc names: the PCI id ranges call a Meteor Lake iGPU 'integrated'; its name says Arc."""
+    from torchdoctor.probes.windows import gpus_from_adapters
+
+    gpus = gpus_from_adapters([
+        {"DriverDesc": "Intel(R) Arc(TM) Graphics", "MatchingDeviceId": "PCI\\VEN_8086&DEV_7D55&SUBSYS_0C9B1028"},
+        {"DriverDesc": "Intel(R) UHD Graphics 770", "MatchingDeviceId": "PCI\\VEN_8086&DEV_A780"},
+        {"DriverDesc": "AMD Radeon RX 7900 XTX", "MatchingDeviceId": "PCI\\VEN_1002&DEV_744C"},
+        {"DriverDesc": "AMD Radeon(TM) Graphics", "MatchingDeviceId": "PCI\\VEN_1002&DEV_1681"},
+    ])
+    assert [(g.vendor, g.kind, g.gfx) for g in gpus] == [
+        ("intel", "integrated-arc", None), ("intel", "integrated", None), ("amd", None, "gfx1100"), ("amd", None, None)]
