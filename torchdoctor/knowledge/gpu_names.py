@@ -75,7 +75,7 @@ _VENDOR_WORDS = (
 # Dropped token by token (a set and one small regex, cheaper to build than one big alternation).
 _DROP_WORDS = frozenset(
     "laptop mobile notebook maxq with design oem lhr founders workstation server edition generation series graphics "
-    "gpu vf nvgpu pcie embedded mac refresh mxgpu dgxs fhhl cnx hgx collectors collector's "
+    "gpu vf nvgpu pcie embedded mac refresh mxgpu dgxs fhhl cnx hgx lp collectors collector's "
     "nvidia geforce tesla amd ati radeon instinct intel inc".split())
 _DROP_PHRASES = ("max q", "lite hash rate", "dual slot", "liquid cooled", "50th anniversary")
 _DROP_TOKEN = re.compile(r"sxm\d?|nvl\d*|hbm\d?e?|\d+gb|\d+g|\d+mb|g?ddr\d+x?|\d+bit|\d{1,2}[abcq]|rev\.?|[^a-z0-9]*"
@@ -103,6 +103,7 @@ def canonical(text: str) -> str:
     for phrase in _DROP_PHRASES:
         t = t.replace(phrase, " ")
     t = " ".join(_keep(t.split()))
+    t = re.sub(r"^(?=\d{4} (?:xtx?|gre)\b)", "rx ", t)  # "Radeon 7900 XTX": the XT/XTX/GRE suffix is AMD's
     return re.sub(r"\bmx (\d{3})\b", r"mx\1", t)  # "MX 150" -> "mx150"
 
 
