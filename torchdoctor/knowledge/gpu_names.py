@@ -59,7 +59,7 @@ class _Row:
 # -------------------------------------------------------------------------------- canonical names
 _PREFIX = re.compile(
     r"^\s*(?:gpu models and configuration:\s*)?"
-    r"(?:gpu \d+:\s*|(?:marketing|device|product|board) name\s*:\s*|name:\s*)?"
+    r"(?:[-*] )?(?:gpu \d+:\s*|(?:marketing|device|product|board) name\s*:\s*|name:\s*|gpu (?:type|model):\s*|card series:\s*)?"
     r"(?:(?:[0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-9a-f]\s+)?"  # lspci bus address
     r"(?:(?:vga compatible|3d|display) controller(?: \[[0-9a-f]{4}\])?:\s*)?")
 _NOISE = re.compile(r"\((?:r|tm|c)\)|[®™©]|\(rev\.? [0-9a-f]+\)|\[(?:[0-9a-f]{4}:[0-9a-f]{4}|0x[0-9a-f]{4})\]|\(uuid:[^)]*\)"
@@ -75,10 +75,10 @@ _VENDOR_WORDS = (
 # Dropped token by token (a set and one small regex, cheaper to build than one big alternation).
 _DROP_WORDS = frozenset(
     "laptop mobile notebook maxq with design oem lhr founders workstation server edition generation series graphics "
-    "gpu vf nvgpu pcie embedded mac refresh mxgpu dgxs fhhl cnx hgx lp collectors collector's "
+    "gpu vf nvgpu pcie embedded mac refresh mxgpu dgxs fhhl cnx hgx lp family processor collectors collector's "
     "nvidia geforce tesla amd ati radeon instinct intel inc".split())
 _DROP_PHRASES = ("max q", "lite hash rate", "dual slot", "liquid cooled", "50th anniversary")
-_DROP_TOKEN = re.compile(r"sxm\d?|nvl\d*|hbm\d?e?|\d+gb|\d+g|\d+mb|g?ddr\d+x?|\d+bit|\d{1,2}[abcq]|rev\.?|[^a-z0-9]*"
+_DROP_TOKEN = re.compile(r"sxm\d?|nvl\d*|hbm\d?e?|\d+gb|\d+g|\d+mb|g?ddr\d+x?|\d+bit|\d{1,2}[abcq]|rev\.?|0x[0-9a-f]{4}|[^a-z0-9]*"
                          r"|mig|\d+g\.\d+gb|\d+c\.\d+g\.\d+gb")
 
 
