@@ -80,7 +80,8 @@ def test_every_row_key_is_reachable_and_sourced():
         if kind == "name":
             assert canonical(key) == key, f"{key!r} can never match: its canonical form is {canonical(key)!r}"
         assert row.source and all(s in sources for s in row.source), (key, row.source)
-    assert data["as_of"] and all(r.get("source") for v in ("nvidia", "amd", "intel", "ambiguous") for r in data[v])
+    assert data["as_of"]
+    assert all(r.get("source") for v in ("nvidia", "amd", "intel", "ambiguous") for r in data[v])
 
 
 @pytest.mark.parametrize("name, vendor, value", [
@@ -90,7 +91,8 @@ def test_every_row_key_is_reachable_and_sourced():
     ("03:00.0 VGA compatible controller [0300]: Advanced Micro Devices, Inc. [AMD/ATI] Navi 31 "
      "[Radeon RX 7900 XT/7900 XTX/7900M] [1002:744c] (rev c8)", "amd", "gfx1100"),
     ("GPU 0: NVIDIA H200 (UUID: GPU-0b0e5c5a-1b7a-4a77-9c0e-1f0a0d3f1111)", "nvidia", "9.0"),
-    ("NVIDIA A100-SXM4-40GB MIG 1g.5gb", "nvidia", "8.0"), ("AMD Instinct MI300X (gfx942:sramecc+:xnack-)", "amd", "gfx942"),
+    ("NVIDIA A100-SXM4-40GB MIG 1g.5gb", "nvidia", "8.0"),
+    ("AMD Instinct MI300X (gfx942:sramecc+:xnack-)", "amd", "gfx942"),
     ("NVIDIA GeForce RTX 4090D", "nvidia", "8.9"), ("NVIDIA GeForce GTX 1050Ti", "nvidia", "6.1"),
 ])
 def test_name_shapes(name, vendor, value):

@@ -18,7 +18,6 @@ import json
 import os.path
 import re
 from dataclasses import dataclass
-from typing import Any
 
 VENDOR_LABEL = {"nvidia": "NVIDIA", "amd": "AMD", "intel": "Intel"}
 
@@ -59,11 +58,12 @@ class _Row:
 # -------------------------------------------------------------------------------- canonical names
 _PREFIX = re.compile(
     r"^\s*(?:gpu models and configuration:\s*)?"
-    r"(?:[-*] )?(?:gpu \d+:\s*|(?:marketing|device|product|board) name\s*:\s*|name:\s*|gpu (?:type|model):\s*|card series:\s*)?"
+    r"(?:[-*] )?(?:gpu \d+:\s*|(?:marketing|device|product|board) name\s*:\s*|name:\s*|gpu (?:type|model):\s*"
+    r"|card series:\s*)?"
     r"(?:(?:[0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-9a-f]\s+)?"  # lspci bus address
     r"(?:(?:vga compatible|3d|display) controller(?: \[[0-9a-f]{4}\])?:\s*)?")
-_NOISE = re.compile(r"\((?:r|tm|c)\)|[®™©]|\(rev\.? [0-9a-f]+\)|\[(?:[0-9a-f]{4}:[0-9a-f]{4}|0x[0-9a-f]{4})\]|\(uuid:[^)]*\)"
-                    r"|\(prog-if[^)]*\)|\bgpu-[0-9a-f-]{8,}|\(bus[^)]*\)")
+_NOISE = re.compile(r"\((?:r|tm|c)\)|[®™©]|\(rev\.? [0-9a-f]+\)|\[(?:[0-9a-f]{4}:[0-9a-f]{4}|0x[0-9a-f]{4})\]"
+                    r"|\(uuid:[^)]*\)|\(prog-if[^)]*\)|\bgpu-[0-9a-f-]{8,}|\(bus[^)]*\)")
 _COMPANY = re.compile(r"\[amd/ati\]|\bamd/ati\b|advanced micro devices,? inc\.?|ati technologies,? inc\.?"
                       r"|nvidia corporation|intel corporation|\bcorporation\b")
 _VENDOR_WORDS = (
@@ -78,8 +78,8 @@ _DROP_WORDS = frozenset(
     "gpu vf nvgpu pcie embedded mac refresh mxgpu dgxs fhhl cnx hgx lp family processor collectors collector's "
     "nvidia geforce tesla amd ati radeon instinct intel inc".split())
 _DROP_PHRASES = ("max q", "lite hash rate", "dual slot", "liquid cooled", "50th anniversary")
-_DROP_TOKEN = re.compile(r"sxm\d?|nvl\d*|hbm\d?e?|\d+gb|\d+g|\d+mb|g?ddr\d+x?|\d+bit|\d{1,2}[abcq]|rev\.?|0x[0-9a-f]{4}|[^a-z0-9]*"
-                         r"|mig|\d+g\.\d+gb|\d+c\.\d+g\.\d+gb")
+_DROP_TOKEN = re.compile(r"sxm\d?|nvl\d*|hbm\d?e?|\d+gb|\d+g|\d+mb|g?ddr\d+x?|\d+bit|\d{1,2}[abcq]|rev\.?|0x[0-9a-f]{4}"
+                         r"|[^a-z0-9]*|mig|\d+g\.\d+gb|\d+c\.\d+g\.\d+gb")
 
 
 def _keep(words: list[str]) -> list[str]:
@@ -328,8 +328,3 @@ def row_matches(kind: str, key: str, split: tuple[str | None, str | None, list[s
     if kind == "pattern":
         return any(_compiled(key).fullmatch(p) for p in products)
     return key in products
-
-
-def describe(identity: GpuIdentity) -> dict[str, Any]:
-    return {"name": identity.name, "vendor": identity.vendor, "value": identity.value, "via": identity.via,
-            "source": list(identity.source), "reason": identity.reason}
