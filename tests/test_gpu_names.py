@@ -94,6 +94,13 @@ def test_every_row_key_is_reachable_and_sourced():
     ("NVIDIA A100-SXM4-40GB MIG 1g.5gb", "nvidia", "8.0"),
     ("AMD Instinct MI300X (gfx942:sramecc+:xnack-)", "amd", "gfx942"),
     ("NVIDIA GeForce RTX 4090D", "nvidia", "8.9"), ("NVIDIA GeForce GTX 1050Ti", "nvidia", "6.1"),
+    # OpenGL / Vulkan renderer strings
+    ("NVIDIA GeForce RTX 3060/PCIe/SSE2", "nvidia", "8.6"), ("AMD Radeon RX 7900 XTX (RADV NAVI31)", "amd", "gfx1100"),
+    ("AMD Radeon RX 6800 XT (navi21, LLVM 15.0.7, DRM 3.49, 6.1.0-13-amd64)", "amd", "gfx1030"),
+    ("Mesa Intel(R) UHD Graphics 620 (KBL GT2)", "intel", "integrated"),
+    # Hugging Face env prints, rocm-smi
+    ("- GPU type: NVIDIA GeForce RTX 3060 Laptop GPU", "nvidia", "8.6"),
+    ("Card Series:            Navi 31 [Radeon RX 7900 XT/7900 XTX]", "amd", "gfx1100"),
 ])
 def test_name_shapes(name, vendor, value):
     got = identify(name)

@@ -63,7 +63,9 @@ _PREFIX = re.compile(
     r"(?:(?:[0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-9a-f]\s+)?"  # lspci bus address
     r"(?:(?:vga compatible|3d|display) controller(?: \[[0-9a-f]{4}\])?:\s*)?")
 _NOISE = re.compile(r"\((?:r|tm|c)\)|[®™©]|\(rev\.? [0-9a-f]+\)|\[(?:[0-9a-f]{4}:[0-9a-f]{4}|0x[0-9a-f]{4})\]"
-                    r"|\(uuid:[^)]*\)|\(prog-if[^)]*\)|\bgpu-[0-9a-f-]{8,}|\(bus[^)]*\)")
+                    r"|\(uuid:[^)]*\)|\(prog-if[^)]*\)|\bgpu-[0-9a-f-]{8,}|\(bus[^)]*\)"
+                    # OpenGL/Vulkan renderer strings: "(navi21, LLVM 15.0.7, DRM 3.49)", "(RADV NAVI31)", "(KBL GT2)"
+                    r"|\([^)]*\b(?:llvm|drm|radv)\b[^)]*\)|\([a-z]{2,4}[ -]gt\d\w*\)")
 _COMPANY = re.compile(r"\[amd/ati\]|\bamd/ati\b|advanced micro devices,? inc\.?|ati technologies,? inc\.?"
                       r"|nvidia corporation|intel corporation|\bcorporation\b")
 _VENDOR_WORDS = (
@@ -75,7 +77,7 @@ _VENDOR_WORDS = (
 # Dropped token by token (a set and one small regex, cheaper to build than one big alternation).
 _DROP_WORDS = frozenset(
     "laptop mobile notebook maxq with design oem lhr founders workstation server edition generation series graphics "
-    "gpu vf nvgpu pcie embedded mac refresh mxgpu dgxs fhhl cnx hgx lp family processor collectors collector's "
+    "gpu vf nvgpu pcie embedded mac refresh mxgpu dgxs fhhl cnx hgx lp family processor mesa sse2 sse opengl engine collectors collector's "
     "nvidia geforce tesla amd ati radeon instinct intel inc".split())
 _DROP_PHRASES = ("max q", "lite hash rate", "dual slot", "liquid cooled", "50th anniversary")
 _DROP_TOKEN = re.compile(r"sxm\d?|nvl\d*|hbm\d?e?|\d+gb|\d+g|\d+mb|g?ddr\d+x?|\d+bit|\d{1,2}[abcq]|rev\.?|0x[0-9a-f]{4}"
