@@ -155,7 +155,7 @@ def parse_gpu(spec: str, k):
             return Gpu(vendor="intel", name=text, kind=ident.kind, source="user")
         why = f" ({ident.reason})" if ident is not None and ident.reason else ""
         raise UsageError(f"unknown GPU {spec!r}{why}: give what it runs instead (e.g. --gpu 8.6 or sm_86 for "
-                         "NVIDIA, --gpu gfx1100 for AMD, --gpu xpu for Intel Arc)")
+                         "NVIDIA, --gpu gfx1100 for AMD, --gpu xpu for Intel Arc, --gpu mps for Apple Silicon)")
     raise UsageError(f"malformed --gpu {spec[:80]!r} (use 8.6, sm_86, \"RTX 3090\", gfx1100 or xpu; a GPU name is at "
                      f"most {_GPU_NAME_MAX} characters)")
 
