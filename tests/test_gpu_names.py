@@ -214,3 +214,11 @@ def test_windows_adapters_take_their_class_and_target_from_the_driver_name():
     ])
     assert [(g.vendor, g.kind, g.gfx) for g in gpus] == [
         ("intel", "integrated-arc", None), ("intel", "integrated", None), ("amd", None, "gfx1100"), ("amd", None, None)]
+
+
+def test_suggest_json_says_what_each_named_gpu_runs(capsys):
+    code, out, _ = _suggest(capsys, "--json", "--gpu", "AMD Radeon RX 7900 XTX", "--gpu", "Intel(R) Arc(TM) 140V GPU (16GB)",
+                            "--gpu", "NVIDIA GeForce RTX 3050 A Laptop GPU")
+    details = json.loads(out)["machine"]["gpu_details"]
+    assert [(d["vendor"], d["capability"], d["gfx"], d["kind"]) for d in details] == [
+        ("amd", None, "gfx1100", None), ("intel", None, None, "integrated-arc"), ("nvidia", "8.9", None, None)]

@@ -612,7 +612,11 @@ def _summary(m: _Machine, k: Knowledge) -> dict[str, Any]:
     return {"os": m.os, "arch": m.arch, "python": m.python, "python_bits": m.bits, "free_threaded": m.free_threaded,
             "wsl": m.wsl, "driver": m.driver,
             "driver_max_cuda": k.max_cuda_for_driver(m.driver, m.driver_os) if m.driver else None,
-            "gpus": [_gpu_label(g, k) for g in m.gpus]}
+            "gpus": [_gpu_label(g, k) for g in m.gpus],
+            # what each GPU runs, as the plan used it: compute capability, gfx target, Intel XPU class
+            "gpu_details": [{"vendor": g.vendor, "name": g.name,
+                             "capability": "{}.{}".format(*_cc(g, k)) if g.vendor == "nvidia" and _cc(g, k) else None,
+                             "gfx": g.gfx, "kind": g.kind} for g in m.gpus]}
 
 
 def _explain(c: _Cand, m: _Machine, k: Knowledge, target: _Target, req: PlanRequest) -> tuple[list[str], list[str]]:
