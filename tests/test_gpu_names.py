@@ -217,8 +217,8 @@ def test_windows_adapters_take_their_class_and_target_from_the_driver_name():
 
 
 def test_suggest_json_says_what_each_named_gpu_runs(capsys):
-    code, out, _ = _suggest(capsys, "--json", "--gpu", "AMD Radeon RX 7900 XTX", "--gpu", "Intel(R) Arc(TM) 140V GPU (16GB)",
-                            "--gpu", "NVIDIA GeForce RTX 3050 A Laptop GPU")
+    code, out, _ = _suggest(capsys, "--json", "--gpu", "AMD Radeon RX 7900 XTX",
+                            "--gpu", "Intel(R) Arc(TM) 140V GPU (16GB)", "--gpu", "NVIDIA GeForce RTX 3050 A Laptop GPU")
     details = json.loads(out)["machine"]["gpu_details"]
     assert [(d["vendor"], d["capability"], d["gfx"], d["kind"]) for d in details] == [
         ("amd", None, "gfx1100", None), ("intel", None, None, "integrated-arc"), ("nvidia", "8.9", None, None)]
