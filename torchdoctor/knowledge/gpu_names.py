@@ -57,9 +57,9 @@ class _Row:
 
 # -------------------------------------------------------------------------------- canonical names
 _PREFIX = re.compile(
-    r"^\s*(?:gpu models and configuration:\s*)?"
+    r"^\s*(?:gpu models and configuration:\s*|gpu\[\d+\]\s*:\s*)?"
     r"(?:[-*] )?(?:gpu \d+:\s*|(?:marketing|device|product|board) name\s*:\s*|name:\s*|gpu (?:type|model):\s*"
-    r"|card series:\s*)?"
+    r"|card (?:series|model):\s*)?"
     r"(?:(?:[0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-9a-f]\s+)?"  # lspci bus address
     r"(?:(?:vga compatible|3d|display) controller(?: \[[0-9a-f]{4}\])?:\s*)?")
 _NOISE = re.compile(r"\((?:r|tm|c)\)|[®™©]|\(rev\.? [0-9a-f]+\)|\[(?:[0-9a-f]{4}:[0-9a-f]{4}|0x[0-9a-f]{4})\]"
