@@ -98,6 +98,8 @@ def test_every_row_key_is_reachable_and_sourced():
     ("NVIDIA GeForce RTX 3060/PCIe/SSE2", "nvidia", "8.6"), ("AMD Radeon RX 7900 XTX (RADV NAVI31)", "amd", "gfx1100"),
     ("AMD Radeon RX 6800 XT (navi21, LLVM 15.0.7, DRM 3.49, 6.1.0-13-amd64)", "amd", "gfx1030"),
     ("Mesa Intel(R) UHD Graphics 620 (KBL GT2)", "intel", "integrated"),
+    # no model in the name, a PCI id instead: the bundled pci.ids table names it
+    ("Intel(R) Graphics [0x56a5]", "intel", "arc"), ("NVIDIA Corporation Device 2b85 (rev a1)", "nvidia", "12.0"),
     # Hugging Face env prints, rocm-smi
     ("- GPU type: NVIDIA GeForce RTX 3060 Laptop GPU", "nvidia", "8.6"),
     ("Card Series:            Navi 31 [Radeon RX 7900 XT/7900 XTX]", "amd", "gfx1100"),

@@ -31,7 +31,7 @@ class GpuIdentity:
     capability: tuple[int, int] | None = None  # NVIDIA
     gfx: str | None = None  # AMD
     kind: str | None = None  # Intel: arc | integrated-arc | datacenter | integrated | discrete
-    via: str = ""  # "name" | "chip": what decided
+    via: str = ""  # "name" | "chip" | "pci id": what decided
     source: tuple[str, ...] = ()
     reason: str | None = None  # why unknown
 
@@ -264,6 +264,27 @@ def identify(name: str) -> GpuIdentity:
             return GpuIdentity(text, "amd", reason=f"the name says {gfx} but names a {by_name.value} GPU")
         return GpuIdentity(text, "amd", gfx=gfx, via="name", source=("NAME-GFX",))
     vendor, chip, products = split_name(text)
+    found = _identify_split(text, vendor, chip, products)
+    if found.known or vendor is None:
+        return found
+    # No model in the name but a PCI id ("Intel(R) Graphics [0xb080]" from torch.xpu, lspci's
+    # "NVIDIA Corporation Device 2b85"): the bundled pci.ids table names the device.
+    pci = re.search(r"\[0x([0-9a-f]{4})\]|\bdevice ([0-9a-f]{4})\b", text.lower())
+    if pci:
+        from torchdoctor.knowledge.pci_ids import lookup_pci
+
+        named = lookup_pci(_VENDOR_IDS[vendor], pci.group(1) or pci.group(2))
+        by_id = identify(named.name) if named is not None else None
+        if by_id is not None and by_id.known and by_id.vendor == vendor:
+            return GpuIdentity(text, vendor, capability=by_id.capability, gfx=by_id.gfx, kind=by_id.kind,
+                               via="pci id", source=by_id.source + ("PCI-IDS",))
+    return found
+
+
+_VENDOR_IDS = {"nvidia": "10de", "amd": "1002", "intel": "8086"}
+
+
+def _identify_split(text: str, vendor: str | None, chip: str | None, products: list[str]) -> GpuIdentity:
     chip_row = None
     if chip:
         rows, reason = chip_rows(chip)
