@@ -224,3 +224,12 @@ def test_suggest_json_says_what_each_named_gpu_runs(capsys):
     details = json.loads(out)["machine"]["gpu_details"]
     assert [(d["vendor"], d["capability"], d["gfx"], d["kind"]) for d in details] == [
         ("amd", None, "gfx1100", None), ("intel", None, None, "integrated-arc"), ("nvidia", "8.9", None, None)]
+
+
+def test_a_rocm_report_with_a_bare_pci_id_gets_its_target():
+    """pytorch/pytorch#44106: collect_env on ROCm 3.7 printed 'Device 66a1' (Vega 20: Radeon Pro VII / MI50)."""
+    from torchdoctor.reports import load_report
+
+    text = (Path(__file__).parent / "fixtures" / "reports" / "pt44106-rocm3.7-torch1.7.txt").read_text(encoding="utf-8")
+    gpus = load_report(text, "pt44106-rocm3.7-torch1.7.txt").gpus
+    assert [(g.vendor, g.name, g.gfx) for g in gpus] == [("amd", "Device 66a1", "gfx906")]

@@ -334,7 +334,9 @@ def _gpus(f: dict[str, str], more: dict[str, list[str]], amd_build: bool, knowle
         gfx = re.search(r"\((gfx[0-9a-f]+)", name)
         if amd_build or gfx or re.search(r"\b(AMD|Radeon|Instinct)\b", name):
             clean = re.sub(r"\s*\(gfx[^)]*\)", "", name).strip()
-            target = gfx.group(1) if gfx else _identified(knowledge, clean, "gfx")
+            # a ROCm build's bare "Device 66a1" is an AMD PCI id: say so, and the pci.ids table names it
+            named = clean if re.search(r"\b(AMD|Radeon|Instinct)\b", clean) else f"AMD {clean}"
+            target = gfx.group(1) if gfx else _identified(knowledge, named, "gfx")
             gpus.append(Gpu(vendor="amd", name=clean or None, gfx=target, source="collect_env"))
             continue
         cc = arch_warnings.get(name) or _capability(knowledge, name)
