@@ -233,3 +233,17 @@ def test_a_rocm_report_with_a_bare_pci_id_gets_its_target():
     path = Path(__file__).parent / "fixtures" / "reports" / "pt44106-rocm3.7-torch1.7.txt"
     gpus = load_report(path.read_text(encoding="utf-8"), path.name).gpus
     assert [(g.vendor, g.name, g.gfx) for g in gpus] == [("amd", "Device 66a1", "gfx906")]
+
+
+def test_any_text_gives_an_answer_or_a_reason_never_an_exception():
+    import random
+    import string
+
+    rnd = random.Random(11)
+    alphabet = string.ascii_letters + string.digits + " []()/-_.:,+*'\"®™…"
+    texts = ["", "[", "]]", "GA102 []", "[GeForce RTX 3090", "(gfx1100)", "...", "Device 0000", "x" * 1000,
+             "Intel(R) Graphics [0xzzzz]", "NVIDIA GeForce RTX 3090 / AMD Radeon RX 7900 XTX"]
+    texts += ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 80))) for _ in range(2000)]
+    for text in texts:
+        got = identify(text)
+        assert got.known or got.reason, text
