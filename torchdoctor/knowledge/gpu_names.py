@@ -77,7 +77,7 @@ _VENDOR_WORDS = (
 # Dropped token by token (a set and one small regex, cheaper to build than one big alternation).
 _DROP_WORDS = frozenset(
     "laptop mobile notebook maxq with design oem lhr founders workstation server edition generation series graphics "
-    "gpu vf nvgpu pcie embedded mac refresh mxgpu dgxs fhhl cnx hgx lp ac grid developer kit family processor mesa sse2 sse opengl engine collectors collector's "
+    "gpu vf nvgpu pcie embedded mac refresh mxgpu dgxs fhhl cnx hgx oam lp ac grid developer kit family processor mesa sse2 sse opengl engine collectors collector's "
     "nvidia geforce tesla amd ati radeon instinct intel inc".split())
 _DROP_PHRASES = ("max q", "lite hash rate", "dual slot", "liquid cooled", "50th anniversary")
 _DROP_TOKEN = re.compile(r"sxm\d?|nvl\d*|hbm\d?e?|\d+gb|\d+g|\d+mb|g?ddr\d+x?|\d+bit|\d{1,2}[abcq]|rev\.?|0x[0-9a-f]{4}"
