@@ -212,8 +212,11 @@ def _target(m: _Machine, k: Knowledge) -> _Target:
 
 # PyTorch's XPU hardware list (get_start_xpu, 2.5-2.15): client GPUs (Arc A/B-series, Core Ultra with Arc
 # graphics) on Linux and Windows; Data Center GPU Max on Linux only. DG1 (Iris Xe MAX) is not on it, nor
-# older integrated graphics. Gpu.kind comes from the PCI id (probes/pci.py); None = not known.
-_XPU_OS = {"arc": ("linux", "windows"), None: ("linux", "windows"), "datacenter": ("linux",)}
+# older integrated graphics. Gpu.kind comes from the PCI id (probes/pci.py) or the name (knowledge/gpu_names.py:
+# "integrated-arc" = Core Ultra graphics with the Arc brand: Meteor Lake-H, Arrow Lake-H, Lunar Lake, Panther Lake);
+# None = not known.
+_XPU_OS = {"arc": ("linux", "windows"), "integrated-arc": ("linux", "windows"), None: ("linux", "windows"),
+           "datacenter": ("linux",)}
 
 
 def _intel_target(m: _Machine, k: Knowledge, intel: tuple[Gpu, ...]) -> _Target:
@@ -640,7 +643,11 @@ def _summary(m: _Machine, k: Knowledge) -> dict[str, Any]:
     return {"os": m.os, "arch": m.arch, "python": m.python, "python_bits": m.bits, "free_threaded": m.free_threaded,
             "wsl": m.wsl, "driver": m.driver,
             "driver_max_cuda": k.max_cuda_for_driver(m.driver, m.driver_os) if m.driver else None,
-            "gpus": [_gpu_label(g, k) for g in m.gpus]}
+            "gpus": [_gpu_label(g, k) for g in m.gpus],
+            # what each GPU runs, as the plan used it: compute capability, gfx target, Intel XPU class
+            "gpu_details": [{"vendor": g.vendor, "name": g.name,
+                             "capability": "{}.{}".format(*_cc(g, k)) if g.vendor == "nvidia" and _cc(g, k) else None,
+                             "gfx": g.gfx, "kind": g.kind} for g in m.gpus]}
 
 
 def _explain(c: _Cand, m: _Machine, k: Knowledge, target: _Target, req: PlanRequest) -> tuple[list[str], list[str]]:
