@@ -38,17 +38,14 @@ def run_check(json_out: bool = False, verbose: bool = False, fmt: str = "human",
         facts = _recorded(from_)
         note = f"Diagnosing a recorded machine: {facts.origin} (checks that need the live machine are skipped)"
     else:
-        target = None
-        if python is not None:
-            from torchdoctor.probes.torch_runtime import resolve_python
+        from torchdoctor.target import resolve_target
 
-            target = resolve_python(python)
-            if target is None:
-                raise UsageError(f"--python {python}: no such interpreter or virtualenv")
-        facts = gather(timeout=timeout, python=target)
-        if target is not None:
-            _require_python(python, facts)
-        note = f"Diagnosing {_tilde(target)}" if target else None
+        target = resolve_target(python)
+        exe = None if target.is_self else target.executable
+        facts = gather(timeout=timeout, python=exe)
+        if exe is not None:
+            _require_python(target, facts)
+        note = target.headline()
 
     from torchdoctor.checks import exit_code, run_checks
 
@@ -97,14 +94,14 @@ def gather(timeout: float = 60.0, python: str | None = None) -> Any:
                          probes=tuple(notes), extra=extra)
 
 
-def _require_python(given: str, facts: Any) -> None:
-    """--python must name something that runs as Python; otherwise there is nothing to diagnose."""
+def _require_python(target: Any, facts: Any) -> None:
+    """The target must run as Python; otherwise there is nothing to diagnose."""
     rt = facts.runtime
     if facts.python is not None or rt is None:
         return
     if rt.status == "not_run" or rt.error_kind == "interpreter":
         why = (rt.error or "it printed no answer").strip().splitlines()[0]
-        raise UsageError(f"--python {given}: did not run as a Python interpreter ({why})")
+        raise UsageError(f"{target.reason}: {target.display} did not run as a Python interpreter ({why})")
 
 
 def _machine() -> Any:
