@@ -37,20 +37,34 @@ class Target:
     def display(self) -> str:
         return _tilde(self.executable)
 
+    @property
+    def why(self) -> str:
+        """The reason without the path it may repeat ("the first python3 on PATH")."""
+        return _why(self.display, self.reason)
+
     def headline(self) -> str:
-        """The report's first line: which interpreter and why."""
-        return f"Examining {self.display} ({self.reason})"
+        return headline(self.display, self.reason)
 
     def to_dict(self) -> dict[str, str]:
         return {"executable": self.display, "reason": self.reason, "source": self.source}
 
 
+def headline(executable: str, reason: str) -> str:
+    """The report's first line: which interpreter and why (the path once, not twice)."""
+    return f"Examining {executable} ({_why(executable, reason)})"
+
+
+def _why(executable: str, reason: str) -> str:
+    return reason.replace(f" ({executable})", "")
+
+
 def resolve_target(python: str | None = None, env: Mapping[str, str] | None = None, *,
-                   own_executable: str | None = None, own_prefix: str | None = None,
+                   search: bool = True, own_executable: str | None = None, own_prefix: str | None = None,
                    own_base_prefix: str | None = None) -> Target:
     """The interpreter to examine. `python` is the --python value (an interpreter or an env folder);
-    `env` defaults to os.environ. The own_* keywords stand in for the doctor's sys values (tests).
-    Raises UsageError only for a --python that names nothing runnable."""
+    `env` defaults to os.environ. `search=False` (the Python API: the caller's, e.g. a notebook
+    kernel's, interpreter) skips the active env and PATH. The own_* keywords stand in for the
+    doctor's sys values (tests). Raises UsageError only for a --python that names nothing runnable."""
     env = os.environ if env is None else env
     own = _Own(own_executable or sys.executable, own_prefix or sys.prefix,
                own_base_prefix or getattr(sys, "base_prefix", sys.prefix))
@@ -62,6 +76,8 @@ def resolve_target(python: str | None = None, env: Mapping[str, str] | None = No
         if exe is None:
             raise UsageError(f"--python {python}: no such interpreter or virtualenv")
         return own.target(exe, f"--python {_tilde(python)}", "option")
+    if not search:
+        return own.itself()
 
     for var, source, what in (("VIRTUAL_ENV", "virtualenv", "the active virtualenv"),
                               ("CONDA_PREFIX", "conda", "the active conda env")):
@@ -84,7 +100,7 @@ def resolve_target(python: str | None = None, env: Mapping[str, str] | None = No
         if exe is not None:
             return own.target(exe, "the py launcher's default", "py-launcher")
 
-    return Target(os.path.abspath(own.executable), "torchdoctor's own interpreter", "self", True)
+    return own.itself()
 
 
 def find_interpreter(path: str) -> str | None:
@@ -158,6 +174,9 @@ class _Own:
 
     def target(self, exe: str, reason: str, source: str) -> Target:
         return Target(os.path.abspath(exe), reason, source, self.is_me(exe))
+
+    def itself(self) -> Target:
+        return Target(os.path.abspath(self.executable), "torchdoctor's own interpreter", "self", True)
 
     def is_me(self, exe: str) -> bool:
         """The same file in the same folder (a venv's python links to its base one: same file, other env)."""

@@ -29,18 +29,30 @@ def run_check(json_out: bool = False, verbose: bool = False, fmt: str = "human",
         fmt = "json"
     if list_checks:
         return _list_checks(fmt)
+    report = check_report(strict=strict, timeout=timeout, python=python, from_=from_)
+    _render(fmt, report, verbose)
+    return report.exit_code
+
+
+def check_report(strict: bool = False, timeout: float = 60.0, python: str | None = None,
+                 from_: str | None = None, search: bool = True) -> Any:
+    """Gather and judge: the CheckReport the CLI renders and the Python API returns.
+    `search=False`: without --python, the doctor's own interpreter (the API's caller)."""
+    from torchdoctor.api import CheckReport
+
     if not (timeout > 0):
         raise UsageError(f"--timeout must be a positive number of seconds (got {timeout})")
     if from_ is not None and python is not None:
         raise UsageError("--from and --python cannot be combined: --from judges a recorded machine")
 
+    target = None
     if from_ is not None:
         facts = _recorded(from_)
         note = f"Diagnosing a recorded machine: {facts.origin} (checks that need the live machine are skipped)"
     else:
         from torchdoctor.target import resolve_target
 
-        target = resolve_target(python)
+        target = resolve_target(python, search=search)
         exe = None if target.is_self else target.executable
         facts = gather(timeout=timeout, python=exe)
         if exe is not None:
@@ -49,11 +61,9 @@ def run_check(json_out: bool = False, verbose: bool = False, fmt: str = "human",
 
     from torchdoctor.checks import exit_code, run_checks
 
-    knowledge = _knowledge()
-    findings = run_checks(facts, knowledge)
-    code = exit_code(findings, strict)
-    _render(fmt, facts, findings, code, verbose, note)
-    return code
+    findings = tuple(run_checks(facts, _knowledge()))
+    return CheckReport(facts=facts, findings=findings, exit_code=exit_code(findings, strict), note=note,
+                       target=target)
 
 
 def gather(timeout: float = 60.0, python: str | None = None) -> Any:
@@ -167,22 +177,17 @@ def _tilde(path: str | None) -> str | None:
     return tilde(os.path.abspath(path)) if path else path
 
 
-def _render(fmt: str, facts: Any, findings: Any, code: int, verbose: bool, note: str | None) -> None:
-    from torchdoctor import __version__
+def _render(fmt: str, report: Any, verbose: bool) -> None:
     from torchdoctor.render.check_human import write_safely
 
     if fmt == "json":
-        from torchdoctor.render.check_json import render
-
-        write_safely(sys.stdout, render(facts, findings, code, __version__))
+        write_safely(sys.stdout, report.json())
     elif fmt == "markdown":
-        from torchdoctor.render.check_markdown import render as md
-
-        write_safely(sys.stdout, md(facts, findings, note, __version__))
+        write_safely(sys.stdout, report.markdown())
     else:
         from torchdoctor.render.check_human import render as human
 
-        human(facts, findings, sys.stdout, os.environ, verbose, note)
+        human(report.facts, report.findings, sys.stdout, os.environ, verbose, report.note)
 
 
 def _list_checks(fmt: str) -> int:

@@ -25,7 +25,27 @@ _CC_RE = re.compile(r"^(?:sm_?|compute_?)?(\d{1,2})\.?(\d)$", re.I)
 def run_suggest(torch: str | None = None, with_: str | None = None, json_out: bool = False, fmt: str = "pip",
                 os_: str | None = None, arch: str | None = None, python_version: str | None = None,
                 driver: str | None = None, gpus: list[str] | tuple[str, ...] = (), index_base: str | None = None,
-                facts=None) -> int:
+                facts=None, python: str | None = None) -> int:
+    report = suggest_report(torch=torch, with_=with_, fmt=fmt, os_=os_, arch=arch, python_version=python_version,
+                            driver=driver, gpus=gpus, index_base=index_base, facts=facts, python=python)
+    if json_out:
+        sys.stdout.write(report.json())
+    else:
+        from torchdoctor.render.suggest import render_suggest
+
+        render_suggest(report.result, fmt=report.fmt, target=report.target)
+    return report.exit_code
+
+
+def suggest_report(torch: str | None = None, with_: str | None = None, fmt: str = "pip", os_: str | None = None,
+                   arch: str | None = None, python_version: str | None = None, driver: str | None = None,
+                   gpus: list[str] | tuple[str, ...] = (), index_base: str | None = None, facts=None,
+                   python: str | None = None, search: bool = True):
+    """Validate, detect (or take `facts`), plan: the SuggestReport the CLI renders and the API returns.
+
+    The Python planned for is --python-version, else the target interpreter's (torchdoctor.target),
+    asked in a quick child unless it is the doctor's own; `facts` given (tests): exactly those."""
+    from torchdoctor.api import SuggestReport
     from torchdoctor.knowledge import load
     from torchdoctor.plan import COMPANIONS, DEFAULT_INDEX_BASE, FORMATS, PlanRequest, plan_install
 
@@ -44,27 +64,35 @@ def run_suggest(torch: str | None = None, with_: str | None = None, json_out: bo
         raise UsageError(f"--index-base must be an http(s):// or file:// URL, not {base!r}")
 
     described = describe(os_=os_, arch=arch, python_version=python_version, driver=driver, gpus=gpus, k=k)
+    target = None
     if facts is None:
         from torchdoctor.probes import gather_machine
+        from torchdoctor.target import resolve_target
 
+        if python_version is None:
+            target = resolve_target(python, search=search)
         facts = gather_machine()
+        if target is not None and not target.is_self:
+            facts = facts.with_(python=_target_python(target, facts.python))
     facts = apply_description(facts, described)
 
     try:
         result = plan_install(facts, k, PlanRequest(torch=torch, with_=companions, fmt=fmt, index_base=base))
     except ValueError as exc:  # a pinned version/variant the tables do not know
         raise UsageError(str(exc)) from None
+    return SuggestReport(result=result, fmt=fmt, origin=facts.origin, exit_code=0 if result.plan is not None else 1,
+                         target=target)
 
-    if json_out:
-        import json
 
-        payload = {"schema": 1, **result.to_dict(), "origin": facts.origin}
-        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
-    else:
-        from torchdoctor.render.suggest import render_suggest
+def _target_python(target, own):
+    """The target interpreter's PythonFacts (the installers found on PATH are the same as ours)."""
+    from torchdoctor.probes.torch_runtime import probe_python_of
 
-        render_suggest(result, fmt=fmt)
-    return 0 if result.plan is not None else 1
+    py, why = probe_python_of(target.executable, timeout=10.0)
+    if py is None:
+        raise UsageError(f"{target.reason}: {target.display} did not run as a Python interpreter ({why}); "
+                         "--python-version plans without asking it")
+    return replace(py, tools=own.tools) if own is not None else py
 
 
 def _check_torch(text: str, k) -> None:
