@@ -12,7 +12,6 @@ matplotlib: checked before anything runs).
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any, Callable

@@ -71,9 +71,10 @@ def suggest_report(torch: str | None = None, with_: str | None = None, fmt: str 
 
         if python_version is None:
             target = resolve_target(python, search=search)
-        facts = gather_machine()
-        if target is not None and not target.is_self:
-            facts = facts.with_(python=_target_python(target, facts.python))
+        asking = _ask_python(target) if target is not None and not target.is_self else None
+        facts = gather_machine()  # while the target's child starts
+        if asking is not None:
+            facts = facts.with_(python=_target_python(target, asking, facts.python))
     facts = apply_description(facts, described)
 
     try:
@@ -84,11 +85,27 @@ def suggest_report(torch: str | None = None, with_: str | None = None, fmt: str 
                          target=target)
 
 
-def _target_python(target, own):
-    """The target interpreter's PythonFacts (the installers found on PATH are the same as ours)."""
+_ASK_SECONDS = 10.0
+
+
+def _ask_python(target):
+    """Start asking the target for its Python facts in a thread; `_target_python` collects the answer."""
+    import threading
+
     from torchdoctor.probes.torch_runtime import probe_python_of
 
-    py, why = probe_python_of(target.executable, timeout=10.0)
+    box: dict = {}
+    thread = threading.Thread(target=lambda: box.update(answer=probe_python_of(target.executable, _ASK_SECONDS)),
+                              name="target-python", daemon=True)
+    thread.start()
+    return thread, box
+
+
+def _target_python(target, asking, own):
+    """The target interpreter's PythonFacts (the installers found on PATH are the same as ours)."""
+    thread, box = asking
+    thread.join(_ASK_SECONDS + 5.0)  # the runner's own deadline ends it first
+    py, why = box.get("answer") or (None, f"no answer within {_ASK_SECONDS:g} s")
     if py is None:
         raise UsageError(f"{target.reason}: {target.display} did not run as a Python interpreter ({why}); "
                          "--python-version plans without asking it")
