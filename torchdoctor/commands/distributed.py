@@ -25,7 +25,9 @@ def run_distributed(device: str = "all", json_out: bool = False, nproc: int | No
 
     device, backend = validate(device, backend, nproc, timeout, epochs)
     environ = dict(os.environ)
-    py = python or sys.executable
+    from torchdoctor.target import resolve_target
+
+    py = resolve_target(python).executable  # the interpreter smoke examines (--python, the active env, ...)
     if launch.joining(environ):
         if nproc is not None:
             _note(f"--nproc is ignored: this process is rank {environ['RANK']} of a group of "
