@@ -53,7 +53,8 @@ def check_report(strict: bool = False, timeout: float = 60.0, python: str | None
         from torchdoctor.target import resolve_target
 
         target = resolve_target(python, search=search)
-        exe = None if target.is_self else target.executable
+        # In-process facts only for our own interpreter found by the search; --python always asks a child.
+        exe = None if target.is_self and target.source != "option" else target.executable
         facts = gather(timeout=timeout, python=exe)
         if exe is not None:
             _require_python(target, facts)
