@@ -47,21 +47,11 @@ def suggest_report(torch: str | None = None, with_: str | None = None, fmt: str 
     asked in a quick child unless it is the doctor's own; `facts` given (tests): exactly those."""
     from torchdoctor.api import SuggestReport
     from torchdoctor.knowledge import load
-    from torchdoctor.plan import COMPANIONS, DEFAULT_INDEX_BASE, FORMATS, PlanRequest, plan_install
+    from torchdoctor.plan import plan_install
 
     k = load()
-    fmt = (fmt or "pip").lower()
-    if fmt not in FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    companions = tuple(dict.fromkeys(p.strip().lower() for p in (with_ or "").split(",") if p.strip()))
-    for pkg in companions:
-        if pkg not in COMPANIONS:
-            raise UsageError(f"--with accepts {', '.join(COMPANIONS)}, not {pkg!r}")
-    if torch is not None:
-        _check_torch(torch, k)
-    base = index_base or os.environ.get("TORCHDOCTOR_INDEX_BASE") or DEFAULT_INDEX_BASE
-    if not re.match(r"^(https?|file)://\S+$", base):
-        raise UsageError(f"--index-base must be an http(s):// or file:// URL, not {base!r}")
+    request = validated_request(torch=torch, with_=with_, fmt=fmt, index_base=index_base, k=k)
+    fmt = request.fmt
 
     described = describe(os_=os_, arch=arch, python_version=python_version, driver=driver, gpus=gpus, k=k)
     target = None
@@ -78,7 +68,7 @@ def suggest_report(torch: str | None = None, with_: str | None = None, fmt: str 
     facts = apply_description(facts, described)
 
     try:
-        result = plan_install(facts, k, PlanRequest(torch=torch, with_=companions, fmt=fmt, index_base=base))
+        result = plan_install(facts, k, request)
     except ValueError as exc:  # a pinned version/variant the tables do not know
         raise UsageError(str(exc)) from None
     return SuggestReport(result=result, fmt=fmt, origin=facts.origin, exit_code=0 if result.plan is not None else 1,
@@ -110,6 +100,26 @@ def _target_python(target, asking, own):
         raise UsageError(f"{target.reason}: {target.display} did not run as a Python interpreter ({why}); "
                          "--python-version plans without asking it")
     return replace(py, tools=own.tools) if own is not None else py
+
+
+def validated_request(torch: str | None = None, with_: str | None = None, fmt: str = "pip",
+                      index_base: str | None = None, k=None):
+    """--torch/--with/--format/--index-base, checked, as the planner's request (suggest and install)."""
+    from torchdoctor.plan import COMPANIONS, DEFAULT_INDEX_BASE, FORMATS, PlanRequest
+
+    fmt = (fmt or "pip").lower()
+    if fmt not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    companions = tuple(dict.fromkeys(p.strip().lower() for p in (with_ or "").split(",") if p.strip()))
+    for pkg in companions:
+        if pkg not in COMPANIONS:
+            raise UsageError(f"--with accepts {', '.join(COMPANIONS)}, not {pkg!r}")
+    if torch is not None:
+        _check_torch(torch, k)
+    base = index_base or os.environ.get("TORCHDOCTOR_INDEX_BASE") or DEFAULT_INDEX_BASE
+    if not re.match(r"^(https?|file)://\S+$", base):
+        raise UsageError(f"--index-base must be an http(s):// or file:// URL, not {base!r}")
+    return PlanRequest(torch=torch, with_=companions, fmt=fmt, index_base=base)
 
 
 def _check_torch(text: str, k) -> None:
