@@ -168,7 +168,7 @@ def check(python: str | os.PathLike | None = None, timeout: float = 60.0, *, str
                  python=_path(python, "python"), from_=_path(from_, "from_"), search=False)
 
 
-def suggest(torch: str | None = None, with_: str | Sequence[str] | None = None, fmt: str = "pip", *,
+def suggest(torch: str | None = None, with_: str | Sequence[str] | None = None, format: str = "pip", *,
             os: str | None = None, arch: str | None = None, python_version: str | None = None,
             driver: str | None = None, gpu: str | Sequence[str] = (), index_base: str | None = None,
             python: str | os.PathLike | None = None) -> SuggestReport:
@@ -180,7 +180,7 @@ def suggest(torch: str | None = None, with_: str | Sequence[str] | None = None, 
         with_ = ",".join(_text(w, "with_") for w in with_)
     gpus = (gpu,) if isinstance(gpu, str) else tuple(gpu or ())
     return _call(suggest_report, torch=_text(torch, "torch"), with_=_text(with_, "with_"),
-                 fmt=_text(fmt, "fmt"), os_=_text(os, "os"), arch=_text(arch, "arch"),
+                 fmt=_text(format, "format"), os_=_text(os, "os"), arch=_text(arch, "arch"),
                  python_version=_text(python_version, "python_version"), driver=_text(driver, "driver"),
                  gpus=tuple(_text(g, "gpu") for g in gpus), index_base=_text(index_base, "index_base"),
                  python=_path(python, "python"), search=False)
