@@ -36,8 +36,10 @@ class _Report:
         raise NotImplementedError
 
     def json(self) -> str:
-        """Exactly what the CLI prints with --json."""
-        return json.dumps(self.to_dict(), indent=self._json_indent, default=str) + "\n"
+        """Exactly what the CLI prints with --json (strict: a NaN becomes null, never a bare NaN)."""
+        from torchdoctor.render.sanitize import strict_json
+
+        return json.dumps(strict_json(self.to_dict()), indent=self._json_indent, default=str, allow_nan=False) + "\n"
 
     _json_indent = 2
 
@@ -75,13 +77,18 @@ class CheckReport(_Report):
     target: Any = None  # torchdoctor.target.Target; None for a recorded machine (--from)
 
     title = "torchdoctor check"
-    _json_indent = 1
 
     def to_dict(self) -> dict[str, Any]:
         from torchdoctor import __version__
         from torchdoctor.render.check_json import document
 
         return document(self.facts, self.findings, self.exit_code, __version__, self.target)
+
+    def json(self) -> str:
+        from torchdoctor import __version__
+        from torchdoctor.render.check_json import render
+
+        return render(self.facts, self.findings, self.exit_code, __version__, self.target)
 
     def lines(self, verbose: bool = False) -> list[tuple[str, str | None]]:
         from torchdoctor.render.check_human import lines
