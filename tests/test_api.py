@@ -104,3 +104,17 @@ def test_a_broken_patient_is_a_report_not_an_exception(torchless_python, tmp_pat
     assert smoked.to_dict()["target"]["source"] == "option"
     assert "torch is not installed" in smoked._repr_html_()
     assert "torch" not in sys.modules
+
+
+def test_suggest_python_and_python_version_conflict():
+    with pytest.raises(ValueError, match="cannot be combined"):
+        torchdoctor.suggest(python=sys.executable, python_version="3.12")
+
+
+def test_suggest_for_another_interpreter_asks_it(torchless_python):
+    version = subprocess.run([os.path.join(torchless_python, "bin", "python"), "-c",
+                              "import sys; print('%d.%d' % sys.version_info[:2])"],
+                             capture_output=True, text=True, timeout=60).stdout.strip()
+    report = torchdoctor.suggest(python=torchless_python)
+    assert report.to_dict()["machine"]["python"] == version and report.target.source == "option"
+    assert report.text().rstrip().endswith(f"(planned for {report.target.display}: {report.target.why})")

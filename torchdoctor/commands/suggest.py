@@ -53,6 +53,8 @@ def suggest_report(torch: str | None = None, with_: str | None = None, fmt: str 
     request = validated_request(torch=torch, with_=with_, fmt=fmt, index_base=index_base, k=k)
     fmt = request.fmt
 
+    if python is not None and python_version is not None:
+        raise UsageError("--python and --python-version cannot be combined: each names the Python to plan for")
     described = describe(os_=os_, arch=arch, python_version=python_version, driver=driver, gpus=gpus, k=k)
     target = None
     if facts is None:
