@@ -106,6 +106,15 @@ def test_bad_python_option(tmp_path):
     assert find_interpreter(str(tmp_path)) is None  # a folder without an interpreter
 
 
+def test_python_option_takes_a_command_name_on_path(tmp_path):
+    me = own(tmp_path)
+    onpath = make_env(tmp_path / "onpath", names=("python3.12",))
+    t = resolve_target("python3.12", {"PATH": str(onpath / "bin")}, **me)
+    assert (t.source, t.executable) == ("option", str(onpath / "bin" / "python3.12"))
+    with pytest.raises(UsageError, match="no such interpreter"):
+        resolve_target("python9.9", {"PATH": str(onpath / "bin")}, **me)
+
+
 def test_the_test_interpreter_is_self():
     """What conftest arranges: the suite examines the interpreter it runs in."""
     t = resolve_target()

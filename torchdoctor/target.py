@@ -72,7 +72,7 @@ def resolve_target(python: str | None = None, env: Mapping[str, str] | None = No
     if python is not None:
         if not str(python).strip():
             raise UsageError("--python needs a path to an interpreter or a virtualenv")
-        exe = find_interpreter(python)
+        exe = find_interpreter(python, env.get("PATH", os.defpath))
         if exe is None:
             raise UsageError(f"--python {python}: no such interpreter or virtualenv")
         return own.target(exe, f"--python {_tilde(python)}", "option")
@@ -90,7 +90,7 @@ def resolve_target(python: str | None = None, env: Mapping[str, str] | None = No
         if exe is not None:
             return own.target(exe, f"{what} {_tilde(prefix)}", source)
 
-    found = first_on_path(env.get("PATH", ""), skip_prefix=own.prefix if own.in_venv else None)
+    found = first_on_path(env.get("PATH", os.defpath), skip_prefix=own.prefix if own.in_venv else None)
     if found is not None:
         name, exe = found
         return own.target(exe, f"the first {name} on PATH ({_tilde(exe)})", "path")
@@ -103,12 +103,20 @@ def resolve_target(python: str | None = None, env: Mapping[str, str] | None = No
     return own.itself()
 
 
-def find_interpreter(path: str) -> str | None:
-    """An interpreter file, or an env folder (venv, virtualenv, conda) -> its interpreter; None if neither."""
+def find_interpreter(path: str, search_path: str | None = None) -> str | None:
+    """An interpreter file, an env folder (venv, virtualenv, conda) -> its interpreter, or a bare
+    command name on PATH (`python3.12`); None if none of these."""
     p = os.path.abspath(os.path.expanduser(str(path)))
     if os.path.isdir(p):
         return _in_env(p)
-    return p if os.path.isfile(p) else None
+    if os.path.isfile(p):
+        return p
+    if os.sep not in str(path) and (os.altsep or os.sep) not in str(path):
+        import shutil
+
+        found = shutil.which(str(path), path=search_path)
+        return os.path.abspath(found) if found else None
+    return None
 
 
 def _in_env(prefix: str) -> str | None:
