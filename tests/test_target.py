@@ -79,6 +79,17 @@ def test_active_env_that_is_the_doctors_own(tmp_path):
     assert t.source == "self"
 
 
+@pytest.mark.parametrize("parts, tool", [
+    ((".cache", "uv", "archive-v0", "Xa1"), True),  # uvx's ephemeral env
+    ((".local", "share", "pipx", "venvs", "torchdoctor"), True),
+    ((".cache", "pipx", "0c1d"), True),  # pipx run, older layout
+    ((".local", "share", "pipx", ".cache", "0c1d"), True),
+    (("proj", ".venv"), False),
+])
+def test_tool_env_layouts(tmp_path, parts, tool):
+    assert is_tool_env(str(tmp_path.joinpath(*parts))) is tool
+
+
 def test_stale_or_empty_env_vars_fall_through(tmp_path):
     me = own(tmp_path)
     empty = tmp_path / "empty"

@@ -167,7 +167,8 @@ def is_tool_env(prefix: str) -> bool:
             os.path.isfile(os.path.join(prefix, "pipx_metadata.json")):
         return True
     parts = [p.lower() for p in os.path.normpath(os.path.abspath(prefix)).split(os.sep)]
-    return "archive-v0" in parts or any(a == "pipx" and b in ("venvs", ".cache") for a, b in zip(parts, parts[1:]))
+    pairs = set(zip(parts, parts[1:]))  # pipx's venvs/ and its `pipx run` caches (old and new layout)
+    return "archive-v0" in parts or bool(pairs & {("pipx", "venvs"), ("pipx", ".cache"), (".cache", "pipx")})
 
 
 @dataclass(frozen=True)
