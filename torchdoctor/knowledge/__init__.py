@@ -364,3 +364,35 @@ def load() -> Knowledge:
         python_too_old=dict(rel_data["python_too_old"]["last_release"]),
         sources=dict(src_data["sources"]),
     )
+
+
+# -- Python life cycle (pythons.json): end of life, and the last torch with wheels for a series ----------------
+
+@dataclass(frozen=True)
+class PythonLife:
+    series: str  # "3.6"
+    end_of_life: str  # "2021-12-23", or a planned month "2026-10"
+    planned: bool  # the date is the PEP's plan, not a confirmed end
+    last_torch: dict[str, str]  # os -> the last torch with wheels for it; {} while new releases still come
+    last_torch_released: str | None  # "2022-01" / "2022-12-16"; None where no source gives it
+    source: tuple[str, ...]
+    as_of: str
+
+    def ended(self) -> bool:
+        """Past its end of life as of the table's date (a month counts once it is over)."""
+        return self.as_of[:len(self.end_of_life)] > self.end_of_life or self.as_of == self.end_of_life
+
+
+@functools.lru_cache(maxsize=1)
+def _pythons() -> dict[str, PythonLife]:
+    data = _read("pythons.json")
+    return {p["series"]: PythonLife(p["series"], p["end_of_life"], bool(p.get("eol_planned")),
+                                    dict(p.get("last_torch", {})), p.get("last_torch_released"),
+                                    tuple(p["source"]), data["as_of"])
+            for p in data["pythons"]}
+
+
+def python_life(series: str) -> PythonLife | None:
+    """"3.6" (or "3.6.3") -> its PythonLife; None for a series the table does not list."""
+    parts = series.split(".")
+    return _pythons().get(".".join(parts[:2]))
