@@ -103,7 +103,24 @@ def test_a_broken_patient_is_a_report_not_an_exception(torchless_python, tmp_pat
     assert smoked.exit_code == 1 and "torch is not installed" in smoked.error and smoked.devices == []
     assert smoked.to_dict()["target"]["source"] == "option"
     assert "torch is not installed" in smoked._repr_html_()
-    assert "torch" not in sys.modules
+
+
+def _has_torch() -> bool:
+    from importlib import metadata
+
+    try:
+        return bool(metadata.version("torch"))
+    except metadata.PackageNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not _has_torch(), reason="the test venv has no torch")
+def test_the_api_never_imports_torch_into_the_caller(tmp_path):
+    """The caller (this venv) has torch: check() examines it in a child, and torch stays out of here."""
+    code = ("import sys, torchdoctor; r = torchdoctor.check(timeout=240); s = torchdoctor.suggest(); "
+            "print(r.target.source, r.to_dict()['facts']['runtime']['status'], 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert out.stdout.split() == ["self", "ok", "False"], out.stderr
 
 
 def test_suggest_python_and_python_version_conflict():
