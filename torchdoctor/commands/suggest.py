@@ -132,9 +132,10 @@ def _check_torch(text: str, k) -> None:
     base, _, variant = text.strip().partition("+")
     if base.count(".") == 2 and base not in rel.versions:
         raise UsageError(f"unknown torch version {text!r} ({rel.series} has {', '.join(rel.versions)})")
-    if variant and rel.variant(variant) is None and variant not in rel.pypi_default.values():
-        names = ", ".join(sorted({v.name for v in rel.variants}))
-        raise UsageError(f"torch {rel.series} has no {variant!r} build (known: {names})")
+    row = rel.at(base) if base in rel.versions else rel  # a patch may differ from its series (2.12.0: no cu129)
+    if variant and row.variant(variant) is None and variant not in row.pypi_default.values():
+        names = ", ".join(sorted({v.name for v in row.variants}))
+        raise UsageError(f"torch {base if row is not rel else rel.series} has no {variant!r} build (known: {names})")
 
 
 # ------------------------------------------------------------------------------ describing a machine
