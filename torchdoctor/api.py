@@ -39,9 +39,7 @@ class _Report:
         """Exactly what the CLI prints with --json (strict: a NaN becomes null, never a bare NaN)."""
         from torchdoctor.render.sanitize import strict_json
 
-        return json.dumps(strict_json(self.to_dict()), indent=self._json_indent, default=str, allow_nan=False) + "\n"
-
-    _json_indent = 2
+        return json.dumps(strict_json(self.to_dict()), indent=2, default=str, allow_nan=False) + "\n"
 
     def text(self) -> str:
         from torchdoctor.render.views import plain
