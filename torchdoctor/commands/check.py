@@ -9,6 +9,7 @@ machine, with the origin stated at the top.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -40,8 +41,9 @@ def check_report(strict: bool = False, timeout: float = 60.0, python: str | None
     `search=False`: without --python, the doctor's own interpreter (the API's caller)."""
     from torchdoctor.api import CheckReport
 
-    if not (timeout > 0):
-        raise UsageError(f"--timeout must be a positive number of seconds (got {timeout})")
+    from torchdoctor.limits import check_timeout
+
+    timeout = check_timeout(timeout)
     if from_ is not None and python is not None:
         raise UsageError("--from and --python cannot be combined: --from judges a recorded machine")
 
@@ -52,6 +54,7 @@ def check_report(strict: bool = False, timeout: float = 60.0, python: str | None
     else:
         from torchdoctor.target import resolve_target
 
+        require_cwd()
         target = resolve_target(python, search=search)
         # In-process facts only for our own interpreter found by the search; --python always asks a child.
         exe = None if target.is_self and target.source != "option" else target.executable
@@ -105,14 +108,62 @@ def gather(timeout: float = 60.0, python: str | None = None) -> Any:
                          probes=tuple(notes), extra=extra)
 
 
+def require_cwd() -> None:
+    """A deleted working directory makes every child Python fail at start: say that, not "torch crashed"."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        raise UsageError("the current directory no longer exists (it was deleted or moved): cd into an existing "
+                         "directory and run again") from None
+    except OSError:
+        pass  # unreadable but present: the children can still start there
+
+
 def _require_python(target: Any, facts: Any) -> None:
-    """The target must run as Python; otherwise there is nothing to diagnose."""
+    """The target must run as Python (3.6 or newer, for the probe); otherwise there is nothing to diagnose."""
     rt = facts.runtime
+    if facts.python is not None and _older_than_36(facts.python.version):
+        require_python3(target.reason, target.executable)  # 2.7 answers its version, then the probe fails
     if facts.python is not None or rt is None:
         return
     if rt.status == "not_run" or rt.error_kind == "interpreter":
+        require_python3(target.reason, target.executable)
         why = (rt.error or "it printed no answer").strip().splitlines()[0]
         raise UsageError(f"{target.reason}: {target.display} did not run as a Python interpreter ({why})")
+
+
+def _older_than_36(version: str) -> bool:
+    m = re.match(r"(\d+)\.(\d+)", version or "")
+    return bool(m) and (int(m.group(1)), int(m.group(2))) < (3, 6)
+
+
+def require_python3(label: str, python: str) -> None:
+    """A Python too old for the doctor's children (2.7, 3.5): say which it is and what to install.
+    `label` names it as the user chose it ("--python ~/py27", "the active virtualenv ~/old")."""
+    old = _old_python(python)
+    if not old:
+        return
+    k = _knowledge()
+    last = k.python_too_old.get(".".join(old.split(".")[:2])) if k is not None else None
+    then = (f"torch {last} was the last release for it" if last
+            else "no torch release that this doctor knows (1.13 and newer) supports it")
+    recommended = k.recommended_python() if k is not None else "3"
+    newest = (f" (torch {k.releases[0].version} supports {k.releases[0].pythons[0]}-{k.releases[0].pythons[-1]})"
+              if k is not None else "")
+    raise UsageError(f"{label} is Python {old}: {then}, and this doctor's probe needs Python 3.6 "
+                     f"or newer. Install Python {recommended}{newest} and create a new environment with it")
+
+
+def _old_python(python: str) -> str | None:
+    """The version of a Python too old for the probe (2.7, 3.5): one tiny query that both understand."""
+    from torchdoctor.runner import child_env, run
+
+    code = "import sys; sys.stdout.write('%d.%d.%d' % tuple(sys.version_info[:3]))"
+    result = run([python, "-c", code], timeout=10, env=child_env())
+    m = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", result.stdout.strip()) if result.ok else None
+    if m and (int(m.group(1)), int(m.group(2))) < (3, 6):
+        return result.stdout.strip()
+    return None
 
 
 def _machine() -> Any:
@@ -144,23 +195,12 @@ def _own_distributions() -> tuple[Any, Any]:
 
 def _recorded(source: str) -> Any:
     from torchdoctor.reports import load_report
+    from torchdoctor.reports.source import read_input
 
-    try:
-        from torchdoctor.reports import read_source
-    except ImportError:
-        read_source = _read_source
-    text, origin = read_source(source)
-    return load_report(text, origin)
+    from torchdoctor.reports.sane import check_facts
 
-
-def _read_source(source: str) -> tuple[str, str]:
-    if source == "-":
-        return sys.stdin.read(), "stdin"
-    try:
-        with open(source, "rb") as fh:
-            return fh.read(8 << 20).decode("utf-8", errors="replace"), os.path.basename(source)
-    except OSError as exc:
-        raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from None
+    text, origin = read_input(source)
+    return check_facts(load_report(text, origin), origin)
 
 
 def _knowledge() -> Any:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from torchdoctor.errors import DoctorError, UsageError
+from torchdoctor.limits import check_seed, check_timeout
 
 SCHEMA = 1
 PLOT_INSTALL = "pip install 'torchdoctor[plot]' (or: pip install matplotlib)"
@@ -63,12 +64,17 @@ def smoke_report(device: str = "all", epochs: int = 100, seed: int = 0, timeout:
     from torchdoctor.smoke.devices import parse_request
     from torchdoctor.target import resolve_target
 
+    from torchdoctor.commands.check import require_cwd, require_python3
+
     request = parse_request(device)
     if epochs < 1 or epochs > 1_000_000:
         raise UsageError(f"--epochs must be between 1 and 1000000, not {epochs}")
-    if not timeout > 0:
-        raise UsageError(f"--timeout must be a positive number of seconds, not {timeout:g}")
+    check_timeout(timeout)
+    check_seed(seed)
+    require_cwd()
     target = resolve_target(python, search=search)
+    if not target.is_self:
+        require_python3(target.reason, target.executable)
     data = collect(request, epochs=epochs, seed=seed, timeout=timeout,
                    python=None if target.is_self else target.executable, on_event=on_event, target=target)
     return SmokeReport(data=data, exit_code=0 if data["ok"] else 1, target=target)
@@ -76,13 +82,9 @@ def smoke_report(device: str = "all", epochs: int = 100, seed: int = 0, timeout:
 
 def json_safe(value: Any) -> Any:
     """NaN and infinity are not JSON: they become null (the problems text says what happened)."""
-    if isinstance(value, float):
-        return value if value == value and value not in (float("inf"), float("-inf")) else None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    return value
+    from torchdoctor.render.sanitize import strict_json
+
+    return strict_json(value)
 
 
 def _check_plot_target(plot: str) -> None:
