@@ -190,3 +190,18 @@ def test_notebook_cell_shows_the_report_as_html(tmp_path):
     assert "Examining " in html and "torchdoctor&#x27;s own interpreter" in html  # the kernel's interpreter
     assert "PyTorch" in html
     assert nb.cells[1].outputs[0]["text"].strip() == "False"  # the report never imported torch into the kernel
+
+
+def test_an_activated_python27_is_named_not_examined(tmp_path):
+    """A Python too old for the probe: check says which env and what to install; suggest says no torch fits."""
+    found = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/2.7.*")))
+    if not found:
+        pytest.skip("no Python 2.7 in ~/.pyenv/versions")
+    env = clean_env(VIRTUAL_ENV=found[-1], PATH=os.defpath)
+    run = lambda *a: subprocess.run([sys.executable, "-m", "torchdoctor", *a], env=env, capture_output=True,  # noqa: E731
+                                    text=True, timeout=120, cwd=str(tmp_path))
+    out = run("check")
+    assert out.returncode == 2 and "the active virtualenv" in out.stderr and "is Python 2.7" in out.stderr
+    data = json.loads(run("suggest", "--json").stdout)
+    assert data["plan"] is None and data["problems"][0]["id"] == "python.too_old"
+    assert data["machine"]["python"] == "2.7"
