@@ -54,7 +54,12 @@ def quote_posix(arg: str) -> str:
 
 
 def quote_powershell(arg: str) -> str:
-    """Single quotes are literal in PowerShell; a quote inside is doubled."""
+    """Single quotes are literal in PowerShell; a quote inside is doubled. A leading `~\\` (the
+    doctor's home) becomes `$HOME` inside double quotes, where PowerShell expands it and nothing
+    else: backtick, `$` and `"` in the rest are escaped with a backtick."""
+    if arg[:2] in ("~\\", "~/") and len(arg) > 2:
+        rest = re.sub(r'([`$"])', r"`\1", arg[1:])
+        return f'"$HOME{rest}"'
     if arg and _PS_SAFE.match(arg):
         return arg
     return "'" + arg.replace("'", "''") + "'"
