@@ -540,7 +540,7 @@ def plan_install(facts: Facts, knowledge: Knowledge, request: PlanRequest | None
         return fail(*target.unusable, fallback=cpu)
 
     if chosen is None:
-        problems = _why_nothing(m, k, target, cands, req)
+        problems = _with_new_python(facts, k, req, _why_nothing(m, k, target, cands, req))
         cpu = _plan_cpu(m, k, req, releases, pin_patch) if target.device in ("cuda", "rocm", "xpu") else None
         return fail(*problems, fallback=cpu, rejected=_rejected(cands, None, k, m),
                     upgrades=_upgrades(cands, None, m, k, target))
@@ -854,6 +854,20 @@ def _older_hint(m: _Machine, k: Knowledge, target: _Target, req: PlanRequest) ->
         return " Build from source with TORCH_CUDA_ARCH_LIST, or use the CPU build."
     c = _pick(_candidates(m, k, target, PlanRequest(), k.releases, None, None))
     return f" Without --torch the newest fitting build is torch {c.patch}+{c.variant}." if c else ""
+
+
+def _with_new_python(facts: Facts, k: Knowledge, req: PlanRequest, problems: list[Problem]) -> list[Problem]:
+    """A Python too old for every release: say what this machine gets once the recommended Python
+    is installed (the student on Python 3.6 wants the next command, not only the diagnosis)."""
+    if req.torch or not problems or problems[0].id != "python.too_old" or facts.python is None:
+        return problems
+    newer = facts.with_(python=replace(facts.python, version=k.recommended_python(), free_threaded=False))
+    plan = plan_install(newer, k, req).plan
+    if plan is None:
+        return problems
+    first = problems[0]
+    return [Problem(first.id, f"{first.message} With Python {k.recommended_python()} this machine gets torch "
+                              f"{plan.torch} ({plan.variant}): `{plan.command}`."), *problems[1:]]
 
 
 def _python_problem(m: _Machine, k: Knowledge, cands: list[_Cand], req: PlanRequest) -> Problem:

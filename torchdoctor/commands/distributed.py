@@ -26,13 +26,15 @@ def run_distributed(device: str = "all", json_out: bool = False, nproc: int | No
     from torchdoctor.distributed.verdict import judge
 
     device, backend = validate(device, backend, nproc, timeout, epochs, seed)
-    if python is not None:
-        from torchdoctor.commands.check import require_python3
-
-        require_python3(python, python)
     environ = dict(os.environ)
     nodes = validate_nodes(nnodes, node_rank, rdzv_endpoint, launch.joining(environ))
-    py = python or sys.executable
+    from torchdoctor.commands.check import require_python3
+    from torchdoctor.target import resolve_target
+
+    target = resolve_target(python)  # the interpreter smoke examines (--python, the active env, ...)
+    if not target.is_self:
+        require_python3(target.reason, target.executable)
+    py = target.executable
     if nodes:
         from torchdoctor.distributed.endpoint import join_endpoint
 
