@@ -78,9 +78,13 @@ def _argv(line: str, bindir: Path, port: int, **subs: str) -> list[str]:
     return argv + ["--json"]
 
 
-def _env(bindir: Path) -> dict[str, str]:
+def _env(bindir: Path, activated: bool = False) -> dict[str, str]:
+    """PATH with the venv first; `activated` also sets VIRTUAL_ENV, as `. bin/activate` does (the
+    doctor's own launch examines the active env; a torchrun rank runs torchrun's interpreter)."""
     env = {k: v for k, v in os.environ.items() if k not in DIST_VARS}
     env["PATH"] = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
+    if activated:
+        env["VIRTUAL_ENV"] = str(bindir.parent)
     return env
 
 
@@ -140,7 +144,7 @@ def test_readme_torchrun_line_on_two_agents(venvs, kind):
 def test_readme_doctor_line_on_two_nodes_without_numpy(venvs):
     bindir, port = venvs["without numpy"], _free_port()
     line = readme_line("torchdoctor smoke --distributed --nnodes 2")
-    outs, seconds = _nodes([_argv(line, bindir, port, K=str(k)) for k in (0, 1)], _env(bindir))
+    outs, seconds = _nodes([_argv(line, bindir, port, K=str(k)) for k in (0, 1)], _env(bindir, activated=True))
     print(f"two doctor nodes without numpy: {seconds:.1f} s wall")
     assert [code for code, _, _ in outs] == [0, 0], "\n".join(err[-2000:] for _, _, err in outs)
     reports = _reports(outs)

@@ -31,10 +31,15 @@ def run_distributed(device: str = "all", json_out: bool = False, nproc: int | No
     from torchdoctor.commands.check import require_python3
     from torchdoctor.target import resolve_target
 
-    target = resolve_target(python)  # the interpreter smoke examines (--python, the active env, ...)
-    if not target.is_self:
-        require_python3(target.reason, target.executable)
-    py = target.executable
+    if launch.joining(environ) and python is None:
+        # A rank that torchrun started runs the worker with torchrun's own interpreter: the group is
+        # that torch's, and the doctor's own env (skipped by the target search) is the one with torch.
+        py = sys.executable
+    else:
+        target = resolve_target(python)  # the interpreter smoke examines (--python, the active env, ...)
+        if not target.is_self:
+            require_python3(target.reason, target.executable)
+        py = target.executable
     if nodes:
         from torchdoctor.distributed.endpoint import join_endpoint
 
