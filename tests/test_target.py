@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -130,3 +131,15 @@ def test_the_test_interpreter_is_self():
     """What conftest arranges: the suite examines the interpreter it runs in."""
     t = resolve_target()
     assert t.is_self and t.executable == os.path.abspath(sys.executable)
+
+
+def test_the_doctors_own_env_with_torch_wins_over_path(tmp_path):
+    """`~/proj/.venv/bin/torchdoctor` run without activating: the env holding torch (this test's, which
+    has torch) is examined, not another python3 on PATH; a torch-less tool env still looks on PATH."""
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("torch is not installed for the test interpreter")
+    onpath = make_env(tmp_path / "onpath")
+    t = resolve_target(None, {"PATH": str(onpath / "bin")})
+    assert (t.source, t.is_self) == ("self", True) and "which has torch" in t.reason
+    t = resolve_target(None, {"PATH": str(onpath / "bin")}, **own(tmp_path))
+    assert t.source == "path"

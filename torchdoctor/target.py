@@ -1,8 +1,9 @@
 """Which interpreter a command examines, and why.
 
 One order for check, smoke, suggest and install: `--python` › the active virtualenv
-(VIRTUAL_ENV) › the active conda env (CONDA_PREFIX) › the first python3/python on PATH
-(Windows: then the `py` launcher's default) › the doctor's own interpreter.
+(VIRTUAL_ENV) › the active conda env (CONDA_PREFIX) › the doctor's own env when it holds
+torch and is no tool's › the first python3/python on PATH (Windows: then the `py`
+launcher's default) › the doctor's own interpreter.
 
 A tool-installed doctor (`pipx install`, `uv tool install`, `uvx`, `pipx run`) lives in
 an env of its own that has no torch; it must examine the user's env instead. So PATH
@@ -89,6 +90,12 @@ def resolve_target(python: str | None = None, env: Mapping[str, str] | None = No
         exe = _in_env(prefix)
         if exe is not None:
             return own.target(exe, f"{what} {_tilde(prefix)}", source)
+
+    if own.has_torch() and not is_tool_env(own.prefix):
+        # Run from an env that holds torch (`~/proj/.venv/bin/torchdoctor`, not activated): that env is
+        # the user's, not a tool's, and another python3 on PATH is not what they meant to examine.
+        return Target(os.path.abspath(own.executable), f"torchdoctor's own environment {_tilde(own.prefix)}, "
+                      "which has torch", "self", True)
 
     found = first_on_path(env.get("PATH", os.defpath), skip_prefix=own.prefix if own.in_venv else None)
     if found is not None:
@@ -183,6 +190,18 @@ class _Own:
 
     def target(self, exe: str, reason: str, source: str) -> Target:
         return Target(os.path.abspath(exe), reason, source, self.is_me(exe))
+
+    def has_torch(self) -> bool:
+        """torch is installed where the doctor runs (found, never imported); only for our own
+        interpreter, whose sys.path this process has (tests that stand in other values: no)."""
+        if not _same_path(self.executable, sys.executable):
+            return False
+        import importlib.util
+
+        try:
+            return importlib.util.find_spec("torch") is not None
+        except (ImportError, ValueError):
+            return False
 
     def itself(self) -> Target:
         return Target(os.path.abspath(self.executable), "torchdoctor's own interpreter", "self", True)

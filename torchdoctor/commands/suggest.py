@@ -65,7 +65,7 @@ def suggest_report(torch: str | None = None, with_: str | None = None, fmt: str 
 
         if python_version is None:
             target = resolve_target(python, search=search)
-        asking = _ask_python(target) if target is not None and not target.is_self else None
+        asking = _ask_python(target) if target is not None and not _same_binary(target) else None
         facts = gather_machine()  # while the target's child starts
         if asking is not None:
             facts = facts.with_(python=_target_python(target, asking, facts.python))
@@ -93,6 +93,17 @@ def _ask_python(target):
                               name="target-python", daemon=True)
     thread.start()
     return thread, box
+
+
+def _same_binary(target) -> bool:
+    """The doctor's own interpreter binary (a venv's python links to its base): its version, bits
+    and free-threading are ours, so no child needs to be asked."""
+    if target.is_self:
+        return True
+    try:
+        return os.path.samefile(os.path.realpath(target.executable), os.path.realpath(sys.executable))
+    except OSError:
+        return False
 
 
 def _target_python(target, asking, own):

@@ -99,7 +99,9 @@ def probe_python_of(python: str, timeout: float = 10.0) -> tuple[PythonFacts | N
 
     # sys.path[0] is the working directory here: dropped, a stray json.py there must not answer for Python.
     bootstrap = "import sys; del sys.path[0]; import runpy; runpy.run_path(sys.argv[1], run_name='__main__')"
-    result = interpret(run([python, "-c", bootstrap, str(CHILD), "--python-only"], timeout=timeout,
+    # -E -s -S (all known to Python 2.7 too): no site, no user site, no PYTHON* variables. Version, bits
+    # and free-threading are the binary's own, and an interpreter starts several times faster without site.
+    result = interpret(run([python, "-E", "-s", "-S", "-c", bootstrap, str(CHILD), "--python-only"], timeout=timeout,
                            env=child_env()))
     facts = _python((result.data or {}).get("python"))
     if facts is not None:
