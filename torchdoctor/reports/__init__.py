@@ -1,9 +1,14 @@
-"""Recorded machines: a `torchdoctor check --json` report or collect_env text -> Facts.
+"""Recorded machines: a `torchdoctor check --json` report, or whatever people paste -> Facts.
 
 `check --from FILE` judges these facts with the same checks as a live run. Two
 doors: `load_report(text, origin)` for text already in hand, and
 `read_source(path)` which reads a file or "-" (stdin) with a size cap, never
 raising anything but UsageError.
+
+A paste (an issue body, a log, a comment) goes through every reader in
+`reports.readers` (collect_env, HF/Lightning/yolo summaries, nvidia-smi, pip,
+conda, rocminfo, tracebacks and messages, ...), and `reports.merge` turns their
+evidence into one Facts with the provenance of each fact.
 """
 
 from __future__ import annotations
@@ -27,12 +32,13 @@ def load_report(text: str, origin: str) -> Facts:
     if not is_binary(text):
         facts = _json_report(text, origin)
         if facts is None:
-            facts = _collect_env(text, origin)
+            facts = read_paste(text, origin)
         if facts is not None:
             if cut:
                 _note(facts, f"only the first {MAX_REPORT_BYTES // (1024 * 1024)} MiB of the input were read")
             return facts
-    raise UsageError(f"{origin} is not a torchdoctor --json report nor collect_env output")
+    raise UsageError(f"{origin} is not a torchdoctor --json report nor collect_env output, and holds nothing "
+                     "else torchdoctor reads (environment reports, nvidia-smi, pip/conda lists, tracebacks)")
 
 
 def read_source(source: str) -> tuple[str, str]:
@@ -89,13 +95,26 @@ def _json_report(text: str, origin: str) -> Facts | None:
     return facts.with_(origin=f"json:{origin}", schema=SCHEMA, extra=extra)
 
 
-def _collect_env(text: str, origin: str) -> Facts | None:
-    from torchdoctor.reports.collect_env import is_report, split_report, to_facts
+def read_paste(text: str, origin: str) -> Facts | None:
+    """Every reader over the paste, merged; None when no reader recognised anything."""
+    from torchdoctor.reports.merge import merge
+    from torchdoctor.reports.readers import READERS
+    from torchdoctor.reports.text import clean_lines
 
-    split = split_report(text)
-    if not is_report(split):
+    lines = clean_lines(text)
+    evidence = []
+    failed = []
+    for name, reader in READERS:
+        try:
+            evidence += reader.read_lines(lines)
+        except Exception as exc:  # noqa: BLE001 - one broken reader must not lose what the others read
+            failed.append(f"the {name} reader failed ({type(exc).__name__}: {exc}); please report it")
+    if not any(not e.fact.startswith("report.") for e in evidence):
         return None
-    return to_facts(split, f"collect_env:{origin}", _knowledge())
+    facts = merge(evidence, origin, _knowledge())
+    for note in failed:
+        _note(facts, note)
+    return facts
 
 
 def _knowledge() -> Any:
