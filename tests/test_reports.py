@@ -258,13 +258,21 @@ def test_newer_schema_that_cannot_be_read_says_so():
 
 @pytest.mark.parametrize("text", [
     "", "   \n\n", "hello world\n", "PyTorch is great\n", '{"name": "not a report"}', "[1, 2, 3]",
-    "Traceback (most recent call last):\n  File \"x.py\", line 1\nImportError: No module named torch\n",
+    "Traceback (most recent call last):\n  File \"x.py\", line 1\nValueError: bad input in my script\n",
     "\x00\x01\x02\x89PNG\r\n\x1a\n" * 200,
 ])
 def test_anything_else_is_a_usage_error(text):
     with pytest.raises(UsageError) as info:
         load_report(text, "thing.txt")
     assert "thing.txt" in info.value.message and "\n" not in info.value.message
+
+
+def test_a_traceback_of_import_torch_is_read_not_refused():
+    # Was refused before the readers: it says torch is not installed in that interpreter.
+    f = load_report("Traceback (most recent call last):\n  File \"x.py\", line 1\nImportError: No module named torch\n",
+                    "thing.txt")
+    assert f.runtime.status == "not_installed" and f.distributions is None
+    assert any("collect_env" in a for a in f.extra["report"]["ask"])
 
 
 def test_huge_input_is_capped_not_hung():

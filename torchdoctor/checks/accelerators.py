@@ -55,10 +55,16 @@ def nvml_mismatch(f: Any, k: Any) -> Any:
 @check("cuda.driver_too_old", "CUDA", "the driver is new enough for torch's CUDA", needs=("nvidia",))
 def driver_too_old(f: Any, k: Any) -> Any:
     b = build(f)
-    if b is None or b[0] != "cuda" or not b[1] or k is None:
-        return None
     seen = find_text(f, r"found version (\d+)")
     version = torch_version(f)
+    if b is not None and b[0] == "cuda" and not b[1] and seen and _driver_unreadable(f):
+        # Only torch's message (a pasted traceback): it says so itself.
+        cuda = int(seen.group(1))
+        return error(f"torch{' ' + version if version else ''} says the NVIDIA driver is too old for its CUDA build: "
+                     f"the driver only supports CUDA {cuda // 1000}.{cuda % 1000 // 10} "
+                     f"('found version {seen.group(1)}').", _fix(f, k, None))
+    if b is None or b[0] != "cuda" or not b[1] or k is None:
+        return None
     if _driver_unreadable(f):
         insufficient = find_text(f, r"CUDA driver version is insufficient for CUDA runtime version")
         if insufficient and not seen:
@@ -163,7 +169,7 @@ _INIT_CAUSES = (
      Fix("Update the host driver, or drop the cuda-compat folder from LD_LIBRARY_PATH.",
          ("echo $LD_LIBRARY_PATH", "nvidia-smi"))),
     (r"Error 802|system not yet initialized", "error 802: on NVSwitch systems (HGX A100/H100/H200) the Fabric "
-     "Manager is not running",
+     "Manager is not running (see cuda.fabric_manager)",
      Fix("Install and start nvidia-fabricmanager for this driver branch.",
          ("sudo systemctl enable --now nvidia-fabricmanager", "systemctl status nvidia-fabricmanager"))),
     (r"Error 803|unsupported display driver / cuda driver combination", "error 803: the CUDA driver library "
@@ -211,6 +217,28 @@ def init_failed(f: Any, k: Any) -> Any:
     return error(f"torch {rt.version} is a CUDA {rt.cuda} build and the driver is {driver}, but CUDA is unavailable"
                  + (f": {said}" if said else " (torch printed no reason)") + ".",
                  Fix("Run nvidia-smi; if it works, reload the driver modules or reboot.", ("nvidia-smi",)))
+
+
+_NVSWITCH = re.compile(r"\b(A100|A800|H100|H800|H200|H20|B200|B300|GB200|GB300)\b.*\b(SXM|HGX)|\b(SXM|HGX)\w*\b.*\b"
+                       r"(A100|H100|H200|B200)|\bDGX\b|\bH200\b|\bB200\b", re.I)
+
+
+@check("cuda.fabric_manager", "CUDA", "the NVSwitch Fabric Manager runs", needs=("runtime",))
+def fabric_manager(f: Any, k: Any) -> Any:
+    """Error 802 'system not yet initialized': on NVSwitch systems CUDA waits for nvidia-fabricmanager."""
+    said = find_text(f, r"Error 802\b[^\n]*|system not yet initiali[sz]ed")
+    if said is None:
+        return None
+    gpus = [g.name for g in nvidia_gpus(f) if g.name]
+    nvswitch = [n for n in gpus if _NVSWITCH.search(n)]
+    where = (f" on {len(gpus)} x {nvswitch[0]}" if nvswitch else "")
+    branch = f.nvidia.driver.split(".")[0] if f.nvidia is not None and f.nvidia.driver else None
+    package = f"nvidia-fabricmanager-{branch}" if branch else "nvidia-fabricmanager (of the driver's branch)"
+    return error(f"CUDA initialisation failed with '{said.group(0).strip()}'{where}: on NVSwitch systems (HGX/DGX "
+                 "A100, H100, H200, B200) CUDA waits for the NVIDIA Fabric Manager, which is not running (or not "
+                 "the driver's version).",
+                 Fix(f"Install {package} (same version as the driver) and start it.",
+                     ("sudo systemctl enable --now nvidia-fabricmanager", "systemctl status nvidia-fabricmanager")))
 
 
 _OVERRIDES = (("gfx103", "10.3.0", "gfx1030"), ("gfx110", "11.0.0", "gfx1100"), ("gfx115", "11.0.0", "gfx1100"),
@@ -342,6 +370,10 @@ def wsl_gpu(f: Any, k: Any) -> Any:
     b = build(f)
     if not p.wsl or b is None or b[0] != "cuda":
         return None
+    if p.kernel and re.search(r"^4\.4\.0-\d+-Microsoft$", p.kernel):
+        return error(f"This is WSL 1 (kernel {p.kernel}): WSL 1 has no GPU passthrough, so CUDA cannot reach the GPU.",
+                     Fix("Convert the distribution to WSL 2 (and keep the Windows NVIDIA driver current; do not "
+                         "install a Linux driver inside WSL).", ("wsl --set-version <distro> 2", "wsl --update")))
     if f.device_nodes is not None and "/dev/dxg" not in f.device_nodes:
         return error("This is WSL without /dev/dxg: GPU paravirtualisation is off (WSL 1, or an old Windows/WSL), "
                      "so CUDA cannot reach the GPU.",

@@ -128,6 +128,19 @@ def build(f: Any) -> tuple[str, str | None] | None:
             m = re.match(r"nvidia-cuda-runtime(?:-cu\d+)?\s*[=~]=\s*(\d+)\.(\d+)", req.replace("_", "-"))
             if m:
                 return ("cuda", f"{m.group(1)}.{m.group(2)}")
+    if version is None:
+        return _build_said(f)
+    return None
+
+
+def _build_said(f: Any) -> tuple[str, str | None] | None:
+    """No version anywhere (a pasted traceback): torch's own words still tell the kind of build."""
+    if find_text(f, r"Torch not compiled with CUDA enabled"):
+        return ("cpu", None)
+    if find_text(f, r"found version \d+|NVIDIA driver on your system is too old|cudaGetDeviceCount|"
+                    r"CUDA initialization|with CUDA capability sm_\d+ is not compatible|CUDA error: |"
+                    r"CUDA driver version is insufficient"):
+        return ("cuda", None)
     return None
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from torchdoctor.checks.base import (Fix, base_version, check, dists, error, find_text, info, local_tag, pip,
+from torchdoctor.checks.base import (Fix, base_version, check, dists, error, find_text, info, local_tag, pip, skipped,
                                      reinstall_fix, torch_version, warning)
 
 
@@ -61,13 +61,18 @@ def torchaudio_mismatch(f: Any, k: Any) -> Any:
     return _companion(f, k, "torchaudio")
 
 
+def _listing_partial(f: Any) -> bool:
+    report = (f.extra or {}).get("report") or {}
+    return bool(report.get("packages_cut") or report.get("packages_partial"))
+
+
 @check("numpy.missing", "Packages", "numpy is installed", needs=("distributions",))
 def numpy_missing(f: Any, k: Any) -> Any:
     said = find_text(f, r"Failed to initialize NumPy: No module named '?numpy'?")
     if dists(f, "numpy") and not said:
         return None
-    if not said and (f.runtime is None or f.runtime.numpy or not torch_version(f)):
-        return None
+    if not said and (f.runtime is None or f.runtime.numpy or not torch_version(f) or _listing_partial(f)):
+        return None  # a cut or partial package list does not show what is absent
     fix = Fix("Install numpy into the same environment.", (f"{pip(f)} install numpy",))
     if said:
         return warning(f"torch printed '{said.group(0)}': numpy is not installed, so torch.from_numpy() and "
@@ -75,10 +80,12 @@ def numpy_missing(f: Any, k: Any) -> Any:
     return info("numpy is not installed: torch works without it, but torch.from_numpy() and Tensor.numpy() fail.", fix)
 
 
-@check("numpy.abi", "Packages", "numpy's ABI matches torch", needs=("distributions",))
+@check("numpy.abi", "Packages", "numpy's ABI matches torch", needs=())
 def numpy_abi(f: Any, k: Any) -> Any:
     said = find_text(f, r"_ARRAY_API not found|compiled using NumPy 1\.x cannot be run in\s+NumPy 2|"
                         r"numpy\.core\.multiarray failed to import")
+    if f.distributions is None and not said and not (f.runtime is not None and f.runtime.numpy):
+        return skipped("needs the installed package list")
     torch = torch_version(f)
     found = dists(f, "numpy")
     numpy = (f.runtime.numpy if f.runtime is not None and f.runtime.numpy else None) or \

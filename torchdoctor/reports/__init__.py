@@ -104,12 +104,16 @@ def read_paste(text: str, origin: str) -> Facts | None:
     lines = clean_lines(text)
     evidence = []
     failed = []
+    error: Exception | None = None
     for name, reader in READERS:
         try:
             evidence += reader.read_lines(lines)
         except Exception as exc:  # noqa: BLE001 - one broken reader must not lose what the others read
             failed.append(f"the {name} reader failed ({type(exc).__name__}: {exc}); please report it")
+            error = exc
     if not any(not e.fact.startswith("report.") for e in evidence):
+        if error is not None:
+            raise error  # nothing read because of a doctor bug: not the input's fault (exit 3)
         return None
     facts = merge(evidence, origin, _knowledge())
     for note in failed:

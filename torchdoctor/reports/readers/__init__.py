@@ -7,9 +7,10 @@ lines (`read_lines`) and `merge` decides between what they found.
 
 from __future__ import annotations
 
-from torchdoctor.reports.readers import collect_env
+from torchdoctor.reports.readers import collect_env, messages
 
 # (name, module): every module has read(text) and read_lines(lines).
 READERS = (
     ("collect_env", collect_env),
+    ("messages", messages),
 )

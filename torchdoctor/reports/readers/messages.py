@@ -1,0 +1,212 @@
+"""Messages are evidence: tracebacks, warnings and log lines, wherever they are in a paste.
+
+torch says most of what went wrong in its own words, and the checks already know
+those words (they read the same texts from the live torch child): this reader
+hands them over as runtime.warnings, and turns the few that state a fact into
+that fact:
+- "found version 11040" -> nvidia.cuda_driver 11.4 (the driver's CUDA);
+- "<GPU> with CUDA capability sm_120 is not compatible" -> that GPU's capability,
+  "supports CUDA capabilities sm_50 ..." -> the build's arch list;
+- a traceback through `import torch` -> an import failure with its exact error;
+- "NVIDIA-SMI has failed ...", "Failed to initialize NVML: ..." -> the driver's errors;
+- HSA_OVERRIDE_GFX_VERSION=..., CUDA_VISIBLE_DEVICES=... -> those variables;
+- a WSL kernel string ("4.4.0-19041-Microsoft" is WSL 1) -> the platform.
+"""
+
+from __future__ import annotations
+
+import re
+
+from torchdoctor.facts import Gpu
+from torchdoctor.reports.evidence import Evidence, excerpt, private
+from torchdoctor.reports.readers.collect_env import _warnings
+from torchdoctor.reports.text import clean_lines
+
+READER = "messages"
+
+_TB = re.compile(r"^\s*Traceback \(most recent call last\):")
+_FRAME = re.compile(r'^\s*File "([^"]+)", line \d+')
+_EXC = re.compile(r"^\s*((?:[A-Za-z_]\w*\.)*(?:[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt)|KeyboardInterrupt))"
+                  r"(?::\s?(.*))?$")
+_TORCH_INIT = re.compile(r"[\\/]torch[\\/]__init__\.py$")
+_TORCH_FILE = re.compile(r"[\\/]torch[\\/]")
+# pip building a package in an isolated environment, where torch is missing by design (flash-attn, ...)
+_BUILD_ISOLATION = re.compile(r"Getting requirements to build|subprocess-exited-with-error|build_meta|"
+                              r"pip[\\/]_vendor|setup\.py|pyproject_hooks", re.I)
+_RELEVANT = re.compile(r"torch|cuda|nvidia|\bgpu\b|numpy|\bhip\b|rocm|\.dll|\bmps\b|nccl|cudnn|driver|triton|"
+                       r"nvml|libc10|\bsm_\d+", re.I)
+_CUDA_WORDS = re.compile(r"cuda|nvidia|driver|\bhip\b|\bgpu\b|nvml|device", re.I)
+
+_FOUND_VERSION = re.compile(r"found version (\d{4,5})\b")
+_SM = re.compile(r"(?:^|:\s)([^:\n]+?) with CUDA capability sm_(\d+)(\d) is not compatible")
+_ARCHES = re.compile(r"supports CUDA capabilities ((?:(?:sm|compute)_\d+a?\s*)+)")
+_SMI_FAILED = re.compile(r"NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver")
+_NVML = re.compile(r"Failed to initialize NVML: ([^\n]+)")
+_ENV = re.compile(r"(?:^|[\s;&(])(?:export\s+|set\s+|\$env:)?(HSA_OVERRIDE_GFX_VERSION|CUDA_VISIBLE_DEVICES|"
+                  r"HIP_VISIBLE_DEVICES)\s*=\s*[\"']?([\w.,-]*)[\"']?")
+_ENV_PY = re.compile(r"os\.environ\[[\"'](HSA_OVERRIDE_GFX_VERSION|CUDA_VISIBLE_DEVICES|HIP_VISIBLE_DEVICES)"
+                     r"[\"']\]\s*=\s*[\"']([\w.,-]*)[\"']")
+_WSL1 = re.compile(r"\b(4\.4\.0-\d+-Microsoft)\b")
+_WSL2 = re.compile(r"\b(\d+\.\d+\.\d+(?:\.\d+)?-microsoft-standard(?:-WSL2)?)\b", re.I)
+# Lines that are an import failure of torch even without their traceback.
+_DLL = re.compile(r"(OSError: \[WinError (?:126|127|1114)\][^\n]*)")
+_BANNERS = (re.compile(r"A module that was compiled using NumPy 1\.x cannot be run in"),
+            re.compile(r"Torch not compiled with CUDA enabled"),
+            re.compile(r"no kernel image is available for execution on the device"),
+            re.compile(r"HIP error: invalid device function|hipErrorNoBinaryForGpu"),
+            re.compile(r"Error 80[2-4]\b|Error 999\b|CUDA unknown error|system not yet initialized"))
+
+
+def read(text: str) -> list[Evidence]:
+    return read_lines(clean_lines(text))
+
+
+def read_lines(lines: list[str]) -> list[Evidence]:
+    out: list[Evidence] = []
+    isolation = any(_BUILD_ISOLATION.search(line) for line in lines)
+    texts: list[tuple[int, str]] = []  # (line, text) of every message, for runtime.warnings
+    ran = False  # torch was imported: it printed these
+    import_failure = False
+
+    for tb in _tracebacks(lines):
+        start, frames, exc_type, message, _ = tb
+        said = f"{exc_type}: {message}" if message else exc_type
+        line_text = lines[start]
+        in_import = any(_TORCH_INIT.search(f) for f, _ in frames) or any(
+            re.match(r"\s*(import torch\b|from torch\b)", src) for _, src in frames[-1:])
+        torch_missing = re.search(r"No module named '?torch'?\s*$", message or "")
+        if torch_missing and not isolation and (in_import or len(frames) <= 2):
+            out.append(Evidence("runtime.status", "not_installed", READER, start + 1, said))
+            import_failure = True
+        elif in_import and _short(exc_type) in ("ImportError", "ModuleNotFoundError", "OSError", "AttributeError",
+                                                "RuntimeError", "NameError"):
+            out += _import_failed(exc_type, message, tb, lines, start)
+            import_failure = True
+        elif any(_TORCH_FILE.search(f) for f, _ in frames) or _CUDA_WORDS.search(message or ""):
+            ran = ran or any(_TORCH_FILE.search(f) for f, _ in frames)
+            if _CUDA_WORDS.search(said) and _RELEVANT.search(said):
+                out.append(Evidence("runtime.cuda_init_error", private(said)[:2000], READER, start + 1, line_text))
+        if _RELEVANT.search(said) or any(_TORCH_FILE.search(f) for f, _ in frames):
+            texts.append((start + 1, said))
+
+    for i, line in enumerate(lines):
+        if not line or len(line) < 8:
+            continue
+        m = _FOUND_VERSION.search(line)
+        if m and re.search(r"driver", line, re.I):
+            n = int(m.group(1))
+            out.append(Evidence("nvidia.cuda_driver", f"{n // 1000}.{n % 1000 // 10}", READER, i + 1, line))
+            ran = True
+        m = _SM.search(line)
+        if m:
+            name = m.group(1).strip().split("Warning: ")[-1].strip()
+            out.append(Evidence("gpus", (Gpu(vendor="nvidia", name=name, capability=(int(m.group(2)), int(m.group(3))),
+                                            source=READER),), READER, i + 1, line))
+            ran = True
+        m = _ARCHES.search(line)
+        if m:
+            out.append(Evidence("runtime.arch_list", tuple(m.group(1).split()), READER, i + 1, line))
+        if _SMI_FAILED.search(line):
+            out.append(Evidence("nvidia.errors", ("nvidia-smi: " + _SMI_FAILED.search(line).group(0),), READER, i + 1, line))
+            out.append(Evidence("nvidia.driver", None, READER, i + 1, line))
+        m = _NVML.search(line)
+        if m:
+            out.append(Evidence("nvidia.errors", (f"NVML: {m.group(1).strip()}",), READER, i + 1, line))
+        for m in list(_ENV.finditer(line)) + list(_ENV_PY.finditer(line)):
+            out.append(Evidence(f"env.{m.group(1)}", m.group(2), READER, i + 1, line))
+        m = _WSL1.search(line) or _WSL2.search(line)
+        if m:
+            out += [Evidence("platform.wsl", True, READER, i + 1, line),
+                    Evidence("platform.kernel", m.group(1), READER, i + 1, line)]
+        m = _DLL.search(line)
+        if m and not import_failure:
+            out += _import_failed("OSError", m.group(1)[len("OSError: "):], None, lines, i)
+            import_failure = True
+        for banner in _BANNERS:
+            if banner.search(line):
+                texts.append((i + 1, _with_next(lines, i)))
+                ran = True
+        if "Torch not compiled with CUDA enabled" in line:
+            out.append(Evidence("runtime.cuda_available", False, READER, i + 1, line))
+
+    for block in _warnings([(i, line) for i, line in enumerate(lines) if line]):
+        if _RELEVANT.search(block):
+            texts.append((0, block))
+    if texts:
+        out.append(Evidence("runtime.warnings", tuple(private(t)[:2000] for _, t in texts), READER,
+                            texts[0][0], texts[0][1]))
+        ran = True
+    if ran and not import_failure:
+        out.append(Evidence("runtime.status", "ok", READER, texts[0][0] if texts else 0, texts[0][1] if texts else ""))
+    return out
+
+
+def _short(exc_type: str) -> str:
+    return exc_type.rsplit(".", 1)[-1]
+
+
+def _import_failed(exc_type: str, message: str | None, tb: tuple | None, lines: list[str], start: int) -> list[Evidence]:
+    from torchdoctor.probes.torch_runtime import classify
+
+    error = private(message or "")[:2000]
+    kind = classify(exc_type, error)
+    tail = None
+    if tb is not None:
+        end = tb[4]
+        tail = private("\n".join(x.strip() for x in lines[max(start, end - 12): end + 1] if x.strip()))[:4000]
+    ex = excerpt(lines[start])
+    out = [Evidence("runtime.status", "import_failed", READER, start + 1, ex),
+           Evidence("runtime.error", error, READER, start + 1, ex),
+           Evidence("runtime.error_type", _short(exc_type), READER, start + 1, ex),
+           Evidence("runtime.error_kind", kind, READER, start + 1, ex)]
+    if tail:
+        out.append(Evidence("runtime.traceback_tail", tail, READER, start + 1, ex))
+    return out
+
+
+def _with_next(lines: list[str], i: int, most: int = 4) -> str:
+    """A banner goes on over the next lines until a blank one (numpy's is five lines)."""
+    block = [lines[i].strip()]
+    for line in lines[i + 1: i + 1 + most]:
+        if not line.strip() or _TB.match(line):
+            break
+        block.append(line.strip())
+    return " ".join(block)
+
+
+def _tracebacks(lines: list[str]) -> list[tuple]:
+    """(start, [(file, source line)], exception type, message, end) of each traceback."""
+    found = []
+    i, n = 0, len(lines)
+    while i < n:
+        if not _TB.match(lines[i]):
+            i += 1
+            continue
+        start = i
+        indent = len(lines[i]) - len(lines[i].lstrip())
+        frames: list[tuple[str, str]] = []
+        j = i + 1
+        while j < n and j - start < 400:
+            line = lines[j]
+            fm = _FRAME.match(line)
+            if fm:
+                src = lines[j + 1] if j + 1 < n and not _FRAME.match(lines[j + 1]) else ""
+                frames.append((fm.group(1), src))
+                j += 1
+                continue
+            em = _EXC.match(line)
+            if em and len(line) - len(line.lstrip()) <= indent + 1:
+                message = (em.group(2) or "").strip()
+                end = j
+                # the message may go on (OSError's "Error loading ...", CUDA's hints) until a blank line
+                while end + 1 < n and lines[end + 1].strip() and not _TB.match(lines[end + 1]) and \
+                        end - j < 6 and not _EXC.match(lines[end + 1]):
+                    end += 1
+                    message += " " + lines[end].strip()
+                found.append((start, frames, em.group(1), message, end))
+                break
+            if _TB.match(line):
+                break
+            j += 1
+        i = j + 1 if j > i else i + 1
+    return found
