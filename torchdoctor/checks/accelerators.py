@@ -196,6 +196,8 @@ def init_failed(f: Any, k: Any) -> Any:
         return None
     if rt.cuda_available and not rt.cuda_init_error:
         return None
+    if rt.cuda_available is None and not rt.cuda_init_error and not rt.warnings:
+        return None  # a report that does not say (yolo checks, a cut paste): nothing to judge
     if f.gpus is not None and not nvidia_gpus(f) and not has_nvidia_hardware(f):
         return None  # a CUDA build on a machine without an NVIDIA GPU is simply CPU-only
     if find_text(f, r"too old|insufficient for CUDA runtime|found version \d+") or driver_too_old(f, k):

@@ -106,6 +106,8 @@ def local_tag(version: str | None) -> str | None:
 def build(f: Any) -> tuple[str, str | None] | None:
     """("cuda", "12.6") | ("rocm", "6.2") | ("cpu", None) | None (cannot tell)."""
     rt = f.runtime
+    if f.origin != "live" and find_text(f, r"Torch not compiled with CUDA enabled"):
+        return ("cpu", None)  # torch's own word on the torch that ran beats a pasted version string
     if rt is not None and rt.status == "ok" and rt.version:
         if rt.cuda:
             return ("cuda", rt.cuda)
@@ -135,8 +137,6 @@ def build(f: Any) -> tuple[str, str | None] | None:
 
 def _build_said(f: Any) -> tuple[str, str | None] | None:
     """No version anywhere (a pasted traceback): torch's own words still tell the kind of build."""
-    if find_text(f, r"Torch not compiled with CUDA enabled"):
-        return ("cpu", None)
     if find_text(f, r"found version \d+|NVIDIA driver on your system is too old|cudaGetDeviceCount|"
                     r"CUDA initialization|with CUDA capability sm_\d+ is not compatible|CUDA error: |"
                     r"CUDA driver version is insufficient"):

@@ -291,8 +291,18 @@ def cpu_build_with_gpu(f: Any, k: Any) -> Any:
     if b is None or b[0] != "cpu" or (f.platform is not None and f.platform.os == "macos"):
         return None
     version = torch_version(f)
+    said = find_text(f, r"Torch not compiled with CUDA enabled")
+    tag = local_tag(version)
+    if said and tag and tag != "cpu":
+        gpus = ", ".join(sorted({g.name or "NVIDIA GPU" for g in nvidia_gpus(f)}))
+        return warning(f"The paste lists torch {version}, but the torch that ran says '{said.group(0)}': that one is "
+                       f"a CPU-only build{' (on a machine with ' + gpus + ')' if gpus else ''}. Another environment "
+                       "or interpreter than the one listed runs the code, or a later install replaced the CUDA "
+                       "build with the CPU one.",
+                       reinstall_fix(f, k, "In the environment that runs the code, install the CUDA build that fits "
+                                           "this driver (`python -c \"import sys, torch; print(sys.executable, "
+                                           "torch.__version__)\"` shows which one that is)"))
     if f.gpus is None:
-        said = find_text(f, r"Torch not compiled with CUDA enabled")
         if said is None:
             return skipped("needs a GPU scan")
         # A pasted error: torch itself says it is a CPU build, and the code asked it for CUDA.

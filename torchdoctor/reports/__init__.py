@@ -91,6 +91,10 @@ def _json_report(text: str, origin: str) -> Facts | None:
         report["notes"].append(f"the report has schema {schema}, newer than this torchdoctor's {SCHEMA}: "
                                "facts it does not know were ignored; upgrade torchdoctor to judge them all")
     extra = dict(facts.extra)
+    recorded = extra.get("report") if isinstance(extra.get("report"), dict) else {}
+    for key in ("packages_cut", "packages_partial"):  # what the recorded list could not show stays unknown
+        if recorded.get(key):
+            report[key] = True
     extra["report"] = report
     return facts.with_(origin=f"json:{origin}", schema=SCHEMA, extra=extra)
 

@@ -22,7 +22,7 @@ from torchdoctor.facts import Distribution, Facts, NvidiaFacts, PlatformFacts, P
 from torchdoctor.reports.evidence import ADDITIVE, Evidence
 
 PRECEDENCE = (
-    "nvidia_smi", "rocminfo", "collect_env", "pip", "conda",
+    "nvidia_smi", "rocminfo", "collect_env", "pip", "conda", "conda_plan", "pip_partial", "pip_show",
     "transformers_env", "accelerate_env", "diffusers_env", "lightning_env", "yolo_checks",
     "markdown_list", "repl", "messages", "nvidia_smi_truncated",
 )
@@ -30,10 +30,12 @@ PRECEDENCE = (
 _FIRST: dict[str, tuple[str, ...]] = {
     "runtime.error": ("messages",), "runtime.error_type": ("messages",), "runtime.error_kind": ("messages",),
     "runtime.traceback_tail": ("messages",), "runtime.cuda_init_error": ("messages",),
-    "distributions": ("pip", "conda", "collect_env"),
+    "distributions": ("pip", "conda", "collect_env", "conda_plan"),
     # a REPL answer is torch's own: it beats summaries that print it second-hand
     "runtime.cuda_available": ("repl", "collect_env"), "runtime.version": ("collect_env", "repl"),
 }
+# Listings that name some packages only: what they lack is unknown, not absent.
+PARTIAL_LISTS = ("pip_show", "pip_partial", "conda_plan")
 SECTIONS = {"platform": PlatformFacts, "python": PythonFacts, "nvidia": NvidiaFacts, "runtime": TorchRuntime}
 _TUPLES = {"runtime.warnings", "nvidia.errors", "runtime.arch_list", "python.tools", "runtime.devices"}
 
@@ -68,9 +70,16 @@ def merge(evidence: Iterable[Evidence], origin: str, knowledge: Any = None) -> F
     gpus = _gpus(values.get("gpus"), by_fact.get("gpus", []), knowledge)
     report = {k[len("report."):]: v for k, v in values.items() if k.startswith("report.")}
     dists = values.get("distributions")
-    if dists is None and "report.torch_version" in values and sections["runtime"] is None:
-        # Only a summary's version line: torch is there, its build unknown; the list says nothing else.
-        dists = (Distribution(name="torch", version=values["report.torch_version"]),)
+    rt = sections["runtime"]
+    if dists is None and ("report.torch_version" in values or "report.listed" in values):
+        # A summary's version lines: these packages are there, nothing is said of the others.
+        torch = values.get("report.torch_version") or (rt.version if rt is not None else None)
+        listed = [("torch", torch)] if torch else []
+        listed += [(n, v) for n, v in values.get("report.listed", ()) if n != "torch"]
+        dists = tuple(Distribution(name=n, version=v) for n, v in dict(listed).items()) or None
+        report["packages_partial"] = True
+        report.pop("listed", None)
+    if "distributions" in chosen and chosen["distributions"].reader in PARTIAL_LISTS:
         report["packages_partial"] = True
     env = {k[len("env."):]: str(v) for k, v in values.items() if k.startswith("env.")} or None
 

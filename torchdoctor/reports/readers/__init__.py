@@ -7,10 +7,16 @@ lines (`read_lines`) and `merge` decides between what they found.
 
 from __future__ import annotations
 
-from torchdoctor.reports.readers import collect_env, messages
+from torchdoctor.reports.readers import collect_env, conda, env_list, messages, nvidia_smi, pip, repl, rocminfo
 
 # (name, module): every module has read(text) and read_lines(lines).
 READERS = (
     ("collect_env", collect_env),
+    ("nvidia_smi", nvidia_smi),
+    ("rocminfo", rocminfo),
+    ("pip", pip),
+    ("conda", conda),
+    ("env_list", env_list),
+    ("repl", repl),
     ("messages", messages),
 )
