@@ -52,30 +52,29 @@ def nvml_mismatch(f: Any, k: Any) -> Any:
                  Fix("Reboot (or unload and reload the nvidia kernel modules).", ("sudo reboot",)))
 
 
-@check("cuda.driver_too_old", "CUDA", "the driver is new enough for torch's CUDA", needs=("nvidia",))
+@check("cuda.driver_too_old", "CUDA", "the driver is new enough for torch's CUDA", needs=())
 def driver_too_old(f: Any, k: Any) -> Any:
     b = build(f)
-    seen = find_text(f, r"found version (\d+)")
-    version = torch_version(f)
-    if b is not None and b[0] == "cuda" and not b[1] and seen and _driver_unreadable(f):
-        # Only torch's message (a pasted traceback): it says so itself.
-        cuda = int(seen.group(1))
-        return error(f"torch{' ' + version if version else ''} says the NVIDIA driver is too old for its CUDA build: "
-                     f"the driver only supports CUDA {cuda // 1000}.{cuda % 1000 // 10} "
-                     f"('found version {seen.group(1)}').", _fix(f, k, None))
-    if b is None or b[0] != "cuda" or not b[1] or k is None:
+    if b is None or b[0] != "cuda":
         return None
-    if _driver_unreadable(f):
-        insufficient = find_text(f, r"CUDA driver version is insufficient for CUDA runtime version")
-        if insufficient and not seen:
-            return error(f"torch {version} is built for CUDA {b[1]}, but torch says '{insufficient.group(0)}': "
-                         "the NVIDIA driver is older than this CUDA needs.", _fix(f, k, None))
-        if not seen:
-            return None
-        cuda = int(seen.group(1))
-        return error(f"torch {version} is built for CUDA {b[1]}, but the NVIDIA driver only supports CUDA "
-                     f"{cuda // 1000}.{cuda % 1000 // 10} ('found version {seen.group(1)}').",
-                     _fix(f, k, None))
+    seen = find_text(f, r"found version (\d+)")
+    insufficient = find_text(f, r"CUDA driver version is insufficient for CUDA runtime version")
+    version = torch_version(f)
+    if f.nvidia is None and not (seen or insufficient):
+        return skipped("needs the NVIDIA driver probe")
+    if _driver_unreadable(f) or not b[1] or k is None:
+        # torch's own words decide (a pasted traceback may give no version and no driver)
+        built = f"torch {version} is built for CUDA {b[1]}" if version and b[1] else \
+            f"torch{' ' + version if version else ''} is a CUDA build"
+        has = f" (driver {f.nvidia.driver})" if f.nvidia is not None and f.nvidia.driver else ""
+        if seen:
+            cuda = int(seen.group(1))
+            return error(f"{built}, but the NVIDIA driver{has} only supports CUDA {cuda // 1000}.{cuda % 1000 // 10} "
+                         f"('found version {seen.group(1)}').", _fix(f, k, None))
+        if insufficient:
+            return error(f"{built}, but torch says '{insufficient.group(0)}': the NVIDIA driver{has} is older than "
+                         "this CUDA needs.", _fix(f, k, None))
+        return None
     need = k.driver_floor(b[1], driver_os(f))
     if need is None or driver_key(f.nvidia.driver) >= driver_key(need):
         return None
@@ -200,7 +199,9 @@ def init_failed(f: Any, k: Any) -> Any:
         return None  # a report that does not say (yolo checks, a cut paste): nothing to judge
     if f.gpus is not None and not nvidia_gpus(f) and not has_nvidia_hardware(f):
         return None  # a CUDA build on a machine without an NVIDIA GPU is simply CPU-only
-    if find_text(f, r"too old|insufficient for CUDA runtime|found version \d+") or driver_too_old(f, k):
+    said_old = driver_too_old(f, k)
+    if find_text(f, r"too old|insufficient for CUDA runtime|found version \d+") or \
+            (said_old is not None and said_old.severity in ("error", "warning")):
         return None  # cuda.driver_too_old says it
     if _driver_unreadable(f) and find_text(f, r"Found no NVIDIA driver"):
         return None  # cuda.no_driver
@@ -341,12 +342,22 @@ def _nodes(f: Any, prefix: str) -> list[str]:
     return [n for n in f.device_nodes or () if n.rsplit("/", 1)[-1].startswith(prefix)]
 
 
-@check("container.gpu_devices", "Environment", "a container was given its GPU devices",
-       needs=("platform", "device_nodes"))
+@check("container.gpu_devices", "Environment", "a container was given its GPU devices", needs=("platform",))
 def container_gpu_devices(f: Any, k: Any) -> Any:
     p = f.platform
     if not p.container:
         return None
+    if f.device_nodes is None:
+        # a report: torch's own words from inside the container
+        said = find_text(f, r"Found no NVIDIA driver on your system")
+        if said is None:
+            return skipped("needs the live machine (the /dev device nodes)")
+        return error(f"This is a {p.container} container where torch says '{said.group(0)}': the GPU was not passed "
+                     "into the container.",
+                     Fix("Install the NVIDIA Container Toolkit on the host and start the container with the GPUs "
+                         "(compose: a `deploy.resources.reservations.devices` entry with `capabilities: [gpu]`).",
+                         ("docker run --gpus all ...", "sudo nvidia-ctk runtime configure --runtime=docker && "
+                                                       "sudo systemctl restart docker")))
     b = build(f)
     env = f.env or {}
     if b is not None and b[0] == "rocm" and not _nodes(f, "kfd"):

@@ -139,7 +139,9 @@ def _build_said(f: Any) -> tuple[str, str | None] | None:
     """No version anywhere (a pasted traceback): torch's own words still tell the kind of build."""
     if find_text(f, r"found version \d+|NVIDIA driver on your system is too old|cudaGetDeviceCount|"
                     r"CUDA initialization|with CUDA capability sm_\d+ is not compatible|CUDA error: |"
-                    r"CUDA driver version is insufficient"):
+                    r"CUDA driver version is insufficient|CUDA failed with error|forward compatibility was attempted|"
+                    r"system not yet initiali[sz]ed|CUDA unknown error|Found no NVIDIA driver|cuInit|"
+                    r"no kernel image is available|cuda runtime error"):
         return ("cuda", None)
     return None
 

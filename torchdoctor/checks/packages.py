@@ -94,6 +94,12 @@ def numpy_abi(f: Any, k: Any) -> Any:
     numpy2 = _series(numpy) is not None and _series(numpy) >= (2, 0)
     if not said and not (old_torch and numpy2):
         return None
+    if said and _series(torch) is not None and not old_torch:
+        # torch 2.3+ is built against NumPy 2 and runs on 1.x and 2.x: the module in the banner is another one
+        return info(f"A module compiled against NumPy 1.x fails under numpy {numpy or '2.x'} ('{said.group(0)}'); "
+                    f"torch {torch} supports NumPy 2, so it is another extension.",
+                    Fix("Upgrade (or rebuild) that extension for NumPy 2, or pin numpy below 2 for it.",
+                        (f'{pip(f)} install "numpy<2"',)))
     evidence = f" torch printed: '{said.group(0)}'." if said else ""
     return error(f"numpy {numpy or '(unknown version)'} is a 2.x release, but torch {torch or ''} was compiled "
                  f"against numpy 1.x, so torch cannot use it ('Failed to initialize NumPy').{evidence}",

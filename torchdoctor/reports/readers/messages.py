@@ -38,6 +38,7 @@ _RELEVANT = re.compile(r"torch|cuda|nvidia|\bgpu\b|numpy|\bhip\b|rocm|\.dll|\bmp
 _CUDA_WORDS = re.compile(r"cuda|nvidia|driver|\bhip\b|\bgpu\b|nvml|device", re.I)
 
 _FOUND_VERSION = re.compile(r"found version (\d{4,5})\b")
+_DRIVER_EQ = re.compile(r"\bdriver[ =:]+(\d{4,5})\b.*runtime")  # "cuda version: driver=12040, runtime=12040"
 _SM = re.compile(r"(?:^|:\s)([^:\n]+?) with CUDA capability sm_(\d+)(\d) is not compatible")
 _ARCHES = re.compile(r"supports CUDA capabilities ((?:(?:sm|compute)_\d+a?\s*)+)")
 _SMI_FAILED = re.compile(r"NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver")
@@ -61,8 +62,34 @@ def read(text: str) -> list[Evidence]:
     return read_lines(clean_lines(text))
 
 
+# "detect_worker_1  | ..." (docker compose), "2024-05-01 10:11:12,123 INFO ..." / "[2024-05-01 ...]" (logs)
+_COMPOSE = re.compile(r"^([\w.-]{1,60}?)\s+\|\s?")
+_STAMP = re.compile(r"^\s*\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d[\d.,:]*(?:Z|[+-]\d\d:?\d\d)?\]?\s*"
+                    r"(?:\[?(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\]?\s*[:-]?\s*)?")
+
+
+def _unprefix(lines: list[str]) -> tuple[list[str], bool]:
+    """Log lines without their per-line prefix (kept when a prefix is rare: then it is text)."""
+    names: dict[str, int] = {}
+    for line in lines:
+        m = _COMPOSE.match(line)
+        if m:
+            names[m.group(1)] = names.get(m.group(1), 0) + 1
+    compose = {n for n, c in names.items() if c >= 3}
+    out = []
+    for line in lines:
+        m = _COMPOSE.match(line)
+        if m and m.group(1) in compose:
+            line = line[m.end():]
+        out.append(_STAMP.sub("", line) if line[:1] in "[0123456789 " else line)
+    return out, bool(compose)
+
+
 def read_lines(lines: list[str]) -> list[Evidence]:
     out: list[Evidence] = []
+    lines, compose = _unprefix(lines)
+    if compose:  # docker compose prefixes each service's output: this ran in a container
+        out += [Evidence("platform.container", "docker", READER), Evidence("platform.os", "linux", READER)]
     isolation = any(_BUILD_ISOLATION.search(line) for line in lines)
     texts: list[tuple[int, str]] = []  # (line, text) of every message, for runtime.warnings
     ran = False  # torch was imported: it printed these
@@ -92,7 +119,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
     for i, line in enumerate(lines):
         if not line or len(line) < 8:
             continue
-        m = _FOUND_VERSION.search(line)
+        m = _FOUND_VERSION.search(line) or _DRIVER_EQ.search(line)
         if m and re.search(r"driver", line, re.I):
             n = int(m.group(1))
             out.append(Evidence("nvidia.cuda_driver", f"{n // 1000}.{n % 1000 // 10}", READER, i + 1, line))
