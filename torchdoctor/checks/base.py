@@ -87,6 +87,12 @@ def dists(f: Any, name: str) -> tuple:
     return tuple(d for d in (f.distributions or ()) if d.name == name)
 
 
+def listing_partial(f: Any) -> bool:
+    """A pasted package list that was cut, or names a few packages only: what it lacks is unknown."""
+    report = (f.extra or {}).get("report") or {}
+    return bool(report.get("packages_cut") or report.get("packages_partial"))
+
+
 def torch_version(f: Any) -> str | None:
     """What torch is here: the imported version, else the first distribution's."""
     if f.runtime is not None and f.runtime.version:

@@ -7,8 +7,8 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from torchdoctor.checks.base import (Fix, base_version, check, dists, error, find_text, info, local_tag, pip, skipped,
-                                     reinstall_fix, torch_version, warning)
+from torchdoctor.checks.base import (Fix, base_version, check, dists, error, find_text, info, listing_partial,
+                                     local_tag, pip, reinstall_fix, skipped, torch_version, warning)
 
 
 def _series(version: str | None) -> tuple[int, int] | None:
@@ -61,17 +61,12 @@ def torchaudio_mismatch(f: Any, k: Any) -> Any:
     return _companion(f, k, "torchaudio")
 
 
-def _listing_partial(f: Any) -> bool:
-    report = (f.extra or {}).get("report") or {}
-    return bool(report.get("packages_cut") or report.get("packages_partial"))
-
-
 @check("numpy.missing", "Packages", "numpy is installed", needs=("distributions",))
 def numpy_missing(f: Any, k: Any) -> Any:
     said = find_text(f, r"Failed to initialize NumPy: No module named '?numpy'?")
     if dists(f, "numpy") and not said:
         return None
-    if not said and (f.runtime is None or f.runtime.numpy or not torch_version(f) or _listing_partial(f)):
+    if not said and (f.runtime is None or f.runtime.numpy or not torch_version(f) or listing_partial(f)):
         return None  # a cut or partial package list does not show what is absent
     fix = Fix("Install numpy into the same environment.", (f"{pip(f)} install numpy",))
     if said:

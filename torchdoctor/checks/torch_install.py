@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from torchdoctor.checks.base import (Fix, base_version, check, dists, error, local_tag, pip, python_cmd,
+from torchdoctor.checks.base import (Fix, base_version, check, dists, error, listing_partial, local_tag, pip, python_cmd,
                                      reinstall_fix, skipped, torch_version, warning)
 
 # The CUDA library a missing .so comes from (pip wheel name, without the -cuXX suffix).
@@ -36,6 +36,14 @@ def python_unsupported(f: Any, k: Any) -> Any:
         return error(f"Python {py.version} is a 32-bit interpreter; PyTorch publishes 64-bit wheels only, so pip "
                      "finds no torch for it ('from versions: none').",
                      Fix("Install a 64-bit CPython of a supported version and recreate the environment."))
+    if ((f.extra or {}).get("report") or {}).get("available_versions") == []:
+        # a pasted `pip install torch`: "(from versions: none)": no torch wheel on that index fits this interpreter
+        series = "{}.{}".format(*_minor(py.version))
+        newest = f" (torch {k.releases[0].version} supports Python {k.recommended_python()})" if k is not None else ""
+        return error(f"pip finds no torch wheel at all for Python {py.version} ('from versions: none'): the torch "
+                     f"release on that index publishes none for Python {series} on this platform (a Python newer "
+                     "than that release, or a 32-bit or unusual interpreter).",
+                     Fix(f"Use a Python version torch publishes wheels for{newest}, in a new environment."))
     if k is None or (f.runtime is not None and f.runtime.status == "ok"):
         return None  # torch imports: whatever the tables say, this Python runs it
     series = "{}.{}".format(*_minor(py.version))
@@ -62,6 +70,8 @@ def not_installed(f: Any, k: Any) -> Any:
     rt = f.runtime
     if f.distributions is None and not (rt is not None and rt.status == "not_installed"):
         return skipped("needs the installed package list")
+    if not found and listing_partial(f) and not (rt is not None and rt.status in ("not_installed", "ok")):
+        return skipped("the pasted package list is partial: it does not show whether torch is installed")
     if found and rt is not None and rt.status == "not_installed":
         d = found[0]
         return error(f"Package metadata says torch {d.version} is installed in {d.location}, but no torch package "
@@ -122,6 +132,8 @@ def import_failed(f: Any, k: Any) -> Any:
     said = f"`import torch` failed: {rt.error_type + ': ' if rt.error_type else ''}{rt.error}"
     env = f.env or {}
     kind = rt.error_kind
+    if kind == "shadowed" and f.shadowing:
+        return None  # torch.shadowed names the file
     if kind == "shadowed":
         return error(said + " — a local torch.py or torch/ is imported instead of PyTorch (see torch.shadowed).",
                      Fix("Rename the local file or folder, or run from another directory."))

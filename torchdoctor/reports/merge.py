@@ -24,7 +24,7 @@ from torchdoctor.reports.evidence import ADDITIVE, Evidence
 PRECEDENCE = (
     "nvidia_smi", "rocminfo", "collect_env", "pip", "conda", "conda_plan", "pip_partial", "pip_show",
     "transformers_env", "accelerate_env", "diffusers_env", "lightning_env", "yolo_checks",
-    "markdown_list", "repl", "messages", "nvidia_smi_truncated",
+    "markdown_list", "repl", "messages", "nvidia_smi_truncated", "prose",
 )
 # Facts for which another order applies (the first listed win; the rest keep PRECEDENCE).
 _FIRST: dict[str, tuple[str, ...]] = {
@@ -41,6 +41,8 @@ _TUPLES = {"runtime.warnings", "nvidia.errors", "runtime.arch_list", "python.too
 
 
 def rank(e: Evidence, order: int) -> tuple[int, int, int]:
+    if e.fact == "runtime.status" and e.reader == "messages" and e.value in ("import_failed", "not_installed"):
+        return (-1, 0, order)  # a traceback of the import, or pip finding no torch at all, says it exactly
     first = _FIRST.get(e.fact, ())
     lead = first.index(e.reader) if e.reader in first else len(first)
     base = PRECEDENCE.index(e.reader) if e.reader in PRECEDENCE else len(PRECEDENCE)
@@ -67,11 +69,16 @@ def merge(evidence: Iterable[Evidence], origin: str, knowledge: Any = None) -> F
     readers = sorted({e.reader for e in items}, key=lambda r: PRECEDENCE.index(r) if r in PRECEDENCE else 99)
 
     sections = {name: _section(name, cls, values) for name, cls in SECTIONS.items()}
+    p = sections["platform"]
+    if p is not None and p.os == "macos" and p.arch == "x86_64" and values.get("report.apple_silicon") and not p.rosetta:
+        # an x86_64 Python on an Apple-silicon Mac runs under Rosetta
+        sections["platform"] = dataclasses.replace(p, rosetta=True, machine_arch="arm64")
     gpus = _gpus(values.get("gpus"), by_fact.get("gpus", []), knowledge)
     report = {k[len("report."):]: v for k, v in values.items() if k.startswith("report.")}
     dists = values.get("distributions")
     rt = sections["runtime"]
-    if dists is None and ("report.torch_version" in values or "report.listed" in values):
+    if dists is None and ("report.torch_version" in values or "report.listed" in values) and \
+            (rt is None or not rt.version):
         # A summary's version lines: these packages are there, nothing is said of the others.
         torch = values.get("report.torch_version") or (rt.version if rt is not None else None)
         listed = [("torch", torch)] if torch else []
@@ -81,6 +88,7 @@ def merge(evidence: Iterable[Evidence], origin: str, knowledge: Any = None) -> F
         report.pop("listed", None)
     if "distributions" in chosen and chosen["distributions"].reader in PARTIAL_LISTS:
         report["packages_partial"] = True
+    shadowing = values.get("shadowing")
     env = {k[len("env."):]: str(v) for k, v in values.items() if k.startswith("env.")} or None
 
     kind = "collect_env" if "collect_env" in readers else (readers[0] if readers else "paste")
@@ -91,7 +99,7 @@ def merge(evidence: Iterable[Evidence], origin: str, knowledge: Any = None) -> F
                             for f, e in sorted(chosen.items()) if not f.startswith("report.")}
     facts = Facts(origin=f"{kind}:{origin}", platform=sections["platform"], python=sections["python"],
                   nvidia=sections["nvidia"], gpus=gpus, distributions=dists, runtime=sections["runtime"],
-                  env=env, extra={"report": report})
+                  env=env, shadowing=tuple(shadowing) if shadowing else None, extra={"report": report})
     report["ask"] = asks(facts, readers)
     return facts
 

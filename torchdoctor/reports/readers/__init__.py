@@ -7,7 +7,8 @@ lines (`read_lines`) and `merge` decides between what they found.
 
 from __future__ import annotations
 
-from torchdoctor.reports.readers import collect_env, conda, env_list, messages, nvidia_smi, pip, repl, rocminfo
+from torchdoctor.reports.readers import (collect_env, conda, env_list, messages, nvidia_smi, pip, prose, repl,
+                                        rocminfo)
 
 # (name, module): every module has read(text) and read_lines(lines).
 READERS = (
@@ -19,4 +20,5 @@ READERS = (
     ("env_list", env_list),
     ("repl", repl),
     ("messages", messages),
+    ("prose", prose),
 )

@@ -150,6 +150,14 @@ def split_lines(lines: list[str]) -> Split:
         if hit:
             key, value = hit
             if key in out.fields:
+                if key == "torch" and len(out.fields) <= 2 and not out.header and not out.libs:
+                    # "PyTorch version: 1.13.0" printed by the user's own snippet above the report: start over
+                    out.fields, out.more, out.where = {}, {}, {}
+                    loose = []
+                    out.fields[key] = value
+                    out.where[key] = (i + 1, s)
+                    current, last = None, ("field", key)
+                    continue
                 if key == "torch":
                     out.notes.append("the input holds more than one report; only the first was read")
                     last = ("none", "")
@@ -406,13 +414,17 @@ def _distributions(libs: list[tuple[str, str]]) -> tuple[Distribution, ...] | No
                 conda.append(Distribution(name=name, version=parts[1], installer="pip"))
             else:
                 # conda's "pytorch" package is the torch distribution: two of them side by side is the bug.
-                conda.append(Distribution(name="torch" if name == "pytorch" else name, version=parts[1],
+                conda.append(Distribution(name="torch" if name in CONDA_TORCH else name, version=parts[1],
                                           installer="conda", build=build))
     if not collected:
         return None
     seen = {(d.name, d.version) for d in pip}
     # conda lists pip-installed packages too ("pypi_0 pypi", "<pip>"): one install, not two.
     return tuple(pip + [d for d in conda if not (d.installer == "pip" and (d.name, d.version) in seen)])
+
+
+# conda packages that are the torch distribution ("pytorch-nightly" and "pytorch-cpu" of the 1.0 era too)
+CONDA_TORCH = ("pytorch", "pytorch-nightly", "pytorch-cpu", "pytorch-gpu")
 
 
 def _norm(name: str) -> str:

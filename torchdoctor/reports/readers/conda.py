@@ -11,15 +11,19 @@ import re
 
 from torchdoctor.facts import Distribution
 from torchdoctor.reports.evidence import Evidence
-from torchdoctor.reports.readers.collect_env import _distributions
+from torchdoctor.reports.readers.collect_env import CONDA_TORCH, _distributions
 from torchdoctor.reports.text import clean_lines
 
 READER = "conda"
 _LIST_HEAD = re.compile(r"^\s*#\s*Name\s+Version\s+Build(\s+Channel)?\s*$")
+_LIST_CMD = re.compile(r"^\s*(?:\(\S+\)\s*)?(?:[\w@.-]+[:~\w/]*[$#>]\s*)?conda list\b")
 _ROW = re.compile(r"^\s*([A-Za-z0-9][\w.-]*)\s+(\d[\w.+!-]*)\s+(\S+)(\s+\S+)?\s*$")
 _PLAN_HEAD = re.compile(r"The following (?:NEW )?packages will be (?:INSTALLED|UPDATED|DOWNGRADED|SUPERSEDED)", re.I)
 _PLAN_ROW = re.compile(r"^\s+([A-Za-z0-9][\w.-]*)\s+(?:.*-->\s*)?(?:([\w./-]+)::)?(\S+)\s*(?:\(.*\))?\s*$")
 _OLD_PLAN_ROW = re.compile(r"^\s+([A-Za-z0-9][\w.-]*):\s+(?:.*-->\s*)?(\d[\w.]*)-(\S+)(?:\s+\S+)?\s*$")
+# "The following packages will be downloaded:" table: "    pytorch-1.11.0   |cpu_py37h14e09b7_1   49.7 MB  conda-forge"
+_DOWNLOAD_ROW = re.compile(r"^\s+([A-Za-z0-9][\w.-]*?)-(\d[\w.]*)\s*\|\s*(\S+)\s+[\d.]+\s*[KMG]B\b")
+_ENV_LOCATION = re.compile(r"^\s*environment location:\s*(\S+)")
 _SUBDIRS = {"linux-64": ("linux", "x86_64"), "linux-aarch64": ("linux", "aarch64"), "win-64": ("windows", "x86_64"),
             "osx-64": ("macos", "x86_64"), "osx-arm64": ("macos", "arm64"), "linux-ppc64le": ("linux", "ppc64le")}
 
@@ -35,7 +39,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
     subdir = None
     mode = None
     for i, line in enumerate(lines):
-        if _LIST_HEAD.match(line):
+        if _LIST_HEAD.match(line) or (_LIST_CMD.match(line) and not listing):
             if listing:
                 break
             mode = "list"
@@ -43,6 +47,13 @@ def read_lines(lines: list[str]) -> list[Evidence]:
         if _PLAN_HEAD.search(line):
             mode = "plan"
             continue
+        m = _DOWNLOAD_ROW.match(line)
+        if m:
+            plan.append((i, Distribution(name=_name(m.group(1)), version=m.group(2), installer="conda",
+                                         build=m.group(3))))
+            continue
+        if _ENV_LOCATION.match(line) or re.match(r"^\s*#\s*packages in environment at", line):
+            out.append(Evidence("python.env_kind", "conda", "conda_plan", i + 1, line))
         if mode == "list":
             if line.lstrip().startswith("#") or not line.strip():
                 continue
@@ -77,6 +88,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
         if dists:
             out.append(Evidence("distributions", dists, READER, listing[0][0] + 1, lines[listing[0][0]]))
     if plan:
+        plan = list({d.name: (i, d) for i, d in reversed(plan)}.values())[::-1]  # a package once
         out.append(Evidence("distributions", tuple(d for _, d in plan), "conda_plan", plan[0][0] + 1,
                             lines[plan[0][0]]))
         if subdir:
@@ -88,4 +100,4 @@ def read_lines(lines: list[str]) -> list[Evidence]:
 
 def _name(name: str) -> str:
     name = re.sub(r"[-_.]+", "-", name).lower()
-    return "torch" if name == "pytorch" else name
+    return "torch" if name in CONDA_TORCH else name

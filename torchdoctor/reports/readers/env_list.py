@@ -33,7 +33,7 @@ LABELS = {
     "nvidia driver version": "driver", "driver version": "driver", "gpu driver version": "driver",
     "nvidia driver": "driver", "gpu driver": "driver", "driver": "driver",
     "gpu type": "gpu", "gpu": "gpu", "gpus": "gpu", "gpu models and configuration": "gpu", "gpu model": "gpu",
-    "gpu models": "gpu", "graphics card": "gpu", "gpu name": "gpu", "accelerator": "gpu", "gpu info": "gpu",
+    "gpu models": "gpu", "graphics card": "gpu", "graphics": "gpu", "video card": "gpu", "gpu name": "gpu", "accelerator": "gpu", "gpu info": "gpu",
     "python version": "python", "python": "python",
     "platform": "platform", "python platform": "platform",
     "os": "os", "operating system": "os", "os version": "os", "os platform and distribution": "os",
@@ -43,6 +43,7 @@ LABELS = {
     "torchaudio version": "torchaudio", "torchaudio": "torchaudio",
     "is cuda available": "cuda_available", "cuda available": "cuda_available", "available": "cuda_available",
     "gpu available": "cuda_available",
+    "productversion": "macos_version",  # `sw_vers`
 }
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])?\s*")
 _PAIR = re.compile(r"^(.{1,60}?)\s*(?::|=|\s{2,}|\t)\s*(.+)$")
@@ -164,14 +165,21 @@ def _evidence(reader: str, found: dict, gpus: list, listed: list) -> list[Eviden
             macos = platform.os == "macos"
             for name in ("os", "arch", "kernel", "libc", "libc_version", "wsl", "os_version"):
                 value = getattr(platform, name)
-                if value not in (None, False, "unknown") or name in ("os", "arch"):
+                if value not in (None, False, "unknown") or name == "os":
                     ev(f"platform.{name}", value, i, line)
     if "platform" not in found and "os" in found and ("arch" in found or "kernel" in found):
         for name in ("arch", "kernel"):
             if name in found:
                 i, value, line = found[name]
-                value = {"amd64": "x86_64", "arm64": "arm64" if macos else "aarch64"}.get(value.lower(), value)
+                value = {"amd64": "x86_64", "i386": "x86_64", "i686": "x86", "arm": "arm64" if macos else "aarch64",
+                         "arm64": "arm64" if macos else "aarch64"}.get(value.lower(), value)
                 ev(f"platform.{name}", value, i, line)
+    if "macos_version" in found and "os" not in found and "platform" not in found:
+        i, value, line = found["macos_version"]
+        if re.match(r"^\d+(\.\d+)*$", value):
+            ev("platform.os", "macos", i, line)
+            ev("platform.os_version", f"macOS {value}", i, line)
+            macos = True
     if "python" in found:
         i, value, line = found["python"]
         m = _PY.match(value)
@@ -227,7 +235,8 @@ def _evidence(reader: str, found: dict, gpus: list, listed: list) -> list[Eviden
             ev("runtime.numpy", v.group(1).split(">=")[0], i, line)
     names = []
     for i, value in gpus:
-        for part in re.split(r"\s*;\s*|\s*,\s*(?=NVIDIA|AMD|Intel|GeForce|Tesla|Radeon)", value):
+        value = re.sub(r"\s+\d+\s*[MG]B\b", "", value)  # "GeForce GT 750M 2048 MB Intel Iris Pro 1536 MB"
+        for part in re.split(r"\s*;\s*|\s*,\s*(?=NVIDIA|AMD|Intel|GeForce|Tesla|Radeon)|\s+(?=(?:Intel|AMD)\b)", value):
             part = re.sub(r"^(?:GPU\s*\d+\s*:|\d+\s*x\s*|cuda:\d+\s*)", "", part.strip(), flags=re.I).strip()
             g = gpu_from_name(part, reader)
             if g is not None:

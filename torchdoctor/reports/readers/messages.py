@@ -42,6 +42,7 @@ _DRIVER_EQ = re.compile(r"\bdriver[ =:]+(\d{4,5})\b.*runtime")  # "cuda version:
 _SM = re.compile(r"(?:^|:\s)([^:\n]+?) with CUDA capability sm_(\d+)(\d) is not compatible")
 _ARCHES = re.compile(r"supports CUDA capabilities ((?:(?:sm|compute)_\d+a?\s*)+)")
 _SMI_FAILED = re.compile(r"NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver")
+_NO_DRIVER = re.compile(r"Found no NVIDIA driver on your system")
 _NVML = re.compile(r"Failed to initialize NVML: ([^\n]+)")
 _ENV = re.compile(r"(?:^|[\s;&(])(?:export\s+|set\s+|\$env:)?(HSA_OVERRIDE_GFX_VERSION|CUDA_VISIBLE_DEVICES|"
                   r"HIP_VISIBLE_DEVICES)\s*=\s*[\"']?([\w.,-]*)[\"']?")
@@ -50,7 +51,10 @@ _ENV_PY = re.compile(r"os\.environ\[[\"'](HSA_OVERRIDE_GFX_VERSION|CUDA_VISIBLE_
 _WSL1 = re.compile(r"\b(4\.4\.0-\d+-Microsoft)\b")
 _WSL2 = re.compile(r"\b(\d+\.\d+\.\d+(?:\.\d+)?-microsoft-standard(?:-WSL2)?)\b", re.I)
 # Lines that are an import failure of torch even without their traceback.
-_DLL = re.compile(r"(OSError: \[WinError (?:126|127|1114)\][^\n]*)")
+_DLL = re.compile(r"(\[WinError (?:126|127|1114)\].*)$")
+# pip: "ERROR: Could not find a version that satisfies the requirement torch==1.13.1 (from versions: 2.0.0, ...)"
+_PIP_VERSIONS = re.compile(r"Could not find a version that satisfies the requirement (torch\b\S*) \(from versions: ([^)]*)\)")
+_PIP_NONE = re.compile(r"No matching distribution found for (torch\b\S*)")
 _BANNERS = (re.compile(r"A module that was compiled using NumPy 1\.x cannot be run in"),
             re.compile(r"Torch not compiled with CUDA enabled"),
             re.compile(r"no kernel image is available for execution on the device"),
@@ -101,9 +105,15 @@ def read_lines(lines: list[str]) -> list[Evidence]:
         line_text = lines[start]
         in_import = any(_TORCH_INIT.search(f) for f, _ in frames) or any(
             re.match(r"\s*(import torch\b|from torch\b)", src) for _, src in frames[-1:])
+        # `import torch` that loads ./torch/__init__.py: a local folder named torch (a source checkout)
+        shadow = next((f for f, _ in frames if re.fullmatch(r"(?:\.[\\/])?torch[\\/]__init__\.py", f)), None)
         torch_missing = re.search(r"No module named '?torch'?\s*$", message or "")
         if torch_missing and not isolation and (in_import or len(frames) <= 2):
             out.append(Evidence("runtime.status", "not_installed", READER, start + 1, said))
+            import_failure = True
+        elif shadow:
+            out.append(Evidence("shadowing", (shadow,), READER, start + 1, line_text))
+            out += _import_failed(exc_type, message, tb, lines, start, kind="shadowed")
             import_failure = True
         elif in_import and _short(exc_type) in ("ImportError", "ModuleNotFoundError", "OSError", "AttributeError",
                                                 "RuntimeError", "NameError"):
@@ -133,6 +143,9 @@ def read_lines(lines: list[str]) -> list[Evidence]:
         m = _ARCHES.search(line)
         if m:
             out.append(Evidence("runtime.arch_list", tuple(m.group(1).split()), READER, i + 1, line))
+        if _NO_DRIVER.search(line):  # torch asked the driver and none answered
+            out += [Evidence("nvidia.errors", ("torch: " + _NO_DRIVER.search(line).group(0),), READER, i + 1, line),
+                    Evidence("nvidia.driver", None, READER, i + 1, line)]
         if _SMI_FAILED.search(line):
             out.append(Evidence("nvidia.errors", ("nvidia-smi: " + _SMI_FAILED.search(line).group(0),), READER, i + 1, line))
             out.append(Evidence("nvidia.driver", None, READER, i + 1, line))
@@ -147,8 +160,20 @@ def read_lines(lines: list[str]) -> list[Evidence]:
                     Evidence("platform.kernel", m.group(1), READER, i + 1, line)]
         m = _DLL.search(line)
         if m and not import_failure:
-            out += _import_failed("OSError", m.group(1)[len("OSError: "):], None, lines, i)
-            import_failure = True
+            message = _continued(lines, i, m.group(1))
+            if re.search(r"torch|c10\.dll|fbgemm|caffe2", message + line, re.I):
+                out += _import_failed("OSError", message, None, lines, i)
+                import_failure = True
+        m = _PIP_VERSIONS.search(line)
+        if m:
+            versions = [v.strip() for v in m.group(2).split(",") if v.strip() and v.strip() != "none"]
+            out.append(Evidence("report.available_versions", [versions[0], versions[-1]] if versions else [],
+                                READER, i + 1, line))
+            if not versions:  # pip sees no torch at all for this interpreter: torch is not installed by it
+                out.append(Evidence("runtime.status", "not_installed", READER, i + 1, line))
+        m = _PIP_NONE.search(line)
+        if m:
+            out.append(Evidence("report.pip_error", m.group(0), READER, i + 1, line))
         for banner in _BANNERS:
             if banner.search(line):
                 texts.append((i + 1, _with_next(lines, i)))
@@ -172,11 +197,12 @@ def _short(exc_type: str) -> str:
     return exc_type.rsplit(".", 1)[-1]
 
 
-def _import_failed(exc_type: str, message: str | None, tb: tuple | None, lines: list[str], start: int) -> list[Evidence]:
+def _import_failed(exc_type: str, message: str | None, tb: tuple | None, lines: list[str], start: int,
+                   kind: str | None = None) -> list[Evidence]:
     from torchdoctor.probes.torch_runtime import classify
 
     error = private(message or "")[:2000]
-    kind = classify(exc_type, error)
+    kind = kind or classify(exc_type, error)
     tail = None
     if tb is not None:
         end = tb[4]
@@ -189,6 +215,15 @@ def _import_failed(exc_type: str, message: str | None, tb: tuple | None, lines: 
     if tail:
         out.append(Evidence("runtime.traceback_tail", tail, READER, start + 1, ex))
     return out
+
+
+def _continued(lines: list[str], i: int, text: str) -> str:
+    """A log message wrapped onto indented lines ("Error loading\n      "...fbgemm.dll" or one of ...")."""
+    for line in lines[i + 1: i + 4]:
+        if not line.strip() or not line[:1].isspace():
+            break
+        text += " " + line.strip()
+    return text
 
 
 def _with_next(lines: list[str], i: int, most: int = 4) -> str:

@@ -16,7 +16,7 @@ from torchdoctor.reports.text import clean_lines
 from torchdoctor.versions import is_driver_version
 
 READER = "nvidia_smi"
-_HEADER = re.compile(r"NVIDIA-SMI\s+([\d.]+)\s+Driver Version:\s*([\d.]+)\s+CUDA Version:\s*([\d.]+|N/A)", re.I)
+_HEADER = re.compile(r"NVIDIA-SMI\s+([\d.]+)\s+Driver Version:\s*([\d.]+)(?:\s+CUDA Version:\s*([\d.]+|N/A))?", re.I)
 _ROW = re.compile(r"^\|\s+(\d{1,2})\s+(.+?)\s+(On|Off|WDDM|TCC)\s+\|")
 _MEMORY = re.compile(r"\|\s*\d+MiB\s*/\s*(\d+)MiB\s*\|")
 _LIST = re.compile(r"^\s*GPU (\d{1,2}): (.+?)\s*\(UUID:")
@@ -41,7 +41,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
             if is_driver_version(driver):
                 out += [Evidence("nvidia.driver", driver, READER, i + 1, line),
                         Evidence("nvidia.source", "nvidia-smi", READER, i + 1, line)]
-            if m.group(3) != "N/A":
+            if m.group(3) and m.group(3) != "N/A":
                 out.append(Evidence("nvidia.cuda_driver", m.group(3), READER, i + 1, line))
             continue
         if header_at is not None:

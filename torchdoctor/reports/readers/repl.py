@@ -38,10 +38,26 @@ def read(text: str) -> list[Evidence]:
     return read_lines(clean_lines(text))
 
 
+_BANNER = re.compile(r"^\s*Python (\d+\.\d+\.\d+\S*) (.*?)(?: on (linux|darwin|win32))?\s*$")
+_SYSTEMS = {"linux": "linux", "darwin": "macos", "win32": "windows"}
+
+
 def read_lines(lines: list[str]) -> list[Evidence]:
     answers: dict[str, tuple[int, str, str]] = {}
     gpus: list[tuple[int, str]] = []
+    banner = []
     for i, line in enumerate(lines):
+        m = _BANNER.match(line)
+        if m and (m.group(3) or (i + 1 < len(lines) and re.search(r"\bon (linux|darwin|win32)\s*$", lines[i + 1]))):
+            system = m.group(3) or re.search(r"\bon (linux|darwin|win32)\s*$", lines[i + 1]).group(1)
+            banner += [Evidence("python.version", m.group(1), READER, i + 1, line),
+                       Evidence("platform.os", _SYSTEMS[system], READER, i + 1, line)]
+            if re.search(r"anaconda|conda-forge|continuum|packaged by conda", line, re.I):
+                banner.append(Evidence("python.env_kind", "conda", READER, i + 1, line))
+            bits = re.search(r"\b(32|64) bit\b|\((32|64)-bit\)", line + " " + (lines[i + 1] if i + 1 < len(lines) else ""))
+            if bits:
+                banner.append(Evidence("python.bits", int(bits.group(1) or bits.group(2)), READER, i + 1, line))
+            continue
         m = _PROMPT.match(line)
         if m:
             expr = _expr(m.group(1))
@@ -66,11 +82,17 @@ def read_lines(lines: list[str]) -> list[Evidence]:
                     continue
                 for expr, value in zip(call, values):
                     _note(_expr(expr), value, i, line, answers, gpus)
-    return _evidence(answers, gpus, lines)
+    return banner + _evidence(answers, gpus, lines)
+
+
+_FSTRING = re.compile(r"""^print\(f(["'])(.*?)\{([^{}]+)\}\1\)$""")
 
 
 def _expr(text: str) -> str:
     text = text.strip().rstrip(";")
+    m = _FSTRING.match(text)
+    if m:  # print(f"Is MPS available? {torch.backends.mps.is_available()}"): the text before is echoed
+        return "\x00" + m.group(2) + "\x00" + re.sub(r"\s+", "", m.group(3))
     m = re.fullmatch(r"print\((.*)\)", text)
     return re.sub(r"\s+", "", m.group(1) if m else text)
 
@@ -100,6 +122,11 @@ def _answer(lines: list[str], i: int) -> str | None:
 
 
 def _note(expr: str, answer: str, i: int, line: str, answers: dict, gpus: list) -> None:
+    if expr.startswith("\x00"):
+        _, prefix, expr = expr.split("\x00")
+        if not answer.startswith(prefix):
+            return
+        answer = answer[len(prefix):].strip()
     if expr.startswith("torch.cuda.get_device_name("):
         gpus.append((i, _literal(answer)))
         return

@@ -1,0 +1,104 @@
+"""What people write around their pastes: "I am running an RTX 2060 Super", "Ubuntu 21.04",
+"torch.__version__ = "2.1.0"", "python 3.11".
+
+The weakest evidence (merge ranks it last): it fills a fact no tool output in the paste
+states, and names the GPU as the person wrote it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from torchdoctor.reports.evidence import Evidence
+from torchdoctor.reports.readers._common import gpu_from_name
+from torchdoctor.reports.text import clean_lines
+
+READER = "prose"
+_GPU = re.compile(
+    r"(?<![\w.-])("
+    r"(?:NVIDIA\s+|Nvidia\s+|nvidia\s+)?(?:GeForce\s+)?(?:RTX|GTX)\s?\d{3,4}(?:\s?(?:Ti|TI|ti|Super|SUPER))?"
+    r"(?:\s+(?:Laptop|laptop|Mobile|Max-Q)(?:\s+GPU)?)?"
+    r"|(?:NVIDIA\s+)?(?:Tesla\s+)?(?:A10|A30|A40|A100|A800|H100|H200|H800|H20|B200|B300|GB200|L4|L40S?|T4|V100|"
+    r"P100|P40|P4|K80|M40|M60|RTX\s?A\d{4})(?:[- ](?:SXM\d?|PCIE|PCIe)[-\w]*)?(?:\s\d+GB)?"
+    r"|(?:AMD\s+)?(?:Radeon\s+)?RX\s?\d{3,4}(?:\s?(?:XT|XTX|GRE))?"
+    r"|\d{4}\s?(?:Ti|ti|TI|Super|SUPER)"
+    r")(?![\w-])")
+_OS = re.compile(r"\b(Ubuntu\s+\d{2}\.\d{2}(?:\.\d+)?(?:\s+LTS)?|Windows\s+(?:10|11)|Fedora\s+\d{2}|Debian\s+\d{1,2}|"
+                 r"macOS\s+(?:\d{2}(?:\.\d+){0,2})|CentOS\s+\d|Arch Linux)\b")
+_TORCH = re.compile(r"(?:torch\.__version__\s*=?\s*[\"']|\b(?:py)?torch(?:==|\s+version\s*:?\s*|\s+|-))"
+                    r"(\d+\.\d+\.\d+(?:\.dev\d+)?(?:\+[\w.]+)?)\b", re.I)
+_PYTHON = re.compile(r"\bpython\s*(3\.\d{1,2}(?:\.\d+)?)\b", re.I)
+_MODEL_NUMBERS = re.compile(r"^\d{4}")
+_URL = re.compile(r"https?://\S+|\S+\.(?:png|jpe?g|py)\b")
+# a Python platform string in a sentence: "macOS-12.7.6-arm64-arm-64bit", "Linux-5.15.0-88-generic-x86_64-with-glibc2.35"
+_PLATFORM = re.compile(r"\b((?:macOS|Linux|Windows)-[\w.+-]*?(?:x86_64|arm64|aarch64|AMD64|i386)[\w.+-]*)")
+_APPLE_SILICON = re.compile(r"\b(?:Apple\s+)?M[1-5](?:\s+(?:Pro|Max|Ultra))?\b(?=.*\b(?:Mac|MacBook|chip|Apple)\b)|"
+                            r"\b(?:MacBook|Mac)\b.*\bM[1-5]\b|\bApple\s+M[1-5]\b")
+
+
+def read(text: str) -> list[Evidence]:
+    return read_lines(clean_lines(text))
+
+
+def read_lines(lines: list[str]) -> list[Evidence]:
+    out: list[Evidence] = []
+    gpus = []
+    seen_os = seen_torch = seen_py = seen_platform = apple = False
+    for i, line in enumerate(lines):
+        if not line.strip() or len(line) > 600 or line.lstrip().startswith(("[pip", "[conda", "|", "File ")):
+            continue
+        line = _URL.sub(" ", line)
+        if not apple and _APPLE_SILICON.search(line):
+            apple = True
+            out.append(Evidence("report.apple_silicon", True, READER, i + 1, line))
+        m = _PLATFORM.search(line)
+        if m and not seen_platform:
+            from torchdoctor.reports.readers.collect_env import _platform
+
+            p = _platform({"python_platform": m.group(1)}, [], [])
+            if p is not None:
+                seen_platform = seen_os = True
+                for name in ("os", "arch", "kernel"):
+                    if getattr(p, name) not in (None, "unknown"):
+                        out.append(Evidence(f"platform.{name}", getattr(p, name), READER, i + 1, line))
+        for m in _GPU.finditer(line):
+            name = m.group(1).strip()
+            if _MODEL_NUMBERS.match(name) and not re.search(r"\d{4}\s?(?:Ti|ti|TI|Super|SUPER)$", name):
+                continue
+            whole = line.strip()
+            # a line that is just the GPU ("Nvidia GeForce RTX 3050 laptop GPU") is kept whole
+            if len(whole) <= 60 and whole.lower().startswith(("nvidia", "geforce", "rtx", "gtx", "amd", "radeon")) \
+                    and m.start(1) <= line.index(whole[0]) + 16:
+                name = whole
+            g = gpu_from_name(name, READER)
+            if g is None and re.match(r"^(?:RX|Radeon)", name):
+                g = gpu_from_name("AMD " + name, READER)
+                g = g.__class__(**{**g.__dict__, "name": name}) if g else None
+            if g is None and re.match(r"^\d{4}", name):
+                g = gpu_from_name("GeForce " + name, READER)
+                g = g.__class__(**{**g.__dict__, "name": name}) if g else None
+            if g is not None and all(x.name != g.name for x in gpus):
+                gpus.append(g)
+                if len(gpus) == 1:
+                    first_gpu = (i, line)
+        if not seen_os:
+            m = _OS.search(line)
+            if m:
+                seen_os = True
+                name = m.group(1)
+                os_ = "windows" if name.startswith("Windows") else "macos" if name.startswith("macOS") else "linux"
+                out += [Evidence("platform.os", os_, READER, i + 1, line),
+                        Evidence("platform.os_version", name, READER, i + 1, line)]
+        if not seen_torch:
+            m = _TORCH.search(line)
+            if m:
+                seen_torch = True
+                out.append(Evidence("report.torch_version", m.group(1), READER, i + 1, line))
+        if not seen_py:
+            m = _PYTHON.search(line)
+            if m:
+                seen_py = True
+                out.append(Evidence("python.version", m.group(1), READER, i + 1, line))
+    if gpus:
+        out.append(Evidence("gpus", tuple(gpus[:8]), READER, first_gpu[0] + 1, first_gpu[1]))
+    return out
