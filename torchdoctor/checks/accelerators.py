@@ -255,6 +255,21 @@ def gfx_unsupported(f: Any, k: Any) -> Any:
     if b is None or b[0] != "rocm" or not amd:
         return None
     archs, where = _arch_list(f, k)
+    said = find_text(f, r"hipErrorNoBinaryForGpu[^\n\"]*|HIP error: invalid device function|"
+                        r"TensileLibrary\w*?_(gfx\w+)\.dat")
+    if not archs and said:
+        # a paste: ROCm itself says it has no code object for this GPU
+        g = amd[0]
+        current = (f.env or {}).get("HSA_OVERRIDE_GFX_VERSION")
+        override = next(((v, t) for p, v, t in _OVERRIDES if g.gfx.startswith(p)), None)
+        msg = (f"{g.name or 'AMD GPU'} ({g.gfx}) has no code in this ROCm build: it says '{said.group(0)}'.")
+        if current:
+            msg += (f" With HSA_OVERRIDE_GFX_VERSION={current} (as in the paste) it runs as "
+                    f"{_override_target(current) or current}: an unofficial workaround that works for most operations.")
+        fix = (Fix(f"Run it as the closest supported target ({override[1]}) — unofficial, but the usual workaround "
+                   "— or use a build that contains this GPU.", (f"export HSA_OVERRIDE_GFX_VERSION={override[0]}",))
+               if override else Fix("Use a ROCm build that contains this GPU (ROCm's per-gfx wheels), or run on the CPU."))
+        return error(msg, fix)
     if not archs:
         return None
     bare = {a.split(":")[0] for a in archs}
@@ -324,6 +339,15 @@ def mps_unavailable(f: Any, k: Any) -> Any:
                      f"runs {p.os_version}: MPS (and possibly the import itself) cannot work here.",
                      reinstall_fix(f, k, f"Update macOS to {need} or newer, or install a torch release that "
                                          f"supports {p.os_version}", keep_version=False))
+    said = find_text(f, r"The MPS backend is supported on mac ?OS (\d+(?:\.\d+)?)\+")
+    if said and rt is not None and not rt.mps_available:
+        # torch 2.5 still printed "12.3+" but needs macOS 13.0 for MPS (pytorch/pytorch#139425)
+        floor = "13.0" if series and _macos_version(series) >= (2, 5) and _macos_version(said.group(1)) < (13,) \
+            else said.group(1)
+        return error(f"torch{' ' + version if version else ''} says '{said.group(0)}'; MPS needs macOS {floor} or "
+                     f"newer for this torch, and this Mac runs {p.os_version or 'an older macOS'}.",
+                     reinstall_fix(f, k, f"Update macOS to {floor} or newer, or install a torch release whose MPS "
+                                         f"supports {p.os_version or 'this macOS'}", keep_version=False))
     if rt is None:
         return skipped("needs the torch import probe")
     if rt.status != "ok":

@@ -143,6 +143,8 @@ def build(f: Any) -> tuple[str, str | None] | None:
 
 def _build_said(f: Any) -> tuple[str, str | None] | None:
     """No version anywhere (a pasted traceback): torch's own words still tell the kind of build."""
+    if find_text(f, r"hipErrorNoBinaryForGpu|HIP error|TensileLibrary\w*_gfx\w+\.dat|HSA_OVERRIDE_GFX_VERSION"):
+        return ("rocm", None)
     if find_text(f, r"found version \d+|NVIDIA driver on your system is too old|cudaGetDeviceCount|"
                     r"CUDA initialization|with CUDA capability sm_\d+ is not compatible|CUDA error: |"
                     r"CUDA driver version is insufficient|CUDA failed with error|forward compatibility was attempted|"

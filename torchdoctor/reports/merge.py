@@ -18,7 +18,7 @@ import dataclasses
 import re
 from typing import Any, Iterable
 
-from torchdoctor.facts import Distribution, Facts, NvidiaFacts, PlatformFacts, PythonFacts, TorchRuntime
+from torchdoctor.facts import Distribution, Facts, Gpu, NvidiaFacts, PlatformFacts, PythonFacts, TorchRuntime
 from torchdoctor.reports.evidence import ADDITIVE, Evidence
 
 PRECEDENCE = (
@@ -74,6 +74,14 @@ def merge(evidence: Iterable[Evidence], origin: str, knowledge: Any = None) -> F
         # an x86_64 Python on an Apple-silicon Mac runs under Rosetta
         sections["platform"] = dataclasses.replace(p, rosetta=True, machine_arch="arm64")
     gpus = _gpus(values.get("gpus"), by_fact.get("gpus", []), knowledge)
+    gfx = values.get("report.gfx")
+    if gfx and not any(g.gfx for g in gpus or ()):
+        # "it is a gfx1032 GPU", "TensileLibrary_lazy_gfx1031.dat": the AMD GPU's target, as the paste names it
+        amd = [g for g in gpus or () if g.vendor == "amd"]
+        if amd:
+            gpus = tuple(dataclasses.replace(g, gfx=gfx) if g is amd[0] else g for g in gpus)
+        elif not gpus:
+            gpus = (Gpu(vendor="amd", gfx=gfx, source="prose"),)
     report = {k[len("report."):]: v for k, v in values.items() if k.startswith("report.")}
     dists = values.get("distributions")
     rt = sections["runtime"]

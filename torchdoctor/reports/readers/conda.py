@@ -16,8 +16,8 @@ from torchdoctor.reports.text import clean_lines
 
 READER = "conda"
 _LIST_HEAD = re.compile(r"^\s*#\s*Name\s+Version\s+Build(\s+Channel)?\s*$")
-_LIST_CMD = re.compile(r"^\s*(?:\(\S+\)\s*)?(?:[\w@.-]+[:~\w/]*[$#>]\s*)?conda list\b")
-_ROW = re.compile(r"^\s*([A-Za-z0-9][\w.-]*)\s+(\d[\w.+!-]*)\s+(\S+)(\s+\S+)?\s*$")
+_LIST_CMD = re.compile(r"^.{0,60}\bconda list\b(?!\s+(?:--help|-h)\b).{0,40}$")  # "❯ conda list | grep pytorch"
+_ROW = re.compile(r"^\s*([A-Za-z0-9][\w.-]*)\s+(\d[\w.+!-]*)\s+(\S+)(?:\s+\[\w+\])?(\s+\S+)?\s*$")
 _PLAN_HEAD = re.compile(r"The following (?:NEW )?packages will be (?:INSTALLED|UPDATED|DOWNGRADED|SUPERSEDED)", re.I)
 _PLAN_ROW = re.compile(r"^\s+([A-Za-z0-9][\w.-]*)\s+(?:.*-->\s*)?(?:([\w./-]+)::)?(\S+)\s*(?:\(.*\))?\s*$")
 _OLD_PLAN_ROW = re.compile(r"^\s+([A-Za-z0-9][\w.-]*):\s+(?:.*-->\s*)?(\d[\w.]*)-(\S+)(?:\s+\S+)?\s*$")
@@ -39,9 +39,9 @@ def read_lines(lines: list[str]) -> list[Evidence]:
     subdir = None
     mode = None
     for i, line in enumerate(lines):
-        if _LIST_HEAD.match(line) or (_LIST_CMD.match(line) and not listing):
+        if _LIST_HEAD.match(line) or _LIST_CMD.match(line):
             if listing:
-                break
+                break  # a second listing (another env, or after a change): the first one is read
             mode = "list"
             continue
         if _PLAN_HEAD.search(line):
@@ -59,7 +59,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
                 continue
             m = _ROW.match(line)
             if m:
-                listing.append((i, line.strip()))
+                listing.append((i, " ".join(x for x in m.groups() if x).strip()))
             else:
                 mode = None
         elif mode == "plan":

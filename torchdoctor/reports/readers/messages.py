@@ -58,7 +58,8 @@ _PIP_NONE = re.compile(r"No matching distribution found for (torch\b\S*)")
 _BANNERS = (re.compile(r"A module that was compiled using NumPy 1\.x cannot be run in"),
             re.compile(r"Torch not compiled with CUDA enabled"),
             re.compile(r"no kernel image is available for execution on the device"),
-            re.compile(r"HIP error: invalid device function|hipErrorNoBinaryForGpu"),
+            re.compile(r"HIP error: invalid device function|hipErrorNoBinaryForGpu|TensileLibrary\w*_gfx\w+\.dat"),
+            re.compile(r"The MPS backend is supported on mac ?OS \d+(?:\.\d+)?\+", re.I),
             re.compile(r"Error 80[2-4]\b|Error 999\b|CUDA unknown error|system not yet initialized"))
 
 

@@ -29,6 +29,7 @@ _TORCH = re.compile(r"(?:torch\.__version__\s*=?\s*[\"']|\b(?:py)?torch(?:==|\s+
                     r"(\d+\.\d+\.\d+(?:\.dev\d+)?(?:\+[\w.]+)?)\b", re.I)
 _PYTHON = re.compile(r"\bpython\s*(3\.\d{1,2}(?:\.\d+)?)\b", re.I)
 _MODEL_NUMBERS = re.compile(r"^\d{4}")
+_GFX = re.compile(r"(?<![A-Za-z0-9])(gfx\d{3,4}[a-z]?)(?![0-9a-z])")
 _URL = re.compile(r"https?://\S+|\S+\.(?:png|jpe?g|py)\b")
 # a Python platform string in a sentence: "macOS-12.7.6-arm64-arm-64bit", "Linux-5.15.0-88-generic-x86_64-with-glibc2.35"
 _PLATFORM = re.compile(r"\b((?:macOS|Linux|Windows)-[\w.+-]*?(?:x86_64|arm64|aarch64|AMD64|i386)[\w.+-]*)")
@@ -44,6 +45,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
     out: list[Evidence] = []
     gpus = []
     seen_os = seen_torch = seen_py = seen_platform = apple = False
+    gfx = None
     for i, line in enumerate(lines):
         if not line.strip() or len(line) > 600 or line.lstrip().startswith(("[pip", "[conda", "|", "File ")):
             continue
@@ -51,6 +53,10 @@ def read_lines(lines: list[str]) -> list[Evidence]:
         if not apple and _APPLE_SILICON.search(line):
             apple = True
             out.append(Evidence("report.apple_silicon", True, READER, i + 1, line))
+        m = _GFX.search(line)
+        if m and not gfx:
+            gfx = m.group(1)
+            out.append(Evidence("report.gfx", gfx, READER, i + 1, line))
         m = _PLATFORM.search(line)
         if m and not seen_platform:
             from torchdoctor.reports.readers.collect_env import _platform
