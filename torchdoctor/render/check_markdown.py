@@ -7,9 +7,11 @@ facts as JSON in a collapsed block (so a maintainer can run `check --from` on it
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Sequence
 
-from torchdoctor.render.check_areas import area_lines, report_notes
+from torchdoctor.render.check_areas import area_lines, paste_shows, report_asks, report_notes
+from torchdoctor.render.sanitize import clean_markdown, code_span
 
 ICON = {"ok": "✅", "warning": "⚠️", "error": "❌", "skipped": "➖", "info": "ℹ️", "crashed": "💥"}
 
@@ -18,13 +20,25 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _untrusted(text: str) -> str:
+    """Pasted text for markdown prose: `code` spans kept as code (via code_span), the rest escaped."""
+    parts = re.split(r"(`[^`\n]+`)", text)
+    return "".join(code_span(p[1:-1]) if p.startswith("`") and p.endswith("`") and len(p) > 1 else clean_markdown(p)
+                   for p in parts)
+
+
 def render(facts: Any, findings: Sequence[Any], origin_note: str | None = None, version: str = "") -> str:
     from torchdoctor.render.check_human import summary
 
     out = ["## torchdoctor check", ""]
     if origin_note:
         out += [f"**{origin_note}**", ""]
-    notes = report_notes(facts)
+    notes = report_notes(facts, asks=False)
+    shows = paste_shows(facts)
+    if shows:  # a pasted report: say what it establishes, and where, before judging it
+        out += ["### What the paste shows", ""]
+        out += [f"- {_untrusted(what)}" + (f" ({clean_markdown(where)})" if where else "") for what, where in shows]
+        out += [""]
     if notes:
         out += [f"> Note: {n}" + ("  " if i < len(notes) - 1 else "") for i, n in enumerate(notes)] + [""]
     out += [f"{summary(findings)} (torchdoctor {version})".replace(" ()", ""), "",
@@ -40,6 +54,10 @@ def render(facts: Any, findings: Sequence[Any], origin_note: str | None = None, 
                 out.append(f"  - Fix: {f.fix.summary}")
                 if f.fix.commands:
                     out += ["    ```sh", *(f"    {c}" for c in f.fix.commands), "    ```"]
+    asks = report_asks(facts)
+    if asks:
+        out += ["", "### What is missing to be sure", ""]
+        out += [f"- Please post {_untrusted(a)}." for a in asks]
     skipped = [f for f in findings if f.severity == "skipped"]
     if skipped:
         out += ["", "<details><summary>Skipped checks</summary>", ""]

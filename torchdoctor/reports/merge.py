@@ -24,7 +24,7 @@ from torchdoctor.reports.evidence import ADDITIVE, Evidence
 PRECEDENCE = (
     "nvidia_smi", "rocminfo", "collect_env", "pip", "conda", "conda_plan", "pip_partial", "pip_show",
     "transformers_env", "accelerate_env", "diffusers_env", "lightning_env", "yolo_checks",
-    "markdown_list", "repl", "messages", "nvidia_smi_truncated", "prose",
+    "markdown_list", "repl", "messages", "nvidia_smi_truncated", "prose", "paths",
 )
 # Facts for which another order applies (the first listed win; the rest keep PRECEDENCE).
 _FIRST: dict[str, tuple[str, ...]] = {

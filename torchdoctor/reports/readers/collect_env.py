@@ -190,6 +190,7 @@ def _drop_cut_tail(out: Split) -> None:
     if out.fields and not out.libs and "libraries" not in out.fields and kind in ("field", "more"):
         if kind == "field":
             out.fields.pop(what, None)
+            out.where.pop(what, None)
         elif out.more.get(what):
             out.more[what].pop()
         out.notes.append("the last line may be cut off mid-line: it was not read")

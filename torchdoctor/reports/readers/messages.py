@@ -189,9 +189,42 @@ def read_lines(lines: list[str]) -> list[Evidence]:
         out.append(Evidence("runtime.warnings", tuple(private(t)[:2000] for _, t in texts), READER,
                             texts[0][0], texts[0][1]))
         ran = True
+    out += _paths(lines)
     if ran and not import_failure:
         out.append(Evidence("runtime.status", "ok", READER, texts[0][0] if texts else 0, texts[0][1] if texts else ""))
     return out
+
+
+_SITE = re.compile(r"(?:^|[\s\"'(=])((?:[A-Za-z]:)?[\\/][^\s\"']*?[\\/](?:site|dist)-packages)[\\/]", re.I)
+_PY_DIR = re.compile(r"[\\/]python(\d)\.?(\d{1,2})t?[\\/]|[\\/]Python(\d)(\d{1,2})[\\/]", re.I)
+_CONDA_DIR = re.compile(r"anaconda\d?|miniconda\d?|miniforge\d?|mambaforge|[\\/]opt[\\/]conda|[\\/]envs[\\/]", re.I)
+_VENV_DIR = re.compile(r"[\\/]\.?venv\w*[\\/]|[\\/]virtualenvs[\\/]|[\\/]\.?env[\\/]lib", re.I)
+
+
+def _paths(lines: list[str]) -> list[Evidence]:
+    """A site-packages path in a message tells the OS, the Python series and the kind of environment."""
+    for i, line in enumerate(lines):
+        m = _SITE.search(line)
+        if not m:
+            continue
+        path = m.group(1)
+        out = []
+        if re.match(r"^[A-Za-z]:", path):
+            out.append(Evidence("platform.os", "windows", "paths", i + 1, line))
+        elif path.startswith("/Users/"):
+            out.append(Evidence("platform.os", "macos", "paths", i + 1, line))
+        elif path.startswith(("/usr/", "/home/", "/opt/", "/root/", "/app/", "/workspace/", "/data/", "/mnt/")):
+            out.append(Evidence("platform.os", "linux", "paths", i + 1, line))
+        py = _PY_DIR.search(path)
+        if py:
+            major, minor = (py.group(1), py.group(2)) if py.group(1) else (py.group(3), py.group(4))
+            out.append(Evidence("python.version", f"{major}.{minor}", "paths", i + 1, line))
+        if _CONDA_DIR.search(path):
+            out.append(Evidence("python.env_kind", "conda", "paths", i + 1, line))
+        elif _VENV_DIR.search(path):
+            out.append(Evidence("python.env_kind", "venv", "paths", i + 1, line))
+        return out
+    return []
 
 
 def _short(exc_type: str) -> str:
