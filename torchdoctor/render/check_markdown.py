@@ -34,13 +34,13 @@ def render(facts: Any, findings: Sequence[Any], origin_note: str | None = None, 
     if origin_note:
         out += [f"**{origin_note}**", ""]
     notes = report_notes(facts, asks=False)
+    if notes:
+        out += [f"> Note: {n}" + ("  " if i < len(notes) - 1 else "") for i, n in enumerate(notes)] + [""]
     shows = paste_shows(facts)
     if shows:  # a pasted report: say what it establishes, and where, before judging it
         out += ["### What the paste shows", ""]
         out += [f"- {_untrusted(what)}" + (f" ({clean_markdown(where)})" if where else "") for what, where in shows]
         out += [""]
-    if notes:
-        out += [f"> Note: {n}" + ("  " if i < len(notes) - 1 else "") for i, n in enumerate(notes)] + [""]
     out += [f"{summary(findings)} (torchdoctor {version})".replace(" ()", ""), "",
             "| | Area | |", "|---|---|---|"]
     for a in area_lines(facts, findings):

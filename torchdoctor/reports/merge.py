@@ -82,7 +82,7 @@ def merge(evidence: Iterable[Evidence], origin: str, knowledge: Any = None) -> F
             gpus = tuple(dataclasses.replace(g, gfx=gfx) if g is amd[0] else g for g in gpus)
         elif not gpus:
             gpus = (Gpu(vendor="amd", gfx=gfx, source="prose"),)
-    report = {k[len("report."):]: v for k, v in values.items() if k.startswith("report.")}
+    report = {k[len("report."):]: _plain(v) for k, v in values.items() if k.startswith("report.")}
     dists = values.get("distributions")
     rt = sections["runtime"]
     if dists is None and ("report.torch_version" in values or "report.listed" in values) and \
@@ -110,6 +110,15 @@ def merge(evidence: Iterable[Evidence], origin: str, knowledge: Any = None) -> F
                   env=env, shadowing=tuple(shadowing) if shadowing else None, extra={"report": report})
     report["ask"] = asks(facts, readers)
     return facts
+
+
+def _plain(value: Any) -> Any:
+    """extra["report"] holds JSON's own types, so a --json report of it reads back equal."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
 
 
 def _as_tuple(value: Any) -> tuple:

@@ -195,36 +195,42 @@ def read_lines(lines: list[str]) -> list[Evidence]:
     return out
 
 
-_SITE = re.compile(r"(?:^|[\s\"'(=])((?:[A-Za-z]:)?[\\/][^\s\"']*?[\\/](?:site|dist)-packages)[\\/]", re.I)
+_PATH = re.compile(r"(?:^|[\s\"'(=`])((?:[A-Za-z]:\\|/)[^\s\"'`]{3,})")
 _PY_DIR = re.compile(r"[\\/]python(\d)\.?(\d{1,2})t?[\\/]|[\\/]Python(\d)(\d{1,2})[\\/]", re.I)
 _CONDA_DIR = re.compile(r"anaconda\d?|miniconda\d?|miniforge\d?|mambaforge|[\\/]opt[\\/]conda|[\\/]envs[\\/]", re.I)
 _VENV_DIR = re.compile(r"[\\/]\.?venv\w*[\\/]|[\\/]virtualenvs[\\/]|[\\/]\.?env[\\/]lib", re.I)
 
 
 def _paths(lines: list[str]) -> list[Evidence]:
-    """A site-packages path in a message tells the OS, the Python series and the kind of environment."""
+    """Paths in messages tell the OS, the Python series and the kind of environment:
+    ".../envs/x/lib/python3.10/site-packages/torch/...", "C:\\...\\venv\\Lib\\site-packages\\..."."""
+    found: dict[str, Evidence] = {}
+
+    def add(fact: str, value: str, i: int, line: str) -> None:
+        found.setdefault(fact, Evidence(fact, value, "paths", i + 1, line))
+
     for i, line in enumerate(lines):
-        m = _SITE.search(line)
-        if not m:
-            continue
-        path = m.group(1)
-        out = []
-        if re.match(r"^[A-Za-z]:", path):
-            out.append(Evidence("platform.os", "windows", "paths", i + 1, line))
-        elif path.startswith("/Users/"):
-            out.append(Evidence("platform.os", "macos", "paths", i + 1, line))
-        elif path.startswith(("/usr/", "/home/", "/opt/", "/root/", "/app/", "/workspace/", "/data/", "/mnt/")):
-            out.append(Evidence("platform.os", "linux", "paths", i + 1, line))
-        py = _PY_DIR.search(path)
-        if py:
-            major, minor = (py.group(1), py.group(2)) if py.group(1) else (py.group(3), py.group(4))
-            out.append(Evidence("python.version", f"{major}.{minor}", "paths", i + 1, line))
-        if _CONDA_DIR.search(path):
-            out.append(Evidence("python.env_kind", "conda", "paths", i + 1, line))
-        elif _VENV_DIR.search(path):
-            out.append(Evidence("python.env_kind", "venv", "paths", i + 1, line))
-        return out
-    return []
+        if len(found) == 3:
+            break
+        for m in _PATH.finditer(line):
+            path = m.group(1)
+            if re.match(r"^[A-Za-z]:\\", path):
+                add("platform.os", "windows", i, line)
+            elif path.startswith("/Users/"):
+                add("platform.os", "macos", i, line)
+            elif path.startswith(("/usr/", "/home/", "/opt/", "/root/", "/app/", "/workspace/", "/mnt/")) and \
+                    re.search(r"(site|dist)-packages|/bin/python", path):
+                add("platform.os", "linux", i, line)
+            if re.search(r"(site|dist)-packages", path):
+                py = _PY_DIR.search(path)
+                if py:
+                    major, minor = (py.group(1), py.group(2)) if py.group(1) else (py.group(3), py.group(4))
+                    add("python.version", f"{major}.{minor}", i, line)
+            if _CONDA_DIR.search(path):
+                add("python.env_kind", "conda", i, line)
+            elif _VENV_DIR.search(path):
+                add("python.env_kind", "venv", i, line)
+    return list(found.values())
 
 
 def _short(exc_type: str) -> str:

@@ -27,7 +27,7 @@ _OS = re.compile(r"\b(Ubuntu\s+\d{2}\.\d{2}(?:\.\d+)?(?:\s+LTS)?|Windows\s+(?:10
                  r"macOS\s+(?:\d{2}(?:\.\d+){0,2})|CentOS\s+\d|Arch Linux)\b")
 _TORCH = re.compile(r"(?:torch\.__version__\s*=?\s*[\"']|\b(?:py)?torch(?:==|\s+version\s*:?\s*|\s+|-))"
                     r"(\d+\.\d+\.\d+(?:\.dev\d+)?(?:\+[\w.]+)?)\b", re.I)
-_PYTHON = re.compile(r"\bpython\s*(3\.\d{1,2}(?:\.\d+)?)\b", re.I)
+_PYTHON = re.compile(r"\bpython\s*(?:[=:]|==)?\s*v?(3\.\d{1,2}(?:\.\d+)?)\b", re.I)
 _MODEL_NUMBERS = re.compile(r"^\d{4}")
 _GFX = re.compile(r"(?<![A-Za-z0-9])(gfx\d{3,4}[a-z]?)(?![0-9a-z])")
 _URL = re.compile(r"https?://\S+|\S+\.(?:png|jpe?g|py)\b")
