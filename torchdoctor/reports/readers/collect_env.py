@@ -121,7 +121,18 @@ def split_report(text: str) -> Split:
     return split_lines(clean_lines(text))
 
 
+_LAST: list = [None, None]  # (lines, Split) of the last call: several readers ask about the same paste
+
+
 def split_lines(lines: list[str]) -> Split:
+    if _LAST[0] is lines:
+        return _LAST[1]
+    out = _split(lines)
+    _LAST[:] = [lines, out]
+    return out
+
+
+def _split(lines: list[str]) -> Split:
     out = Split()
     current: str | None = None
     python_wrap = False

@@ -21,7 +21,7 @@ from typing import Any
 
 from torchdoctor.facts import PlatformFacts
 from torchdoctor.reports.evidence import Evidence, excerpt
-from torchdoctor.reports.readers._common import bool_word, gpu_from_name, torch_from_version
+from torchdoctor.reports.readers._common import bool_word, candidates, gpu_from_name, torch_from_version
 from torchdoctor.reports.text import clean_lines
 from torchdoctor.versions import is_driver_version
 
@@ -53,20 +53,17 @@ _PY = re.compile(r"^(?:Python[- ]?)?(\d\.\d{1,2}(?:\.\d+)?)")
 _YOLO = re.compile(r"Ultralytics\b.*?\bPython-(\d[\d.]*)\s+torch-(\S+)\s+(CUDA:\d+\s*\(([^)]*)\)|CPU|MPS)")
 
 
+_FLAVOURS = re.compile(r"(?P<yolo_checks>ultralytics\b[^\n]*(?:python-|yolo))|(?P<transformers_env>`?transformers`? version)|"
+                       r"(?P<accelerate_env>`?accelerate`? version)|(?P<diffusers_env>diffusers version)|"
+                       r"(?P<lightning_env>^[ \t]*\*[ \t]*(?:lightning|cuda|packages|system):[ \t]*$)", re.I | re.M)
+# every label in LABELS holds one of these words: other lines are not looked at (speed)
+_LABEL_WORDS = ("version", "python", "platform", "cuda", "gpu", "driver", "os", "operating", "system", "numpy",
+                "torch", "accelerator", "graphics", "video", "available", "ultralytics")
+
+
 def flavour(lines: list[str]) -> str:
-    for line in lines[:4000]:
-        low = line.lower()
-        if "ultralytics" in low and ("python-" in low or "yolo" in low):
-            return "yolo_checks"
-        if re.search(r"`?transformers`? version", low):
-            return "transformers_env"
-        if re.search(r"`?accelerate`? version", low):
-            return "accelerate_env"
-        if "diffusers version" in low:
-            return "diffusers_env"
-        if re.match(r"^\s*\*\s*(lightning|cuda|packages|system):\s*$", low):
-            return "lightning_env"
-    return "markdown_list"
+    m = _FLAVOURS.search("\n".join(lines))
+    return m.lastgroup if m else "markdown_list"
 
 
 def read(text: str) -> list[Evidence]:
@@ -83,10 +80,15 @@ def read_lines(lines: list[str]) -> list[Evidence]:
     listed: list[tuple[str, str]] = []
     section = ""
     gpu_list = False
-    for i, raw in enumerate(lines):
+    # Lightning's sections and GPU lists need every line in order; the other formats only their labelled lines
+    indices = range(len(lines)) if reader == "lightning_env" else candidates(lines, _LABEL_WORDS)
+    for i in indices:
+        raw = lines[i]
         if not raw.strip() or len(raw) > 400:
             gpu_list = False
             continue
+        if reader not in ("yolo_checks", "lightning_env") and ":" not in raw and "=" not in raw:
+            continue  # a label needs its colon (yolo's two columns and Lightning's lists aside)
         stripped = _strip(raw)
         if theirs and collect_env.label_key(raw.strip()):
             continue

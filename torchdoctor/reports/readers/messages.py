@@ -19,12 +19,14 @@ import re
 
 from torchdoctor.facts import Gpu
 from torchdoctor.reports.evidence import Evidence, excerpt, private
+from torchdoctor.reports.readers._common import candidates
 from torchdoctor.reports.readers.collect_env import _warnings
 from torchdoctor.reports.text import clean_lines
 
 READER = "messages"
 
 _TB = re.compile(r"^\s*Traceback \(most recent call last\):")
+_TB_WORDS = ("traceback (most recent call last)",)
 _FRAME = re.compile(r'^\s*File "([^"]+)", line \d+')
 _EXC = re.compile(r"^\s*((?:[A-Za-z_]\w*\.)*(?:[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt)|KeyboardInterrupt))"
                   r"(?::\s?(.*))?$")
@@ -55,6 +57,14 @@ _DLL = re.compile(r"(\[WinError (?:126|127|1114)\].*)$")
 # pip: "ERROR: Could not find a version that satisfies the requirement torch==1.13.1 (from versions: 2.0.0, ...)"
 _PIP_VERSIONS = re.compile(r"Could not find a version that satisfies the requirement (torch\b\S*) \(from versions: ([^)]*)\)")
 _PIP_NONE = re.compile(r"No matching distribution found for (torch\b\S*)")
+# Every line-level pattern below contains one of these words: only such lines are looked at.
+_TRIGGER = ("found version", "driver", "with cuda capability", "supports cuda", "nvidia-smi has failed", "nvml",
+            "hsa_override", "_visible_devices", "microsoft", "winerror", "from versions", "no matching distribution",
+            "numpy 1.x", "not compiled with cuda", "no kernel image", "hip error", "hiperror", "tensilelibrary",
+            "error 80", "error 999", "unknown error", "not yet initiali", "mps backend")
+# the words collect_env's warning pattern needs (a warning block starts on such a line)
+_WARN_WORDS = ("warning", "error", "not compatible", "failed to initialize numpy", "too old",
+               "forward compatibility")
 _BANNERS = (re.compile(r"A module that was compiled using NumPy 1\.x cannot be run in"),
             re.compile(r"Torch not compiled with CUDA enabled"),
             re.compile(r"no kernel image is available for execution on the device"),
@@ -86,7 +96,7 @@ def _unprefix(lines: list[str]) -> tuple[list[str], bool]:
         m = _COMPOSE.match(line)
         if m and m.group(1) in compose:
             line = line[m.end():]
-        out.append(_STAMP.sub("", line) if line[:1] in "[0123456789 " else line)
+        out.append(_STAMP.sub("", line) if line[:1] in "[0123456789" else line)
     return out, bool(compose)
 
 
@@ -95,7 +105,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
     lines, compose = _unprefix(lines)
     if compose:  # docker compose prefixes each service's output: this ran in a container
         out += [Evidence("platform.container", "docker", READER), Evidence("platform.os", "linux", READER)]
-    isolation = any(_BUILD_ISOLATION.search(line) for line in lines)
+    isolation = bool(_BUILD_ISOLATION.search("\n".join(lines)))
     texts: list[tuple[int, str]] = []  # (line, text) of every message, for runtime.warnings
     ran = False  # torch was imported: it printed these
     import_failure = False
@@ -127,9 +137,8 @@ def read_lines(lines: list[str]) -> list[Evidence]:
         if _RELEVANT.search(said) or any(_TORCH_FILE.search(f) for f, _ in frames):
             texts.append((start + 1, said))
 
-    for i, line in enumerate(lines):
-        if not line or len(line) < 8:
-            continue
+    for i in candidates(lines, _TRIGGER):
+        line = lines[i]
         m = _FOUND_VERSION.search(line) or _DRIVER_EQ.search(line)
         if m and re.search(r"driver", line, re.I):
             n = int(m.group(1))
@@ -182,7 +191,8 @@ def read_lines(lines: list[str]) -> list[Evidence]:
         if "Torch not compiled with CUDA enabled" in line:
             out.append(Evidence("runtime.cuda_available", False, READER, i + 1, line))
 
-    for block in _warnings([(i, line) for i, line in enumerate(lines) if line]):
+    near = sorted({j for i in candidates(lines, _WARN_WORDS) for j in range(i, min(i + 4, len(lines)))})
+    for block in _warnings([(i, lines[i]) for i in near if lines[i]]):
         if _RELEVANT.search(block):
             texts.append((0, block))
     if texts:
@@ -209,7 +219,8 @@ def _paths(lines: list[str]) -> list[Evidence]:
     def add(fact: str, value: str, i: int, line: str) -> None:
         found.setdefault(fact, Evidence(fact, value, "paths", i + 1, line))
 
-    for i, line in enumerate(lines):
+    for i in candidates(lines, ("site-packages", "dist-packages", "conda", "venv", "envs", ":\\", "/bin/")):
+        line = lines[i]
         if len(found) == 3:
             break
         for m in _PATH.finditer(line):
@@ -279,10 +290,10 @@ def _with_next(lines: list[str], i: int, most: int = 4) -> str:
 def _tracebacks(lines: list[str]) -> list[tuple]:
     """(start, [(file, source line)], exception type, message, end) of each traceback."""
     found = []
-    i, n = 0, len(lines)
-    while i < n:
-        if not _TB.match(lines[i]):
-            i += 1
+    n = len(lines)
+    done = -1
+    for i in candidates(lines, _TB_WORDS):
+        if i <= done or not _TB.match(lines[i]):
             continue
         start = i
         indent = len(lines[i]) - len(lines[i].lstrip())
@@ -308,7 +319,8 @@ def _tracebacks(lines: list[str]) -> list[tuple]:
                 found.append((start, frames, em.group(1), message, end))
                 break
             if _TB.match(line):
+                j -= 1  # a new traceback starts here: read it next
                 break
             j += 1
-        i = j + 1 if j > i else i + 1
+        done = j
     return found

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from torchdoctor.reports.evidence import Evidence
-from torchdoctor.reports.readers._common import gpu_from_name
+from torchdoctor.reports.readers._common import candidates, gpu_from_name
 from torchdoctor.reports.text import clean_lines
 
 READER = "prose"
@@ -29,6 +29,13 @@ _TORCH = re.compile(r"(?:torch\.__version__\s*=?\s*[\"']|\b(?:py)?torch(?:==|\s+
                     r"(\d+\.\d+\.\d+(?:\.dev\d+)?(?:\+[\w.]+)?)\b", re.I)
 _PYTHON = re.compile(r"\bpython\s*(?:[=:]|==)?\s*v?(3\.\d{1,2}(?:\.\d+)?)\b", re.I)
 _MODEL_NUMBERS = re.compile(r"^\d{4}")
+# words each pattern needs (lower case): only lines holding one are read (speed: see _common.candidates)
+_GPU_WORDS = ("rtx", "gtx", "geforce", "nvidia", "tesla", "radeon", "rx", "a100", "a800", "h100", "h200", "h800",
+              "h20", "v100", "p100", "p40", "p4", "t4", "l4", "l40", "a10", "a30", "a40", "k80", "m40", "m60", "b200",
+              "b300", "super", "ti")
+_OS_WORDS = ("ubuntu", "windows", "fedora", "debian", "macos", "centos", "arch linux")
+_WORDS = _GPU_WORDS + _OS_WORDS + ("torch", "python", "gfx", "apple", "macbook", "mac ", "linux-", "macos-",
+                                   "windows-")
 _GFX = re.compile(r"(?<![A-Za-z0-9])(gfx\d{3,4}[a-z]?)(?![0-9a-z])")
 _URL = re.compile(r"https?://\S+|\S+\.(?:png|jpe?g|py)\b")
 # a Python platform string in a sentence: "macOS-12.7.6-arm64-arm-64bit", "Linux-5.15.0-88-generic-x86_64-with-glibc2.35"
@@ -46,18 +53,20 @@ def read_lines(lines: list[str]) -> list[Evidence]:
     gpus = []
     seen_os = seen_torch = seen_py = seen_platform = apple = False
     gfx = None
-    for i, line in enumerate(lines):
-        if not line.strip() or len(line) > 600 or line.lstrip().startswith(("[pip", "[conda", "|", "File ")):
+    for i in candidates(lines, _WORDS):
+        line = lines[i]
+        if len(line) > 600 or line.lstrip().startswith(("[pip", "[conda", "|", "File ")):
             continue
         line = _URL.sub(" ", line)
-        if not apple and _APPLE_SILICON.search(line):
+        low = line.lower()
+        if not apple and ("apple" in low or " m" in low) and _APPLE_SILICON.search(line):
             apple = True
             out.append(Evidence("report.apple_silicon", True, READER, i + 1, line))
-        m = _GFX.search(line)
+        m = _GFX.search(line) if "gfx" in low else None
         if m and not gfx:
             gfx = m.group(1)
             out.append(Evidence("report.gfx", gfx, READER, i + 1, line))
-        m = _PLATFORM.search(line)
+        m = _PLATFORM.search(line) if not seen_platform and "-" in low else None
         if m and not seen_platform:
             from torchdoctor.reports.readers.collect_env import _platform
 
@@ -67,7 +76,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
                 for name in ("os", "arch", "kernel"):
                     if getattr(p, name) not in (None, "unknown"):
                         out.append(Evidence(f"platform.{name}", getattr(p, name), READER, i + 1, line))
-        for m in _GPU.finditer(line):
+        for m in (_GPU.finditer(line) if any(w in low for w in _GPU_WORDS) else ()):
             name = m.group(1).strip()
             if _MODEL_NUMBERS.match(name) and not re.search(r"\d{4}\s?(?:Ti|ti|TI|Super|SUPER)$", name):
                 continue
@@ -87,7 +96,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
                 gpus.append(g)
                 if len(gpus) == 1:
                     first_gpu = (i, line)
-        if not seen_os:
+        if not seen_os and any(w in low for w in _OS_WORDS):
             m = _OS.search(line)
             if m:
                 seen_os = True
@@ -95,12 +104,12 @@ def read_lines(lines: list[str]) -> list[Evidence]:
                 os_ = "windows" if name.startswith("Windows") else "macos" if name.startswith("macOS") else "linux"
                 out += [Evidence("platform.os", os_, READER, i + 1, line),
                         Evidence("platform.os_version", name, READER, i + 1, line)]
-        if not seen_torch:
+        if not seen_torch and "torch" in low:
             m = _TORCH.search(line)
             if m:
                 seen_torch = True
                 out.append(Evidence("report.torch_version", m.group(1), READER, i + 1, line))
-        if not seen_py:
+        if not seen_py and "python" in low:
             m = _PYTHON.search(line)
             if m:
                 seen_py = True
