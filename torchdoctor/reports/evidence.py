@@ -27,8 +27,8 @@ class Evidence:
     excerpt: str = ""  # the line (or its start) the value was read from
 
     def __post_init__(self) -> None:
-        if self.excerpt:
-            object.__setattr__(self, "excerpt", excerpt(self.excerpt))
+        if len(self.excerpt) > 200:  # masked (see `private`) when it is shown: most evidence never is
+            object.__setattr__(self, "excerpt", self.excerpt.strip()[:200])
 
     def where(self) -> str:
         at = f" line {self.line}" if self.line else ""

@@ -19,7 +19,7 @@ import re
 from typing import Any, Iterable
 
 from torchdoctor.facts import Distribution, Facts, Gpu, NvidiaFacts, PlatformFacts, PythonFacts, TorchRuntime
-from torchdoctor.reports.evidence import ADDITIVE, Evidence
+from torchdoctor.reports.evidence import ADDITIVE, Evidence, excerpt
 
 PRECEDENCE = (
     "nvidia_smi", "rocminfo", "collect_env", "pip", "conda", "conda_plan", "pip_partial", "pip_show",
@@ -103,7 +103,7 @@ def merge(evidence: Iterable[Evidence], origin: str, knowledge: Any = None) -> F
     report.setdefault("kind", kind)
     report["notes"] = list(values.get("report.notes", ()))
     report["readers"] = readers
-    report["provenance"] = {f: e.where() + (f": {e.excerpt}" if e.excerpt else "")
+    report["provenance"] = {f: e.where() + (f": {excerpt(e.excerpt)}" if e.excerpt else "")
                             for f, e in sorted(chosen.items()) if not f.startswith("report.")}
     facts = Facts(origin=f"{kind}:{origin}", platform=sections["platform"], python=sections["python"],
                   nvidia=sections["nvidia"], gpus=gpus, distributions=dists, runtime=sections["runtime"],

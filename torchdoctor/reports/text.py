@@ -53,9 +53,11 @@ def clean_lines(text: str) -> list[str]:
     out = []
     for line in text.split("\n"):
         line = line[:MAX_LINE_CHARS]
-        if _FENCE.match(line):
+        head = line[:12]
+        if ("`" in head or "~" in head) and _FENCE.match(line):
             out.append("")
             continue
-        line = _QUOTE.sub("", line)
+        if ">" in head:
+            line = _QUOTE.sub("", line)
         out.append(line.rstrip())
     return out

@@ -39,6 +39,9 @@ def read_lines(lines: list[str]) -> list[Evidence]:
     subdir = None
     mode = None
     for i, line in enumerate(lines):
+        if mode is None and not ("#" in line or "conda" in line or "will be" in line or "|" in line or
+                                 "environment location" in line):
+            continue  # nothing conda prints starts here
         if _LIST_HEAD.match(line) or _LIST_CMD.match(line):
             if listing:
                 break  # a second listing (another env, or after a change): the first one is read

@@ -57,8 +57,12 @@ _FLAVOURS = re.compile(r"(?P<yolo_checks>ultralytics\b[^\n]*(?:python-|yolo))|(?
                        r"(?P<accelerate_env>`?accelerate`? version)|(?P<diffusers_env>diffusers version)|"
                        r"(?P<lightning_env>^[ \t]*\*[ \t]*(?:lightning|cuda|packages|system):[ \t]*$)", re.I | re.M)
 # every label in LABELS holds one of these words: other lines are not looked at (speed)
-_LABEL_WORDS = ("version", "python", "platform", "cuda", "gpu", "driver", "os", "operating", "system", "numpy",
+_LABEL_WORDS = ("version", "python", "platform", "cuda", "gpu", "driver", "os:", "os ", "os\t", "os*", "operating",
+                "system", "numpy",
                 "torch", "accelerator", "graphics", "video", "available", "ultralytics")
+
+
+_LABEL_HINT = re.compile("|".join(_LABEL_WORDS))
 
 
 def flavour(lines: list[str]) -> str:
@@ -84,11 +88,12 @@ def read_lines(lines: list[str]) -> list[Evidence]:
     indices = range(len(lines)) if reader == "lightning_env" else candidates(lines, _LABEL_WORDS)
     for i in indices:
         raw = lines[i]
-        if not raw.strip() or len(raw) > 400:
+        if not raw.strip() or len(raw) > 300 or raw.lstrip().startswith(("File \"", "[pip", "[conda")):
             gpu_list = False
             continue
-        if reader not in ("yolo_checks", "lightning_env") and ":" not in raw and "=" not in raw:
-            continue  # a label needs its colon (yolo's two columns and Lightning's lists aside)
+        cut = min((x for x in (raw.find(":"), raw.find("=")) if x > 0), default=-1)
+        if reader not in ("yolo_checks", "lightning_env") and (cut < 0 or not _LABEL_HINT.search(raw[:cut].lower())):
+            continue  # a label needs its colon (yolo's two columns and Lightning's lists aside), and a label word
         stripped = _strip(raw)
         if theirs and collect_env.label_key(raw.strip()):
             continue
@@ -142,10 +147,13 @@ def read_lines(lines: list[str]) -> list[Evidence]:
     return _evidence(reader, found, gpus, listed)
 
 
+_LEAD = re.compile(r"^[^\w`(]+")  # emoji and symbols before the label ("🤗 Diffusers version")
+
+
 def _strip(line: str) -> str:
     s = _BULLET.sub("", line.strip(), count=1)
     s = s.replace("**", "").replace("__", "")
-    return re.sub(r"^[^\w`(]+", "", s).strip()  # emoji and symbols before the label ("🤗 Diffusers version")
+    return _LEAD.sub("", s).strip()
 
 
 def _key(label: str) -> str:

@@ -33,8 +33,8 @@ _EXC = re.compile(r"^\s*((?:[A-Za-z_]\w*\.)*(?:[A-Z]\w*(?:Error|Exception|Warnin
 _TORCH_INIT = re.compile(r"[\\/]torch[\\/]__init__\.py$")
 _TORCH_FILE = re.compile(r"[\\/]torch[\\/]")
 # pip building a package in an isolated environment, where torch is missing by design (flash-attn, ...)
-_BUILD_ISOLATION = re.compile(r"Getting requirements to build|subprocess-exited-with-error|build_meta|"
-                              r"pip[\\/]_vendor|setup\.py|pyproject_hooks", re.I)
+_ISOLATION_WORDS = ("getting requirements to build", "subprocess-exited-with-error", "build_meta", "_vendor",
+                    "setup.py", "pyproject_hooks")
 _RELEVANT = re.compile(r"torch|cuda|nvidia|\bgpu\b|numpy|\bhip\b|rocm|\.dll|\bmps\b|nccl|cudnn|driver|triton|"
                        r"nvml|libc10|\bsm_\d+", re.I)
 _CUDA_WORDS = re.compile(r"cuda|nvidia|driver|\bhip\b|\bgpu\b|nvml|device", re.I)
@@ -87,13 +87,15 @@ def _unprefix(lines: list[str]) -> tuple[list[str], bool]:
     """Log lines without their per-line prefix (kept when a prefix is rare: then it is text)."""
     names: dict[str, int] = {}
     for line in lines:
-        m = _COMPOSE.match(line)
+        m = _COMPOSE.match(line) if "|" in line else None
         if m:
             names[m.group(1)] = names.get(m.group(1), 0) + 1
     compose = {n for n, c in names.items() if c >= 3}
     out = []
+    if not compose and not any(line[:1] in "[0123456789" for line in lines):
+        return lines, False
     for line in lines:
-        m = _COMPOSE.match(line)
+        m = _COMPOSE.match(line) if compose and "|" in line else None
         if m and m.group(1) in compose:
             line = line[m.end():]
         out.append(_STAMP.sub("", line) if line[:1] in "[0123456789" else line)
@@ -105,7 +107,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
     lines, compose = _unprefix(lines)
     if compose:  # docker compose prefixes each service's output: this ran in a container
         out += [Evidence("platform.container", "docker", READER), Evidence("platform.os", "linux", READER)]
-    isolation = bool(_BUILD_ISOLATION.search("\n".join(lines)))
+    isolation = bool(candidates(lines, _ISOLATION_WORDS))
     texts: list[tuple[int, str]] = []  # (line, text) of every message, for runtime.warnings
     ran = False  # torch was imported: it printed these
     import_failure = False
@@ -139,49 +141,52 @@ def read_lines(lines: list[str]) -> list[Evidence]:
 
     for i in candidates(lines, _TRIGGER):
         line = lines[i]
-        m = _FOUND_VERSION.search(line) or _DRIVER_EQ.search(line)
+        low = line.lower()
+        m = (_FOUND_VERSION.search(line) if "found version" in low else None) or \
+            (_DRIVER_EQ.search(line) if "driver=" in low else None)
         if m and re.search(r"driver", line, re.I):
             n = int(m.group(1))
             out.append(Evidence("nvidia.cuda_driver", f"{n // 1000}.{n % 1000 // 10}", READER, i + 1, line))
             ran = True
-        m = _SM.search(line)
+        m = _SM.search(line) if "with cuda capability" in low else None
         if m:
             name = m.group(1).strip().split("Warning: ")[-1].strip()
             out.append(Evidence("gpus", (Gpu(vendor="nvidia", name=name, capability=(int(m.group(2)), int(m.group(3))),
                                             source=READER),), READER, i + 1, line))
             ran = True
-        m = _ARCHES.search(line)
+        m = _ARCHES.search(line) if "supports cuda" in low else None
         if m:
             out.append(Evidence("runtime.arch_list", tuple(m.group(1).split()), READER, i + 1, line))
-        if _NO_DRIVER.search(line):  # torch asked the driver and none answered
+        if "found no nvidia" in low and _NO_DRIVER.search(line):  # torch asked the driver and none answered
             out += [Evidence("nvidia.errors", ("torch: " + _NO_DRIVER.search(line).group(0),), READER, i + 1, line),
                     Evidence("nvidia.driver", None, READER, i + 1, line)]
-        if _SMI_FAILED.search(line):
+        if "nvidia-smi has failed" in low and _SMI_FAILED.search(line):
             out.append(Evidence("nvidia.errors", ("nvidia-smi: " + _SMI_FAILED.search(line).group(0),), READER, i + 1, line))
             out.append(Evidence("nvidia.driver", None, READER, i + 1, line))
-        m = _NVML.search(line)
+        m = _NVML.search(line) if "nvml" in low else None
         if m:
             out.append(Evidence("nvidia.errors", (f"NVML: {m.group(1).strip()}",), READER, i + 1, line))
-        for m in list(_ENV.finditer(line)) + list(_ENV_PY.finditer(line)):
+        for m in (list(_ENV.finditer(line)) + list(_ENV_PY.finditer(line))
+                  if "hsa_override" in low or "_visible_devices" in low else ()):
             out.append(Evidence(f"env.{m.group(1)}", m.group(2), READER, i + 1, line))
-        m = _WSL1.search(line) or _WSL2.search(line)
+        m = (_WSL1.search(line) or _WSL2.search(line)) if "microsoft" in low else None
         if m:
             out += [Evidence("platform.wsl", True, READER, i + 1, line),
                     Evidence("platform.kernel", m.group(1), READER, i + 1, line)]
-        m = _DLL.search(line)
+        m = _DLL.search(line) if "winerror" in low else None
         if m and not import_failure:
             message = _continued(lines, i, m.group(1))
             if re.search(r"torch|c10\.dll|fbgemm|caffe2", message + line, re.I):
                 out += _import_failed("OSError", message, None, lines, i)
                 import_failure = True
-        m = _PIP_VERSIONS.search(line)
+        m = _PIP_VERSIONS.search(line) if "from versions" in low else None
         if m:
             versions = [v.strip() for v in m.group(2).split(",") if v.strip() and v.strip() != "none"]
             out.append(Evidence("report.available_versions", [versions[0], versions[-1]] if versions else [],
                                 READER, i + 1, line))
             if not versions:  # pip sees no torch at all for this interpreter: torch is not installed by it
                 out.append(Evidence("runtime.status", "not_installed", READER, i + 1, line))
-        m = _PIP_NONE.search(line)
+        m = _PIP_NONE.search(line) if "no matching distribution" in low else None
         if m:
             out.append(Evidence("report.pip_error", m.group(0), READER, i + 1, line))
         for banner in _BANNERS:

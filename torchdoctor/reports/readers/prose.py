@@ -33,8 +33,13 @@ _MODEL_NUMBERS = re.compile(r"^\d{4}")
 _GPU_WORDS = ("rtx", "gtx", "geforce", "nvidia", "tesla", "radeon", "rx", "a100", "a800", "h100", "h200", "h800",
               "h20", "v100", "p100", "p40", "p4", "t4", "l4", "l40", "a10", "a30", "a40", "k80", "m40", "m60", "b200",
               "b300", "super", "ti")
+_BARE = re.compile(r"\d{4}\s?(?:ti|super)\b")  # "2080ti", "2060 super" (on the lower-cased paste)
+_GPU_HINT = re.compile("|".join(_GPU_WORDS))
 _OS_WORDS = ("ubuntu", "windows", "fedora", "debian", "macos", "centos", "arch linux")
-_WORDS = _GPU_WORDS + _OS_WORDS + ("torch", "python", "gfx", "apple", "macbook", "mac ", "linux-", "macos-",
+# common two-letter words ("ti", "rx", "t4") would select every line: bare model numbers are found by _BARE
+_WORDS = tuple(w for w in _GPU_WORDS if len(w) > 2 and w not in ("h20", "a10", "a30", "a40", "p40", "l40")) + \
+    ("rx 5", "rx 6", "rx 7", "rx 9", "rx5", "rx6", "rx7", "rx9", " t4", " l4", "a10", "a30", "a40", "h20",
+     "p40", "l40") + _OS_WORDS + ("gfx", "apple", "macbook", "mac ", "linux-", "macos-",
                                    "windows-")
 _GFX = re.compile(r"(?<![A-Za-z0-9])(gfx\d{3,4}[a-z]?)(?![0-9a-z])")
 _URL = re.compile(r"https?://\S+|\S+\.(?:png|jpe?g|py)\b")
@@ -44,6 +49,25 @@ _APPLE_SILICON = re.compile(r"\b(?:Apple\s+)?M[1-5](?:\s+(?:Pro|Max|Ultra))?\b(?
                             r"\b(?:MacBook|Mac)\b.*\bM[1-5]\b|\bApple\s+M[1-5]\b")
 
 
+def _first(lines: list[str], text: str, word: str, rx: re.Pattern) -> tuple[int, re.Match] | None:
+    """The first line holding `word` (in the lower-cased joined `text`) where `rx` matches."""
+    from torchdoctor.reports.readers._common import _joined
+
+    _, starts = _joined(lines)
+    import bisect
+
+    at = text.find(word)
+    while at >= 0:
+        i = bisect.bisect_right(starts, at) - 1
+        line = lines[i]
+        if not line.lstrip().startswith(("[pip", "[conda", "|", "File ")) and len(line) <= 600:
+            m = rx.search(line)
+            if m:
+                return i, m
+        at = text.find(word, starts[i + 1] if i + 1 < len(starts) else len(text))
+    return None
+
+
 def read(text: str) -> list[Evidence]:
     return read_lines(clean_lines(text))
 
@@ -51,14 +75,20 @@ def read(text: str) -> list[Evidence]:
 def read_lines(lines: list[str]) -> list[Evidence]:
     out: list[Evidence] = []
     gpus = []
-    seen_os = seen_torch = seen_py = seen_platform = apple = False
+    seen_os = seen_platform = apple = False
     gfx = None
-    for i in candidates(lines, _WORDS):
+    from torchdoctor.reports.readers._common import _joined
+
+    text, _ = _joined(lines)
+    bare = {text.count("\n", 0, m.start()) for m in _BARE.finditer(text)} if "ti" in text or "super" in text else set()
+    for i in sorted(set(candidates(lines, _WORDS)) | bare):
         line = lines[i]
         if len(line) > 600 or line.lstrip().startswith(("[pip", "[conda", "|", "File ")):
             continue
-        line = _URL.sub(" ", line)
         low = line.lower()
+        if "://" in line or ".png" in low or ".jp" in low or ".py" in low:
+            line = _URL.sub(" ", line)
+            low = line.lower()
         if not apple and ("apple" in low or " m" in low) and _APPLE_SILICON.search(line):
             apple = True
             out.append(Evidence("report.apple_silicon", True, READER, i + 1, line))
@@ -76,7 +106,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
                 for name in ("os", "arch", "kernel"):
                     if getattr(p, name) not in (None, "unknown"):
                         out.append(Evidence(f"platform.{name}", getattr(p, name), READER, i + 1, line))
-        for m in (_GPU.finditer(line) if any(w in low for w in _GPU_WORDS) else ()):
+        for m in (_GPU.finditer(line) if _GPU_HINT.search(low) else ()):
             name = m.group(1).strip()
             if _MODEL_NUMBERS.match(name) and not re.search(r"\d{4}\s?(?:Ti|ti|TI|Super|SUPER)$", name):
                 continue
@@ -104,16 +134,12 @@ def read_lines(lines: list[str]) -> list[Evidence]:
                 os_ = "windows" if name.startswith("Windows") else "macos" if name.startswith("macOS") else "linux"
                 out += [Evidence("platform.os", os_, READER, i + 1, line),
                         Evidence("platform.os_version", name, READER, i + 1, line)]
-        if not seen_torch and "torch" in low:
-            m = _TORCH.search(line)
-            if m:
-                seen_torch = True
-                out.append(Evidence("report.torch_version", m.group(1), READER, i + 1, line))
-        if not seen_py and "python" in low:
-            m = _PYTHON.search(line)
-            if m:
-                seen_py = True
-                out.append(Evidence("python.version", m.group(1), READER, i + 1, line))
+
+    for word, rx, fact in (("torch", _TORCH, "report.torch_version"), ("python", _PYTHON, "python.version")):
+        found = _first(lines, text, word, rx)
+        if found:
+            i, m = found
+            out.append(Evidence(fact, m.group(1), READER, i + 1, lines[i]))
     if gpus:
         out.append(Evidence("gpus", tuple(gpus[:8]), READER, first_gpu[0] + 1, first_gpu[1]))
     return out
