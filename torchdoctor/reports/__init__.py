@@ -65,12 +65,12 @@ def load_source(source: str) -> Facts:
 
 def _json_report(text: str, origin: str) -> Facts | None:
     start = text.find("{")
-    if start < 0 or text[:start].strip() not in ("", "```", "```json"):
-        return None
-    try:
-        data, _ = json.JSONDecoder().raw_decode(text, start)
-    except (ValueError, RecursionError):
-        return None
+    if start >= 0 and text[:start].strip() in ("", "```", "```json"):
+        data = _decode(text, start)
+    else:
+        # a `check --format markdown` reply (or an issue quoting one): its facts are in a ```json block
+        at = text.find('```json\n{\n "schema"')
+        data = _decode(text, at + len("```json\n")) if at >= 0 else None
     if not isinstance(data, dict):
         return None
     if isinstance(data.get("facts"), dict) and "schema" in data:
@@ -97,6 +97,13 @@ def _json_report(text: str, origin: str) -> Facts | None:
             report[key] = True
     extra["report"] = report
     return facts.with_(origin=f"json:{origin}", schema=SCHEMA, extra=extra)
+
+
+def _decode(text: str, start: int) -> object:
+    try:
+        return json.JSONDecoder().raw_decode(text, start)[0]
+    except (ValueError, RecursionError):
+        return None
 
 
 def read_paste(text: str, origin: str) -> Facts | None:
