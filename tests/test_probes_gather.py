@@ -11,6 +11,7 @@ from pathlib import Path
 from probe_fakes import FakeRun, build_h200, build_pci_tree, captured, failed, fake_nvml, ok, write
 
 from torchdoctor.facts import Facts, Gpu
+from torchdoctor.knowledge import load
 from torchdoctor.probes import gather_machine
 
 LINUX = {"system": "Linux", "machine": "x86_64", "kernel": "6.18.44-fc-v657-gpu", "bits": 64, "environ": {},
@@ -56,8 +57,23 @@ def test_nvidia_gpu_present_but_no_driver(tmp_path):
                            platform_overrides=LINUX)
     assert facts.nvidia.driver is None
     assert facts.nvidia.errors == ("kernel: the nvidia kernel module is not loaded (no /sys/module/nvidia)",)
-    assert [(g.vendor, g.source) for g in facts.gpus] == [("nvidia", "pci")]
+    # named from the bundled pci.ids table, in the form the capability table reads
+    assert [(g.vendor, g.name, g.source) for g in facts.gpus] == [("nvidia", "GH100 [H200 SXM 141GB]", "pci")]
     assert facts.pci[0].driver is None
+
+
+def test_laptop_without_nvidia_driver_names_and_classes_both_gpus(tmp_path):
+    # a Meteor Lake laptop with an RTX 3060 Mobile (10de:2520) before the NVIDIA driver is installed
+    build_pci_tree(tmp_path, "0000:00:02.0 class=0x030000 vendor=0x8086 device=0x7d55 driver=i915\n"
+                             "0000:01:00.0 class=0x030000 vendor=0x10de device=0x2520 driver=\n")
+    facts = gather_machine(root=tmp_path, run=FakeRun({}), nvml=fake_nvml(), which=lambda n: None,
+                           platform_overrides=LINUX)
+    assert facts.gpus == (
+        Gpu(vendor="intel", name="Meteor Lake-P [Intel Arc Graphics]", kind="integrated", pci_bus_id="0000:00:02.0",
+            pci_id="8086:7d55", source="pci"),
+        Gpu(vendor="nvidia", name="GA106M [GeForce RTX 3060 Mobile / Max-Q]", pci_bus_id="0000:01:00.0",
+            pci_id="10de:2520", source="pci"))
+    assert load().gpu_capability(facts.gpus[1].name) == (8, 6)
 
 
 def test_no_gpu_at_all(tmp_path):
@@ -76,7 +92,8 @@ def test_amd_workstation_with_kfd_and_pci_ids(tmp_path):
     run = FakeRun({})
     facts = gather_machine(root=tmp_path, run=run, which=lambda n: None, platform_overrides=LINUX)
     assert facts.gpus == (
-        Gpu(vendor="intel", kind="integrated", pci_bus_id="0000:00:02.0", pci_id="8086:a780", source="pci"),
+        Gpu(vendor="intel", name="Raptor Lake-S GT1 [UHD Graphics 770]", kind="integrated", pci_bus_id="0000:00:02.0",
+            pci_id="8086:a780", source="pci"),
         Gpu(vendor="amd", name="Navi 31 [Radeon RX 7900 XT/7900 XTX/7900 GRE/7900M]", gfx="gfx1100",
             pci_bus_id="0000:86:00.0", pci_id="1002:744c", source="kfd"),
     )
@@ -194,3 +211,13 @@ def test_windows_without_nvml_keeps_registry_gpus(tmp_path):
                            platform_overrides={**LINUX, "system": "Windows", "machine": "AMD64"})
     assert [(g.vendor, g.name) for g in facts.gpus] == [("amd", "AMD Radeon RX 6800")]
     assert facts.nvidia.errors == ("NVML: NVML Shared Library Not Found", "nvidia-smi: not found")
+
+
+def test_windows_adapter_without_a_description_is_named_from_its_pci_id(tmp_path):
+    adapters = [{"MatchingDeviceId": "PCI\\VEN_10DE&DEV_2520&SUBSYS_0A671028"}]  # no DriverDesc value
+    facts = gather_machine(root=tmp_path, run=FakeRun({}), which=lambda n: None, windows_adapters=lambda: adapters,
+                           nvml=fake_nvml(init_error="NVML Shared Library Not Found"),
+                           platform_overrides={**LINUX, "system": "Windows", "machine": "AMD64"})
+    assert [(g.vendor, g.name, g.source) for g in facts.gpus] == [
+        ("nvidia", "GA106M [GeForce RTX 3060 Mobile / Max-Q]", "registry")]
+

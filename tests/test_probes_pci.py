@@ -78,20 +78,36 @@ def test_bmc_vga_is_display_class_but_not_a_gpu(tmp_path):
     ("7d55", "0000:00:02.0", "integrated"),  # Meteor Lake "Arc Graphics": integrated, branded Arc
     ("a780", "0000:00:02.0", "integrated"),  # Raptor Lake UHD 770
     ("ffff", "0000:05:00.0", "discrete"),    # an id we do not know, off the iGPU slot: not guessed as arc
+    # ids outside the kernel's ranges, classed by their pci.ids name (knowledge/pci_ids.tsv)
+    ("7d55", "0000:05:00.0", "integrated"),  # Meteor Lake iGPU passed through to a VM: not "discrete"
+    ("b082", "0000:00:02.0", "integrated"),  # Panther Lake [Arc B390]: branded Arc B, integrated
+    ("4907", "0000:03:00.0", "discrete"),    # SG1 [Server GPU SG-18M]: the DG1 server card
+    ("4f80", "0000:03:00.0", "discrete"),    # "DG2 [Intel Xe Graphics]": not in the kernel's lists, no Arc name
+    # PVC reuses ids of the Atom D2xxx/N2xxx iGPU; the rest of 0x0bdc-0x0bef is the Atom only
+    ("0be1", "0000:00:02.0", "integrated"),
+    ("0be1", "0000:29:00.0", "datacenter"),
+    ("0be3", "0000:00:02.0", "integrated"),  # was "datacenter" when the PVC range ran to 0x0bef
 ])
 def test_intel_kind(device, address, kind):
     assert pci.intel_kind(device, address) == kind
 
 
-def test_pci_ids_names(tmp_path):
+def test_pci_names_from_the_bundled_table_without_a_system_pci_ids(tmp_path):
+    names = pci.pci_names({"10de:2520", "8086:56a0", "1002:744c", "10de:ffff"}, tmp_path / "nowhere")
+    assert names == {"10de:2520": "GA106M [GeForce RTX 3060 Mobile / Max-Q]", "8086:56a0": "DG2 [Arc A770]",
+                     "1002:744c": "Navi 31 [Radeon RX 7900 XT/7900 XTX/7900 GRE/7900M]"}
+
+
+def test_pci_names_fall_back_to_the_system_pci_ids_for_newer_ids(tmp_path):
+    # 10de:2204 is in the bundled table (which wins); 10de:3001 is not: the system file may be newer
     write(tmp_path / "usr/share/hwdata/pci.ids",
           "# comment\n1002  Advanced Micro Devices, Inc. [AMD/ATI]\n\t744c  Navi 31 [Radeon RX 7900 XT/7900 XTX/7900 GRE/7900M]\n"
-          "\t\t1002 0e3b  Radeon RX 7900 GRE\n10de  NVIDIA Corporation\n\t2204  GA102 [GeForce RTX 3090]\n"
-          "C 03  Display controller\n\t00  VGA compatible controller\n")
-    names = pci.pci_names({"1002:744c", "10de:2204", "8086:56a0"}, tmp_path)
-    assert names == {"1002:744c": "Navi 31 [Radeon RX 7900 XT/7900 XTX/7900 GRE/7900M]",
-                     "10de:2204": "GA102 [GeForce RTX 3090]"}
-    assert pci.pci_names({"10de:2204"}, tmp_path / "nowhere") == {}
+          "\t\t1002 0e3b  Radeon RX 7900 GRE\n10de  NVIDIA Corporation\n\t2204  GA102 [system name]\n"
+          "\t3001  GR102 [GeForce RTX 6090]\nC 03  Display controller\n\t00  VGA compatible controller\n")
+    names = pci.pci_names({"10de:2204", "10de:3001", "10de:ffff"}, tmp_path)
+    assert names == {"10de:2204": "GA102 [GeForce RTX 3090]", "10de:3001": "GR102 [GeForce RTX 6090]"}
+    assert pci.parse_pci_ids((tmp_path / "usr/share/hwdata/pci.ids").read_text(), {"1002:744c"}) == {
+        "1002:744c": "Navi 31 [Radeon RX 7900 XT/7900 XTX/7900 GRE/7900M]"}
 
 
 # ---------------------------------------------------------------- AMD

@@ -106,6 +106,28 @@ def smoke(
                     timeout=timeout, python=python, nproc=nproc, backend=backend))
 
 
+@app.command()
+def install(
+    torch: Optional[str] = typer.Option(None, "--torch", help="Install this torch release (e.g. 2.7.1 or 2.7)."),
+    with_: Optional[str] = typer.Option(None, "--with", help="Companions too: torchvision,torchaudio "
+                                        "(installed ones always move with torch)."),
+    python: Optional[str] = typer.Option(None, "--python", help="Install into this interpreter or virtualenv."),
+    index_base: Optional[str] = typer.Option(None, "--index-base", envvar="TORCHDOCTOR_INDEX_BASE",
+                                             help="A mirror of https://download.pytorch.org/whl."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Run without asking (needed without a terminal)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and the commands; change nothing."),
+    json_out: bool = typer.Option(False, "--json", help="Print the outcome as JSON (schema 1)."),
+    no_verify: bool = typer.Option(False, "--no-verify", help="Skip the proof (check and smoke) afterwards."),
+    replace_conda: bool = typer.Option(False, "--replace-conda", help="Remove conda's torch, then install with pip."),
+    timeout: float = typer.Option(300.0, "--timeout", help="Seconds allowed for each proof step (check, smoke)."),
+) -> None:
+    """Install the build `suggest` plans, replacing a wrong one without losing it, then prove it trains."""
+    from torchdoctor.commands.install import run_install
+
+    _exit(run_install(torch=torch, with_=with_, python=python, index_base=index_base, yes=yes, dry_run=dry_run,
+                      json_out=json_out, verify=not no_verify, replace_conda=replace_conda, timeout=timeout))
+
+
 def _exit(code: int) -> None:
     raise typer.Exit(code)
 

@@ -392,32 +392,41 @@ def _pypi_gaps(m: _Machine, rel: Release) -> tuple[str, ...]:
 def _candidates(m: _Machine, k: Knowledge, target: _Target, req: PlanRequest, releases: tuple[Release, ...],
                 pin_patch: str | None, pin_variant: str | None) -> list[_Cand]:
     out = []
-    for rel in releases:
-        patch = pin_patch if pin_patch in rel.versions else rel.version
-        for variant, source, var in _variants_for_device(m, rel, target.device):
-            if pin_variant and variant != pin_variant:
-                continue
-            # A variant's status is about download.pytorch.org; the PyPI default was read from PyPI itself.
-            status = var.status if var is not None and source == "index" else "confirmed"
-            c = _Cand(rel, patch, variant, source, status, var.role if var else None)
-            c.wheel = _wheel_gate(m, rel, var, variant, source)
-            if source == "index" and var is not None and var.status == "inferred":
-                c.notes.append(f"{patch}+{variant} on download.pytorch.org is inferred, not verified "
-                               f"({var.note or 'see knowledge/SOURCES.md'})")
-            _driver_gate(m, k, target, c)
-            _arch_gate(m, k, target, c)
-            for pkg in req.with_:
-                if rel.companions.get(patch, {}).get(pkg) is None:
-                    c.companion = (f"no {pkg} release for torch {patch}"
-                                   + (" (torchaudio's last release is 2.11.0)" if pkg == "torchaudio" else ""))
-                elif source == "index" and var is not None and m.key in var.no_companions:
-                    c.companion = f"no {pkg} build on the {variant} index for {m.key} (torch only in {patch})"
-                elif m.python and m.key in rel.companion_gaps.get(m.python, ()):
-                    c.companion = (f"no {pkg} wheel for Python {m.python} on {m.key} (torch {patch} has one, "
-                                   "its companions do not)")
-            out.append(c)
+    for series in releases:
+        # Every patch whose wheels differ from the series row is a candidate of its own (2.12.0 has cp313t,
+        # 2.12.1 does not); patches that do not differ would only repeat the newest one.
+        for patch in ((pin_patch,) if pin_patch in series.versions else series.distinct_patches()):
+            out.extend(_patch_candidates(m, k, target, req, series.at(patch), patch, pin_variant))
     if pin_variant and not out:
         raise ValueError(f"torch {pin_patch or ''}+{pin_variant} is not a known build")
+    return out
+
+
+def _patch_candidates(m: _Machine, k: Knowledge, target: _Target, req: PlanRequest, rel: Release, patch: str,
+                      pin_variant: str | None) -> list[_Cand]:
+    out = []
+    for variant, source, var in _variants_for_device(m, rel, target.device):
+        if pin_variant and variant != pin_variant:
+            continue
+        # A variant's status is about download.pytorch.org; the PyPI default was read from PyPI itself.
+        status = var.status if var is not None and source == "index" else "confirmed"
+        c = _Cand(rel, patch, variant, source, status, var.role if var else None)
+        c.wheel = _wheel_gate(m, rel, var, variant, source)
+        if source == "index" and var is not None and var.status == "inferred":
+            c.notes.append(f"{patch}+{variant} on download.pytorch.org is inferred, not verified "
+                           f"({var.note or 'see knowledge/SOURCES.md'})")
+        _driver_gate(m, k, target, c)
+        _arch_gate(m, k, target, c)
+        for pkg in req.with_:
+            if rel.companions.get(patch, {}).get(pkg) is None:
+                c.companion = (f"no {pkg} release for torch {patch}"
+                               + (" (torchaudio's last release is 2.11.0)" if pkg == "torchaudio" else ""))
+            elif source == "index" and var is not None and m.key in var.no_companions:
+                c.companion = f"no {pkg} build on the {variant} index for {m.key} (torch only in {patch})"
+            elif m.python and m.key in rel.companion_gaps.get(m.python, ()):
+                c.companion = (f"no {pkg} wheel for Python {m.python} on {m.key} (torch {patch} has one, "
+                               "its companions do not)")
+        out.append(c)
     return out
 
 
@@ -530,6 +539,10 @@ def plan_install(facts: Facts, knowledge: Knowledge, request: PlanRequest | None
         newest = max(held, key=lambda c: _vt(c.patch))
         reasons.insert(1, f"Trade-off: --with {', '.join(req.with_)} holds torch back to {chosen.patch}: "
                           f"{newest.companion}. Without it: torch {newest.patch}+{newest.variant}.")
+    newer = next((c for c in cands if c.rel.series == chosen.rel.series and _vt(c.patch) > _vt(chosen.patch)
+                  and (c.variant, c.source) == (chosen.variant, chosen.source) and c.wheel), None)
+    if newer is not None:  # a patch exception decided it (2.12.0 has cp313t wheels, 2.12.1 has none)
+        reasons.insert(1, f"torch {chosen.patch} rather than the newer {newer.patch}: {newer.patch} has {newer.wheel}.")
     plan = _plan_from(chosen, m, k, target, req, reasons, warnings)
     if chosen.source == "index" and chosen.status == "inferred":
         every = _candidates(m, k, target, req, k.releases, None, None)  # also when --torch pins 2.15

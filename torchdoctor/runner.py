@@ -126,3 +126,69 @@ def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     if extra:
         env.update(extra)
     return env
+
+
+def stream(
+    argv: Sequence[str],
+    timeout: float,
+    env: Mapping[str, str] | None = None,
+    sink=None,
+    keep_bytes: int = 64 << 10,
+) -> RunResult:
+    """Run argv with its output (stdout and stderr together) copied to `sink` (default: our stderr) as
+    it comes, for long installs whose progress the user watches. The same deadline and group kill as
+    `run`; only the last `keep_bytes` are kept, in the result's stdout."""
+    import threading
+    from collections import deque
+
+    argv = tuple(str(a) for a in argv)
+    sink = sink if sink is not None else sys.stderr
+    start = time.monotonic()
+    kwargs: dict = {}
+    if sys.platform == "win32":
+        kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
+    else:
+        kwargs["start_new_session"] = True
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                env=dict(env) if env is not None else None, **kwargs)
+    except FileNotFoundError:
+        return RunResult(argv, None, "", "", time.monotonic() - start, error="not found")
+    except PermissionError:
+        return RunResult(argv, None, "", "", time.monotonic() - start, error="permission denied")
+    except OSError as exc:
+        return RunResult(argv, None, "", "", time.monotonic() - start, error=f"could not start: {exc}")
+
+    kept: deque[bytes] = deque()
+    size = [0]
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for chunk in iter(lambda: proc.stdout.read1(8192), b""):  # type: ignore[union-attr]
+            kept.append(chunk)
+            size[0] += len(chunk)
+            while size[0] > keep_bytes and len(kept) > 1:
+                size[0] -= len(kept.popleft())
+            try:
+                sink.write(_decode(chunk))
+                sink.flush()
+            except (OSError, ValueError):
+                pass  # our stderr is gone: keep draining so the child never blocks on a full pipe
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        try:
+            proc.wait(timeout=_REAP_SECONDS)
+        except subprocess.TimeoutExpired:
+            pass
+        reader.join(_REAP_SECONDS)
+        return RunResult(argv, None, _decode(b"".join(kept)), "", time.monotonic() - start, timed_out=True)
+    except KeyboardInterrupt:
+        _kill_group(proc)
+        raise
+    reader.join(_REAP_SECONDS)
+    return RunResult(argv, proc.returncode, _decode(b"".join(kept)), "", time.monotonic() - start)

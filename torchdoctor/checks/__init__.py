@@ -10,15 +10,16 @@ from __future__ import annotations
 import traceback
 from typing import Any, Sequence
 
-from torchdoctor.checks import accelerators, packages, torch_install  # noqa: F401 - they register
+from torchdoctor.checks import accelerators, build_fit, packages, torch_install  # noqa: F401 - they register
 from torchdoctor.checks.base import REGISTRY, Check, Finding, Fix, with_id
 
 __all__ = ["CHECKS", "Check", "Finding", "Fix", "run_checks", "AREAS"]
 
 # Order = the order a person would fix things in (see the failure catalog's suggested order).
 ORDER = (
-    "python.unsupported", "torch.not_installed", "torch.shadowed", "torch.import_failed",
+    "python.unsupported", "python.end_of_life", "torch.not_installed", "torch.shadowed", "torch.import_failed",
     "torch.multiple_installs", "torch.wheel_mismatch", "torch.cpu_build_with_gpu", "torch.conda_cpu_variant",
+    "torch.cuda_build_without_gpu", "torch.rocm_build_without_gpu",
     "torchvision.mismatch", "torchaudio.mismatch", "numpy.missing", "numpy.abi",
     "cuda.no_driver", "cuda.nvml_mismatch", "cuda.driver_too_old", "cuda.gpu_arch_unsupported",
     "cuda.visible_devices", "cuda.fabric_manager", "cuda.init_failed", "rocm.gfx_unsupported", "mps.unavailable",

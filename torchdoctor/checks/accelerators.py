@@ -393,6 +393,8 @@ def container_gpu_devices(f: Any, k: Any) -> Any:
     expected = has_nvidia_hardware(f) or bool(env.get("NVIDIA_VISIBLE_DEVICES"))
     if not expected and not (b is not None and b[0] == "cuda"):
         return None
+    if not expected and f.pci is not None:
+        return None  # the PCI bus shows no NVIDIA GPU at all: torch.cuda_build_without_gpu says it, not "pass it in"
     fix = Fix("Install the NVIDIA Container Toolkit on the host and start the container with the GPUs.",
               ("docker run --gpus all ...", "sudo nvidia-ctk runtime configure --runtime=docker && "
                                             "sudo systemctl restart docker"))

@@ -235,7 +235,7 @@ def reinstall_fix(f: Any, k: Any, summary: str, with_: Iterable[str] = (), keep_
     wanted = tuple(with_)
     tries = []
     series = base_version(torch_version(f)) if keep_version else None
-    if series:
+    if series and k.release(series) is not None:  # a release older than the tables (1.10) cannot be pinned
         tries.append(series)
     tries.append(None)
     problems: list[str] = []
@@ -250,6 +250,20 @@ def reinstall_fix(f: Any, k: Any, summary: str, with_: Iterable[str] = (), keep_
         return Fix(f"{summary} (no command: the planner failed: {type(exc).__name__}: {exc})")
     why = "; ".join(problems) or "no published build fits this machine"
     return Fix(f"{summary} (no install command: {why})")
+
+
+def plan_command(f: Any, k: Any, fmt: str = "pip") -> tuple[str | None, str | None]:
+    """The planner's install command for these facts and what it installs ("2.15.0+cpu"); (None, None)
+    when nothing fits or the planner fails."""
+    try:
+        from torchdoctor.plan import PlanRequest, plan_install
+
+        res = plan_install(f, k, PlanRequest(fmt=fmt))
+    except Exception:  # noqa: BLE001 - a planner bug must not hide the finding that asked
+        return None, None
+    if res.plan is None:
+        return None, None
+    return _for_target(f, res.plan.command), f"{res.plan.torch}+{res.plan.variant}"
 
 
 def _uninstall_first(f: Any, command: str, with_: tuple[str, ...]) -> tuple[str, ...]:

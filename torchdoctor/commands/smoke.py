@@ -139,6 +139,8 @@ def collect(request, epochs: int, seed: int, timeout: float, python: str | None,
         report["torch"] = {k: info.get(k) for k in ("torch_version", "build", "cuda", "hip", "python")}
         report["torch"]["executable"] = _display_path(info.get("executable") or exe)
         wanted, why = dev.resolve(request, info)
+        if why and request.kind == "cuda":
+            why = _check_says(request.text, info, python) or why
         if why:
             report["error"] = why
             report["unavailable"].append({"device": request.text, "reason": why})
@@ -147,6 +149,8 @@ def collect(request, epochs: int, seed: int, timeout: float, python: str | None,
             for kind in ("cuda", "mps", "xpu"):
                 if not any(d.split(":")[0] == kind for d in wanted):
                     reason = dev.why_missing(dev.Request(kind, kind, None), info)
+                    if kind == "cuda":
+                        reason = _check_says(kind, info, python) or reason
                     report["unavailable"].append({"device": kind, "reason": reason})
         for name in wanted:
             if name not in ran:
@@ -155,6 +159,38 @@ def collect(request, epochs: int, seed: int, timeout: float, python: str | None,
 
     report["ok"] = bool(report["devices"]) and all(d["ok"] for d in report["devices"]) and not report["error"]
     return report
+
+
+def _check_says(name: str, info: dict, python: str | None) -> str | None:
+    """When CUDA is missing because of the build (a CUDA/ROCm build on a machine without that GPU),
+    `check`'s own finding and fix, so smoke and check say the same thing. None otherwise."""
+    from torchdoctor.smoke import devices as dev
+
+    if info.get("build") not in ("cuda", "rocm") or info.get("cuda_available"):
+        return None
+    try:
+        from dataclasses import replace
+
+        from torchdoctor.checks import CHECKS, run_one
+        from torchdoctor.commands.check import _knowledge, _machine, _tilde
+
+        facts = _machine()
+        py = facts.python
+        if py is not None and info.get("python"):
+            py = replace(py, version=str(info["python"]), executable=_display_path(info.get("executable") or ""))
+        extra = dict(facts.extra or {})
+        if python:
+            extra["target_python"] = _tilde(python)
+        facts = facts.with_(python=py, runtime=dev.runtime_facts(info), extra=extra)
+        knowledge = _knowledge()
+        for c in CHECKS:
+            if c.id in dev.BUILD_FIT_CHECKS:
+                found = run_one(c, facts, knowledge)
+                if found.severity in ("warning", "error"):
+                    return dev.from_check(name, found)
+    except Exception:  # noqa: BLE001 - the plain reason stands when the machine cannot be judged
+        return None
+    return None
 
 
 def _run_child(args: list[str], timeout: float, python: str | None):

@@ -27,21 +27,11 @@ def run_suggest(torch: str | None = None, with_: str | None = None, json_out: bo
                 driver: str | None = None, gpus: list[str] | tuple[str, ...] = (), index_base: str | None = None,
                 facts=None) -> int:
     from torchdoctor.knowledge import load
-    from torchdoctor.plan import COMPANIONS, DEFAULT_INDEX_BASE, FORMATS, PlanRequest, plan_install
+    from torchdoctor.plan import plan_install
 
     k = load()
-    fmt = (fmt or "pip").lower()
-    if fmt not in FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    companions = tuple(dict.fromkeys(p.strip().lower() for p in (with_ or "").split(",") if p.strip()))
-    for pkg in companions:
-        if pkg not in COMPANIONS:
-            raise UsageError(f"--with accepts {', '.join(COMPANIONS)}, not {pkg!r}")
-    if torch is not None:
-        _check_torch(torch, k)
-    base = index_base or os.environ.get("TORCHDOCTOR_INDEX_BASE") or DEFAULT_INDEX_BASE
-    if not re.match(r"^(https?|file)://\S+$", base):
-        raise UsageError(f"--index-base must be an http(s):// or file:// URL, not {base!r}")
+    request = validated_request(torch=torch, with_=with_, fmt=fmt, index_base=index_base, k=k)
+    fmt = request.fmt
 
     described = describe(os_=os_, arch=arch, python_version=python_version, driver=driver, gpus=gpus, k=k)
     if facts is None:
@@ -51,7 +41,7 @@ def run_suggest(torch: str | None = None, with_: str | None = None, json_out: bo
     facts = apply_description(facts, described)
 
     try:
-        result = plan_install(facts, k, PlanRequest(torch=torch, with_=companions, fmt=fmt, index_base=base))
+        result = plan_install(facts, k, request)
     except ValueError as exc:  # a pinned version/variant the tables do not know
         raise UsageError(str(exc)) from None
 
@@ -67,6 +57,26 @@ def run_suggest(torch: str | None = None, with_: str | None = None, json_out: bo
     return 0 if result.plan is not None else 1
 
 
+def validated_request(torch: str | None = None, with_: str | None = None, fmt: str = "pip",
+                      index_base: str | None = None, k=None):
+    """--torch/--with/--format/--index-base, checked, as the planner's request (suggest and install)."""
+    from torchdoctor.plan import COMPANIONS, DEFAULT_INDEX_BASE, FORMATS, PlanRequest
+
+    fmt = (fmt or "pip").lower()
+    if fmt not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    companions = tuple(dict.fromkeys(p.strip().lower() for p in (with_ or "").split(",") if p.strip()))
+    for pkg in companions:
+        if pkg not in COMPANIONS:
+            raise UsageError(f"--with accepts {', '.join(COMPANIONS)}, not {pkg!r}")
+    if torch is not None:
+        _check_torch(torch, k)
+    base = index_base or os.environ.get("TORCHDOCTOR_INDEX_BASE") or DEFAULT_INDEX_BASE
+    if not re.match(r"^(https?|file)://\S+$", base):
+        raise UsageError(f"--index-base must be an http(s):// or file:// URL, not {base!r}")
+    return PlanRequest(torch=torch, with_=companions, fmt=fmt, index_base=base)
+
+
 def _check_torch(text: str, k) -> None:
     rel = k.release(text)
     if rel is None:
@@ -75,9 +85,10 @@ def _check_torch(text: str, k) -> None:
     base, _, variant = text.strip().partition("+")
     if base.count(".") == 2 and base not in rel.versions:
         raise UsageError(f"unknown torch version {text!r} ({rel.series} has {', '.join(rel.versions)})")
-    if variant and rel.variant(variant) is None and variant not in rel.pypi_default.values():
-        names = ", ".join(sorted({v.name for v in rel.variants}))
-        raise UsageError(f"torch {rel.series} has no {variant!r} build (known: {names})")
+    row = rel.at(base) if base in rel.versions else rel  # a patch may differ from its series (2.12.0: no cu129)
+    if variant and row.variant(variant) is None and variant not in row.pypi_default.values():
+        names = ", ".join(sorted({v.name for v in row.variants}))
+        raise UsageError(f"torch {base if row is not rel else rel.series} has no {variant!r} build (known: {names})")
 
 
 # ------------------------------------------------------------------------------ describing a machine

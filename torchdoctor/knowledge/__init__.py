@@ -12,7 +12,7 @@ import functools
 import json
 import os.path
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
 PLATFORM_KEYS = ("linux-x86_64", "linux-aarch64", "windows-x86_64", "macos-arm64", "macos-x86_64")
@@ -67,11 +67,22 @@ class Release:
     macos_min_python: dict[str, dict[str, str]] = field(default_factory=dict)
     # Pythons torch has wheels for but torchvision/torchaudio do not: "3.13" -> platforms.
     companion_gaps: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # A patch release whose wheels differ from the series row (releases.json "patches", each with its
+    # source): patch -> that patch's own row. The series row describes the newest patch.
+    patch_rows: dict[str, "Release"] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def version(self) -> str:
         """The newest patch release."""
         return self.versions[-1]
+
+    def at(self, patch: str) -> "Release":
+        """The row for one patch release: its exception where it has one, else the series row."""
+        return self.patch_rows.get(patch, self)
+
+    def distinct_patches(self) -> tuple[str, ...]:
+        """The patches worth planning separately, newest first: the newest, and each one that differs."""
+        return (self.version,) + tuple(p for p in reversed(self.versions[:-1]) if p in self.patch_rows)
 
     def variant(self, name: str) -> Variant | None:
         return next((v for v in self.variants if v.name == name), None)
@@ -324,27 +335,49 @@ def _tuples(d: dict[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in d.items()}
 
 
+def _release(r: dict[str, Any]) -> Release:
+    return Release(
+        series=r["series"], versions=tuple(r["versions"]), released=r["released"],
+        pythons=tuple(r["pythons"]), python_limited=_tuples(r["python_limited"]),
+        free_threaded=_tuples(r["free_threaded"]), platforms=tuple(r["platforms"]),
+        macos_min=dict(r["macos_min"]), glibc_min=dict(r["glibc_min"]),
+        pypi_default=dict(r["pypi_default"]),
+        variants=tuple(Variant(v["name"], tuple(v["platforms"]), v["status"], v.get("role"),
+                               v.get("note"), tuple(v.get("source", ())), tuple(v.get("no_companions", ())))
+                       for v in r["variants"]),
+        companions={k: dict(v) for k, v in r["companions"].items()},
+        index_style=r.get("index_style", "index"), confidence=r.get("confidence", "confirmed"),
+        notes=tuple(r.get("notes", ())), source=tuple(r["source"]),
+        pypi_free_threaded=_tuples(r["pypi_free_threaded"]) if "pypi_free_threaded" in r else None,
+        macos_min_python={k: dict(v) for k, v in r.get("macos_min_python", {}).items()},
+        companion_gaps=_tuples(r.get("companion_gaps", {})),
+    )
+
+
+def _patched(r: dict[str, Any], patch: str, change: dict[str, Any]) -> dict[str, Any]:
+    """The series row with one patch's exception applied: fields replace the series' values, except
+    "variants", which maps a variant name to null (not published for this patch) or to the fields
+    that differ. The exception's note and sources join the row's."""
+    row = {**r, **{k: v for k, v in change.items() if k not in ("variants", "note", "source")}}
+    variants = []
+    for v in r["variants"]:
+        if v["name"] not in change.get("variants", {}):
+            variants.append(v)
+        elif change["variants"][v["name"]] is not None:
+            variants.append({**v, **change["variants"][v["name"]]})
+    row["variants"] = variants
+    row["notes"] = list(r.get("notes", ())) + [f"{patch}: {change['note']}"]
+    row["source"] = list(dict.fromkeys(list(r["source"]) + list(change["source"])))
+    return row
+
+
 @functools.lru_cache(maxsize=1)
 def load() -> Knowledge:
     rel_data, arch_data = _read("releases.json"), _read("archs.json")
     cuda_data, gpu_data, src_data = _read("cuda.json"), _read("gpus.json"), _read("sources.json")
     releases = tuple(
-        Release(
-            series=r["series"], versions=tuple(r["versions"]), released=r["released"],
-            pythons=tuple(r["pythons"]), python_limited=_tuples(r["python_limited"]),
-            free_threaded=_tuples(r["free_threaded"]), platforms=tuple(r["platforms"]),
-            macos_min=dict(r["macos_min"]), glibc_min=dict(r["glibc_min"]),
-            pypi_default=dict(r["pypi_default"]),
-            variants=tuple(Variant(v["name"], tuple(v["platforms"]), v["status"], v.get("role"),
-                                   v.get("note"), tuple(v.get("source", ())), tuple(v.get("no_companions", ())))
-                           for v in r["variants"]),
-            companions={k: dict(v) for k, v in r["companions"].items()},
-            index_style=r.get("index_style", "index"), confidence=r.get("confidence", "confirmed"),
-            notes=tuple(r.get("notes", ())), source=tuple(r["source"]),
-            pypi_free_threaded=_tuples(r["pypi_free_threaded"]) if "pypi_free_threaded" in r else None,
-            macos_min_python={k: dict(v) for k, v in r.get("macos_min_python", {}).items()},
-            companion_gaps=_tuples(r.get("companion_gaps", {})),
-        )
+        replace(_release(r), patch_rows={patch: _release(_patched(r, patch, change))
+                                         for patch, change in r.get("patches", {}).items()})
         for r in rel_data["releases"]
     )
     releases = tuple(sorted(releases, key=lambda r: _vkey(r.series), reverse=True))
@@ -364,3 +397,35 @@ def load() -> Knowledge:
         python_too_old=dict(rel_data["python_too_old"]["last_release"]),
         sources=dict(src_data["sources"]),
     )
+
+
+# -- Python life cycle (pythons.json): end of life, and the last torch with wheels for a series ----------------
+
+@dataclass(frozen=True)
+class PythonLife:
+    series: str  # "3.6"
+    end_of_life: str  # "2021-12-23", or a planned month "2026-10"
+    planned: bool  # the date is the PEP's plan, not a confirmed end
+    last_torch: dict[str, str]  # os -> the last torch with wheels for it; {} while new releases still come
+    last_torch_released: str | None  # "2022-01" / "2022-12-16"; None where no source gives it
+    source: tuple[str, ...]
+    as_of: str
+
+    def ended(self) -> bool:
+        """Past its end of life as of the table's date (a month counts once it is over)."""
+        return self.as_of[:len(self.end_of_life)] > self.end_of_life or self.as_of == self.end_of_life
+
+
+@functools.lru_cache(maxsize=1)
+def _pythons() -> dict[str, PythonLife]:
+    data = _read("pythons.json")
+    return {p["series"]: PythonLife(p["series"], p["end_of_life"], bool(p.get("eol_planned")),
+                                    dict(p.get("last_torch", {})), p.get("last_torch_released"),
+                                    tuple(p["source"]), data["as_of"])
+            for p in data["pythons"]}
+
+
+def python_life(series: str) -> PythonLife | None:
+    """"3.6" (or "3.6.3") -> its PythonLife; None for a series the table does not list."""
+    parts = series.split(".")
+    return _pythons().get(".".join(parts[:2]))

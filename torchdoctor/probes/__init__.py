@@ -178,8 +178,10 @@ def gather_machine(
                                    f"crashed: {rocm_task.error}" if rocm_task.error else f"did not answer within {timeout:.1f} s"))
     found = _attach_amd(found, amd_agents)
 
+    # A GPU no driver named (no driver loaded, nouveau, an Intel/AMD GPU NVML does not see): its pci.ids
+    # name from the bundled table ("GA106M [GeForce RTX 3060 Mobile / Max-Q]"; the chip decides the cc).
     unnamed = {g.pci_id for g in found if g.name is None and g.pci_id}
-    if unnamed and os_name == "linux":
+    if unnamed:
         names = _guarded("pci-names", notes, lambda: pci.pci_names(unnamed, root), {}) or {}
         found = [replace(g, name=names.get(g.pci_id or "")) if g.name is None else g for g in found]
 

@@ -8,7 +8,9 @@ no driver, or with nouveau) from "no NVIDIA GPU" (no 10de device at all). It rea
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from typing import Iterator
 
 from torchdoctor.facts import Gpu, PciDevice
 from torchdoctor.probes._util import read_text, under
@@ -17,17 +19,21 @@ VENDORS = {"10de": "nvidia", "1002": "amd", "8086": "intel"}
 
 # Intel GPU kind, decided by PCI device id. Source: the Linux kernel's
 # include/drm/intel/pciids.h (INTEL_DG2_*, INTEL_ATS_M_*, INTEL_BMG_*, INTEL_PVC_*, INTEL_DG1_*).
-# Intel's integrated GPU always sits at 0000:00:02.0, so an unknown id elsewhere is a
-# discrete card we do not know yet (say "discrete", never guess "arc").
+# Ids outside these ranges are classed by their pci.ids name (the bundled table, knowledge/pci_ids.tsv).
+# Intel's integrated GPU sits at 0000:00:02.0, so an id neither knows, elsewhere, is a discrete
+# card we do not know yet (say "discrete", never guess "arc").
 _INTEL_RANGES = (
     (0x5690, 0x56BF, "arc"),         # DG2 / Alchemist: Arc A-series (desktop, mobile, Pro)
     (0x56C0, 0x56C2, "datacenter"),  # ATS-M: Data Center GPU Flex 140/170
     (0xE202, 0xE22F, "arc"),         # BMG / Battlemage: Arc B-series and Arc Pro B
     (0x0B69, 0x0B6E, "datacenter"),  # PVC: Data Center GPU Max
-    (0x0BD0, 0x0BEF, "datacenter"),  # PVC: Data Center GPU Max 1100/1550
+    (0x0BD0, 0x0BDB, "datacenter"),  # PVC: Data Center GPU Max 1100/1550 (0x0BDC-0x0BEF: Atom iGPUs)
     (0x4905, 0x4909, "discrete"),    # DG1: Iris Xe MAX (no PyTorch XPU support)
 )
 INTEL_IGPU_ADDRESS = "0000:00:02.0"
+# PVC reuses three ids of the 2011 Atom D2xxx/N2xxx (Cedarview) integrated GPU (pci.ids names those):
+# in the iGPU slot it is the Atom, elsewhere the Data Center GPU Max.
+_PVC_SHARED = (0x0BE0, 0x0BE1, 0x0BE5)
 
 PCI_IDS_PATHS = ("/usr/share/hwdata/pci.ids", "/usr/share/misc/pci.ids", "/usr/share/pci.ids")
 
@@ -40,9 +46,32 @@ def intel_kind(device_id: str, address: str | None) -> str:
     for low, high, kind in _INTEL_RANGES:
         if low <= dev <= high:
             return kind
+    if dev in _PVC_SHARED and address is not None:
+        return "integrated" if address == INTEL_IGPU_ADDRESS else "datacenter"
+    from torchdoctor.knowledge.pci_ids import lookup_pci
+
+    named = lookup_pci("8086", device_id)
+    if named is not None:
+        return intel_kind_of_name(named.name, named.chip)
     if address is None or address == INTEL_IGPU_ADDRESS:
         return "integrated"
     return "discrete"
+
+
+def intel_kind_of_name(name: str, chip: str | None) -> str:
+    """The kind of an Intel GPU from its pci.ids name. The chip decides discrete from integrated:
+    "Panther Lake [Arc B390]" and "Meteor Lake-P [Intel Arc Graphics]" are integrated, branded Arc."""
+    text = f"{chip or ''} {name}".lower()
+    if "data center gpu" in text or "ponte vecchio" in text or "ats-m" in text:
+        return "datacenter"
+    chip_text = (chip or "").lower()
+    if re.match(r"(dg2|battlemage)\b", chip_text):  # Alchemist / Battlemage cards: Arc A/B
+        # a DG2 id outside the kernel's lists without an Arc name ("DG2 [Intel Xe Graphics]", pre-production
+        # boards) is not guessed to be a supported Arc card
+        return "arc" if re.search(r"\barc\b", name.lower()) else "discrete"
+    if re.match(r"(dg1|sg1)\b", chip_text) or "iris xe max" in text:
+        return "discrete"  # DG1 / SG1: not on PyTorch's XPU list
+    return "integrated"
 
 
 def _hex_id(text: str | None) -> str | None:
@@ -99,23 +128,40 @@ def gpus_from_pci(devices: tuple[PciDevice, ...], names: dict[str, str] | None =
 
 
 def pci_names(wanted: set[str], root: Path = Path("/")) -> dict[str, str]:
-    """Device names for "vendor:device" ids from the system's pci.ids (hwdata), when installed.
+    """Device names for "vendor:device" ids: the bundled table first (knowledge/pci_ids.tsv), then the
+    system's pci.ids (hwdata), when installed, for ids newer than the table.
 
-    Names look like "GA102 [GeForce RTX 3090]" or "Navi 31 [Radeon RX 7900 XT/7900 XTX/7900M]".
-    Only read when a GPU has no better name (the file is ~1.3 MB).
+    Names are pci.ids names: "GA102 [GeForce RTX 3090]", "Navi 31 [Radeon RX 7900 XT/7900 XTX/7900M]";
+    the chip in front is what tells "AD106M [GeForce RTX 3050 A Laptop GPU]" (Ada) from the Ampere 3050.
+    Only read when a GPU has no better name (the system file is ~1.3 MB).
     """
-    if not wanted:
-        return {}
+    from torchdoctor.knowledge.pci_ids import lookup_pci
+
+    out: dict[str, str] = {}
+    for pci_id in wanted:
+        vendor, _, device = pci_id.partition(":")
+        named = lookup_pci(vendor, device)
+        if named is not None:
+            out[pci_id] = named.name
+    rest = set(wanted) - set(out)
+    if not rest:
+        return out
     for candidate in PCI_IDS_PATHS:
         text = read_text(under(root, candidate), 8 << 20)
         if text is not None:
-            return parse_pci_ids(text, wanted)
-    return {}
+            return {**parse_pci_ids(text, rest), **out}
+    return out
 
 
 def parse_pci_ids(text: str, wanted: set[str]) -> dict[str, str]:
     vendors = {w.split(":")[0] for w in wanted}
-    out: dict[str, str] = {}
+    return {key: name for vendor, device, name in iter_pci_ids(text, vendors)
+            if (key := f"{vendor}:{device}") in wanted}
+
+
+def iter_pci_ids(text: str, vendors: "set[str] | tuple[str, ...]") -> "Iterator[tuple[str, str, str]]":
+    """(vendor, device, name) of every device line of these vendors in pci.ids text (ids lower-case;
+    subsystem lines, comments and the device-class section skipped). scripts/gen_pci_ids.py uses it too."""
     vendor = None
     for line in text.splitlines():
         if not line or line.startswith("#"):
@@ -128,7 +174,4 @@ def parse_pci_ids(text: str, wanted: set[str]) -> dict[str, str]:
         if vendor is None or line.startswith("\t\t"):
             continue
         device, _, name = line.strip().partition(" ")
-        key = f"{vendor}:{device.lower()}"
-        if key in wanted:
-            out[key] = name.strip()
-    return out
+        yield vendor, device.lower(), " ".join(name.split())

@@ -43,8 +43,8 @@ def area_lines(facts: Any, findings: Sequence[Any]) -> list[AreaLine]:
         except Exception:  # noqa: BLE001 - a headline is decoration: never fail the report for it
             headline = area
         status = area_status(mine)
-        if status == "ok" and _CANNOT_TELL.get(area, lambda f: False)(facts):
-            status = "skipped"  # nothing failed, but nothing could be looked at either: no ✓
+        if status == "ok" and not _works(area, facts):
+            status = "skipped"  # nothing failed, but what the area names does not work here (or is unknown): no ✓
         out.append(AreaLine(area, status, headline, mine))
     return out
 
@@ -115,6 +115,8 @@ def _nvidia(f: Any) -> str:
         return f"NVIDIA: {names}, no driver answered"
     if f.gpus is None and nv is None:
         return "NVIDIA: not probed"
+    if f.gpus is None:  # nobody listed the GPUs: "no GPU found" would claim a scan that did not happen
+        return "NVIDIA: no driver answered" + (f" ({nv.errors[0]})" if nv is not None and nv.errors else "")
     return "NVIDIA: no GPU found"
 
 
@@ -184,8 +186,36 @@ def _environment(f: Any) -> str:
     return "Environment: " + (", ".join(parts) or "unknown")
 
 
-# Areas whose "all clear" means nothing when these facts are missing (the headline says "unknown").
-_CANNOT_TELL: dict[str, Callable[[Any], bool]] = {"CUDA": _torch_did_not_run}
+def _works(area: str, f: Any) -> bool:
+    """An area earns ✓ only when what it names works: torch imports, the NVIDIA driver answers, CUDA/ROCm/MPS
+    are available. "CUDA 13.0: not available", "PyTorch: not installed", "NVIDIA: no GPU found" are [-]."""
+    try:
+        return _WORKS.get(area, lambda f: True)(f)
+    except Exception:  # noqa: BLE001 - decoration: never a ✓ we cannot back
+        return False
+
+
+def _driver_answers(f: Any) -> bool:
+    from torchdoctor.versions import is_driver_version
+
+    return f.nvidia is not None and bool(f.nvidia.driver) and is_driver_version(f.nvidia.driver)
+
+
+def _rocm_works(f: Any) -> bool:
+    rt = f.runtime
+    return bool(rt is not None and rt.status == "ok" and rt.hip and rt.cuda_available)
+
+
+_WORKS: dict[str, Callable[[Any], bool]] = {
+    "Python": lambda f: f.python is not None,
+    "PyTorch": lambda f: not _torch_did_not_run(f),
+    "Packages": lambda f: f.distributions is not None,
+    "NVIDIA driver": _driver_answers,
+    "CUDA": lambda f: not _torch_did_not_run(f) and bool(f.runtime.cuda) and f.runtime.cuda_available is True,
+    "ROCm": _rocm_works,
+    "Apple MPS": lambda f: f.runtime is not None and f.runtime.mps_available is True,
+    "Environment": lambda f: f.platform is not None,
+}
 
 _HEADLINES: dict[str, Callable[[Any], str]] = {
     "Python": _python, "PyTorch": _torch, "Packages": _packages, "NVIDIA driver": _nvidia, "CUDA": _cuda,

@@ -174,6 +174,27 @@ def why_missing(request: Request, info: dict) -> str:
     return f"{name} is not available"
 
 
+# The checks that say why a GPU build cannot use this machine's GPU; smoke repeats their words.
+BUILD_FIT_CHECKS = ("torch.cuda_build_without_gpu", "torch.rocm_build_without_gpu")
+
+
+def from_check(name: str, finding: Any) -> str:
+    """`check`'s finding as smoke's reason: the same sentence, and the fix with its commands."""
+    fix = finding.fix
+    commands = "; ".join(f"`{c}`" for c in fix.commands) if fix is not None else ""
+    told = f" Fix: {fix.summary}" + (f": {commands}" if commands else "") if fix is not None else ""
+    return f"{name} is not available: {finding.message}{told} ({finding.id})"
+
+
+def runtime_facts(info: dict) -> Any:
+    """The discovery answer as the runtime facts the checks judge."""
+    from torchdoctor.facts import TorchRuntime
+
+    return TorchRuntime(status="ok", version=info.get("torch_version"), cuda=info.get("cuda"), hip=info.get("hip"),
+                        cuda_available=bool(info.get("cuda_available")), device_count=info.get("cuda_count"),
+                        xpu_available=info.get("xpu_available"), warnings=tuple(info.get("cuda_warnings") or ()))
+
+
 def _visible_note(info: dict) -> str:
     cvd = info.get("cuda_visible_devices")
     return f"; CUDA_VISIBLE_DEVICES={cvd}" if cvd else ""

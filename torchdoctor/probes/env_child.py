@@ -1,0 +1,81 @@
+"""The environment child: what an installer must know about the target interpreter.
+
+Stdlib-only, self-contained and written to run on any Python from 2.7 on (an old
+interpreter must still say which Python it is), under the *target* interpreter (never imports torch):
+its Python, whether it is a venv or a conda env, whether its installation is
+externally managed (PEP 668), whether it has pip, and its torch-family distributions.
+It prints one marked JSON line, like torch_child.py.
+"""
+
+import os
+import sys
+
+# Run as a script, this folder is sys.path[0], and it holds platform.py: never shadow the stdlib with it.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+
+import json  # noqa: E402
+import sysconfig  # noqa: E402
+
+MARKER = "@@TORCHDOCTOR@@"  # the same marker as torchdoctor.child
+
+
+def load_sibling(name):
+    import importlib.util
+
+    path = os.path.join(_HERE, name + ".py")
+    spec = importlib.util.spec_from_file_location("_torchdoctor_" + name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def externally_managed():
+    """PEP 668: an EXTERNALLY-MANAGED file in the stdlib folder, and not inside a venv."""
+    if sys.prefix != getattr(sys, "base_prefix", sys.prefix):
+        return False
+    try:
+        return os.path.isfile(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED"))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def has_module(name):
+    try:
+        import importlib.util
+
+        return importlib.util.find_spec(name) is not None
+    except ImportError:  # Python 2
+        import pkgutil
+
+        return pkgutil.find_loader(name) is not None
+
+
+def main():
+    import platform
+
+    out = {
+        "python": {
+            "version": platform.python_version(),
+            "implementation": getattr(getattr(sys, "implementation", None), "name", "cpython"),
+            "bits": 64 if sys.maxsize > 2 ** 32 else 32,
+            "free_threaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+            "executable": sys.executable,
+            "prefix": sys.prefix,
+            "base_prefix": getattr(sys, "base_prefix", sys.prefix),
+        },
+        "venv": sys.prefix != getattr(sys, "base_prefix", sys.prefix),
+        "conda": os.path.isdir(os.path.join(sys.prefix, "conda-meta")),
+        "externally_managed": externally_managed(),
+        "has_pip": has_module("pip"),
+    }
+    try:
+        out["distributions"] = load_sibling("torch_dist").scan(sys.path, sys.prefix)
+    except Exception as exc:  # noqa: BLE001
+        out["distributions_error"] = "%s: %s" % (type(exc).__name__, exc)
+    sys.stdout.write("\n" + MARKER + json.dumps(out, default=str) + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
