@@ -36,14 +36,6 @@ def python_unsupported(f: Any, k: Any) -> Any:
         return error(f"Python {py.version} is a 32-bit interpreter; PyTorch publishes 64-bit wheels only, so pip "
                      "finds no torch for it ('from versions: none').",
                      Fix("Install a 64-bit CPython of a supported version and recreate the environment."))
-    if ((f.extra or {}).get("report") or {}).get("available_versions") == []:
-        # a pasted `pip install torch`: "(from versions: none)": no torch wheel on that index fits this interpreter
-        series = "{}.{}".format(*_minor(py.version))
-        newest = f" (torch {k.releases[0].version} supports Python {k.recommended_python()})" if k is not None else ""
-        return error(f"pip finds no torch wheel at all for Python {py.version} ('from versions: none'): the torch "
-                     f"release on that index publishes none for Python {series} on this platform (a Python newer "
-                     "than that release, or a 32-bit or unusual interpreter).",
-                     Fix(f"Use a Python version torch publishes wheels for{newest}, in a new environment."))
     if k is None or (f.runtime is not None and f.runtime.status == "ok"):
         return None  # torch imports: whatever the tables say, this Python runs it
     series = "{}.{}".format(*_minor(py.version))

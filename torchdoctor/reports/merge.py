@@ -68,6 +68,11 @@ def merge(evidence: Iterable[Evidence], origin: str, knowledge: Any = None) -> F
         values[fact] = tuple(_dedupe(v for e in found for v in _as_tuple(e.value)))
     readers = sorted({e.reader for e in items}, key=lambda r: PRECEDENCE.index(r) if r in PRECEDENCE else 99)
 
+    if values.get("report.pip_found_none") and values.get("runtime.status") == "import_failed" and \
+            not values.get("runtime.error_type"):
+        # collect_env could not import torch (N/A) and pip finds no torch for this Python: it is not installed
+        values["runtime.status"] = "not_installed"
+        values.pop("runtime.error", None)
     sections = {name: _section(name, cls, values) for name, cls in SECTIONS.items()}
     p = sections["platform"]
     if p is not None and p.os == "macos" and p.arch == "x86_64" and values.get("report.apple_silicon") and not p.rosetta:
@@ -210,7 +215,7 @@ def asks(facts: Facts, readers: list[str]) -> list[str]:
     if rt is not None and rt.status == "import_failed" and not rt.error_type:
         out.append('the full traceback of `python -c "import torch"`')
     macos = facts.platform is not None and facts.platform.os == "macos"
-    rocm = rt is not None and bool(rt.hip)
+    rocm = (rt is not None and bool(rt.hip)) or bool(report.get("rocm_module_loaded"))
     if not macos and facts.gpus is None and (facts.nvidia is None or not facts.nvidia.driver):
         out.append("the output of `rocminfo`" if rocm else "the output of `nvidia-smi`")
     if facts.platform is None and "collect_env" in readers:

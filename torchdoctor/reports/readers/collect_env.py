@@ -431,7 +431,10 @@ def _distributions(libs: list[tuple[str, str]]) -> tuple[Distribution, ...] | No
     if not collected:
         return None
     seen = {(d.name, d.version) for d in pip}
-    # conda lists pip-installed packages too ("pypi_0 pypi", "<pip>"): one install, not two.
+    # conda lists pip-installed packages too ("pypi_0 pypi", "<pip>"), and pip lists conda's (same
+    # version, no local tag): one install, not two.
+    by_conda = {(d.name, d.version) for d in conda if d.installer == "conda"}
+    pip = [d for d in pip if (d.name, d.version) not in by_conda]
     return tuple(pip + [d for d in conda if not (d.installer == "pip" and (d.name, d.version) in seen)])
 
 

@@ -82,6 +82,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
     found: dict[str, tuple[int, str, str]] = {}  # fact kind -> (line, value, the line)
     gpus: list[tuple[int, str]] = []
     listed: list[tuple[str, str]] = []
+    unfilled: list[str] = []
     section = ""
     gpu_list = False
     # Lightning's sections and GPU lists need every line in order; the other formats only their labelled lines
@@ -108,6 +109,8 @@ def read_lines(lines: list[str]) -> list[Evidence]:
                 continue
         if stripped.endswith(":") and ":" not in stripped[:-1]:
             head = _key(stripped[:-1])
+            if LABELS.get(head) not in (None, "gpu") and reader != "lightning_env":
+                unfilled.append(head)  # "- PyTorch Version (e.g., 1.0):" left empty
             section = head if raw[:1] in ("*", "#") or raw.lstrip().startswith("*") else section
             gpu_list = LABELS.get(head) == "gpu"
             continue
@@ -130,6 +133,9 @@ def read_lines(lines: list[str]) -> list[Evidence]:
                 listed.append((key.replace(" ", "-"), v.group(1)))
             if kind != "torch":
                 continue
+        if kind is not None and (not value or re.fullmatch(r"\(?e\.g\.,?[^)]*\)?:?", value)):
+            unfilled.append(key)  # an issue template's label left empty: the reporter's, not a fact
+            continue
         if kind is None or not value or value.lower() in ("n/a", "na", "none", "not installed", "unknown"):
             if kind in ("cuda",) and value.lower() == "none" and reader in ("yolo_checks", "lightning_env"):
                 found.setdefault(kind, (i, "None", raw))
@@ -144,7 +150,10 @@ def read_lines(lines: list[str]) -> list[Evidence]:
             if v:
                 listed.append((kind, v.group(1).split(">=")[0]))
         found.setdefault(kind, (i, value, raw))
-    return _evidence(reader, found, gpus, listed)
+    out = _evidence(reader, found, gpus, listed)
+    if unfilled and not out:
+        out.append(Evidence("report.unfilled", sorted(set(unfilled)), reader))
+    return out
 
 
 _LEAD = re.compile(r"^[^\w`(]+")  # emoji and symbols before the label ("🤗 Diffusers version")

@@ -61,7 +61,7 @@ _PIP_NONE = re.compile(r"No matching distribution found for (torch\b\S*)")
 _TRIGGER = ("found version", "driver", "with cuda capability", "supports cuda", "nvidia-smi has failed", "nvml",
             "hsa_override", "_visible_devices", "microsoft", "winerror", "from versions", "no matching distribution",
             "numpy 1.x", "not compiled with cuda", "no kernel image", "hip error", "hiperror", "tensilelibrary",
-            "error 80", "error 999", "unknown error", "not yet initiali", "mps backend")
+            "error 80", "error 999", "unknown error", "not yet initiali", "mps backend", "no cuda gpus")
 # the words collect_env's warning pattern needs (a warning block starts on such a line)
 _WARN_WORDS = ("warning", "error", "not compatible", "failed to initialize numpy", "too old",
                "forward compatibility")
@@ -70,6 +70,7 @@ _BANNERS = (re.compile(r"A module that was compiled using NumPy 1\.x cannot be r
             re.compile(r"no kernel image is available for execution on the device"),
             re.compile(r"HIP error: invalid device function|hipErrorNoBinaryForGpu|TensileLibrary\w*_gfx\w+\.dat"),
             re.compile(r"The MPS backend is supported on mac ?OS \d+(?:\.\d+)?\+", re.I),
+            re.compile(r"No CUDA GPUs are available", re.I),
             re.compile(r"Error 80[2-4]\b|Error 999\b|CUDA unknown error|system not yet initialized"))
 
 
@@ -184,8 +185,8 @@ def read_lines(lines: list[str]) -> list[Evidence]:
             versions = [v.strip() for v in m.group(2).split(",") if v.strip() and v.strip() != "none"]
             out.append(Evidence("report.available_versions", [versions[0], versions[-1]] if versions else [],
                                 READER, i + 1, line))
-            if not versions:  # pip sees no torch at all for this interpreter: torch is not installed by it
-                out.append(Evidence("runtime.status", "not_installed", READER, i + 1, line))
+            if not versions:  # pip sees no torch at all for this interpreter (why, the paste rarely says)
+                out.append(Evidence("report.pip_found_none", True, READER, i + 1, line))
         m = _PIP_NONE.search(line) if "no matching distribution" in low else None
         if m:
             out.append(Evidence("report.pip_error", m.group(0), READER, i + 1, line))

@@ -35,5 +35,8 @@ def read_lines(lines: list[str]) -> list[Evidence]:
         gpus.append(Gpu(vendor="amd", name=name, gfx=m.group(1), source="rocminfo"))
         first = i if first is None else first
     if not gpus:
-        return []
+        loaded = next((i for i, line in enumerate(lines) if line.strip() == "ROCk module is loaded"), None)
+        # a rocminfo cut before its GPU agents: the amdgpu driver is loaded, the GPUs are not shown
+        return [] if loaded is None else [Evidence("report.rocm_module_loaded", True, READER, loaded + 1,
+                                                   lines[loaded])]
     return [Evidence("gpus", tuple(gpus), READER, first + 1, lines[first])]
