@@ -18,6 +18,8 @@ def _driver_unreadable(f: Any) -> bool:
 def no_driver(f: Any, k: Any) -> Any:
     if not _driver_unreadable(f) or not has_nvidia_hardware(f):
         return None
+    if f.nvidia.cuda_driver:
+        return None  # a driver answered with its CUDA version ("found version 11040"): one is loaded
     if any("mismatch" in e.lower() for e in f.nvidia.errors):
         return None  # cuda.nvml_mismatch says it better
     if f.platform is not None and f.platform.container and f.device_nodes is not None and not _nodes(f, "nvidia"):
@@ -403,22 +405,34 @@ def container_gpu_devices(f: Any, k: Any) -> Any:
     return error(msg, fix) if expected else info(msg + " (Fine if this container is meant to run on the CPU.)", fix)
 
 
+# WSL 2 kernels before 5.10.43.3 have no GPU compute (Microsoft's "GPU accelerated ML training in WSL" guide)
+_WSL_GPU_KERNEL = (5, 10, 43, 3)
+
+
 @check("wsl.gpu", "Environment", "WSL 2 exposes the GPU", needs=("platform",))
 def wsl_gpu(f: Any, k: Any) -> Any:
     p = f.platform
-    b = build(f)
-    if not p.wsl or b is None or b[0] != "cuda":
+    if not p.wsl:
         return None
+    b = build(f)
+    # These block any GPU use whatever torch's build (a paste often names no torch at all).
     if p.kernel and re.search(r"^4\.4\.0-\d+-Microsoft$", p.kernel):
         return error(f"This is WSL 1 (kernel {p.kernel}): WSL 1 has no GPU passthrough, so CUDA cannot reach the GPU.",
                      Fix("Convert the distribution to WSL 2 (and keep the Windows NVIDIA driver current; do not "
                          "install a Linux driver inside WSL).", ("wsl --set-version <distro> 2", "wsl --update")))
+    m = re.match(r"^(\d+)\.(\d+)\.(\d+)(?:\.(\d+))?-microsoft-standard", p.kernel or "", re.I)
+    if m and tuple(int(x or 0) for x in m.groups()) < _WSL_GPU_KERNEL:
+        return error(f"This WSL 2 kernel ({p.kernel}) is older than 5.10.43.3, the first with GPU compute: CUDA "
+                     "finds no GPU ('Found no NVIDIA driver on your system').",
+                     Fix("Update WSL's kernel from Windows, then restart WSL.", ("wsl --update", "wsl --shutdown")))
+    if find_text(f, r"libcuda\.so[^ ]*: cannot open|Failed to dlopen libcuda"):
+        return error("On WSL the driver's libcuda lives in /usr/lib/wsl/lib, which the loader did not find.",
+                     Fix("Put it on the library path.", ("export LD_LIBRARY_PATH=/usr/lib/wsl/lib:$LD_LIBRARY_PATH",)))
+    if b is None or b[0] != "cuda":
+        return None
     if f.device_nodes is not None and "/dev/dxg" not in f.device_nodes:
         return error("This is WSL without /dev/dxg: GPU paravirtualisation is off (WSL 1, or an old Windows/WSL), "
                      "so CUDA cannot reach the GPU.",
                      Fix("Use WSL 2 with a current WSL and the current Windows NVIDIA driver (do not install a "
                          "Linux driver inside WSL).", ("wsl --update", "wsl --set-version <distro> 2")))
-    if find_text(f, r"libcuda\.so[^ ]*: cannot open|Failed to dlopen libcuda"):
-        return error("On WSL the driver's libcuda lives in /usr/lib/wsl/lib, which the loader did not find.",
-                     Fix("Put it on the library path.", ("export LD_LIBRARY_PATH=/usr/lib/wsl/lib:$LD_LIBRARY_PATH",)))
     return None

@@ -22,7 +22,7 @@ from torchdoctor.facts import Distribution, Facts, Gpu, NvidiaFacts, PlatformFac
 from torchdoctor.reports.evidence import ADDITIVE, Evidence, excerpt
 
 PRECEDENCE = (
-    "nvidia_smi", "rocminfo", "collect_env", "pip", "conda", "conda_plan", "pip_partial", "pip_show",
+    "nvidia_smi", "rocminfo", "collect_env", "lshw", "pip", "conda", "conda_plan", "pip_partial", "pip_show",
     "transformers_env", "accelerate_env", "diffusers_env", "lightning_env", "yolo_checks",
     "markdown_list", "repl", "messages", "nvidia_smi_truncated", "prose", "paths",
 )

@@ -7,14 +7,15 @@ lines (`read_lines`) and `merge` decides between what they found.
 
 from __future__ import annotations
 
-from torchdoctor.reports.readers import (collect_env, conda, env_list, messages, nvidia_smi, pip, prose, repl,
-                                        rocminfo)
+from torchdoctor.reports.readers import (collect_env, conda, env_list, lshw, messages, nvidia_smi, pip, prose,
+                                        repl, rocminfo)
 
 # (name, module): every module has read(text) and read_lines(lines).
 READERS = (
     ("collect_env", collect_env),
     ("nvidia_smi", nvidia_smi),
     ("rocminfo", rocminfo),
+    ("lshw", lshw),
     ("pip", pip),
     ("conda", conda),
     ("env_list", env_list),

@@ -39,8 +39,9 @@ _OS_WORDS = ("ubuntu", "windows", "fedora", "debian", "macos", "centos", "arch l
 # common two-letter words ("ti", "rx", "t4") would select every line: bare model numbers are found by _BARE
 _WORDS = tuple(w for w in _GPU_WORDS if len(w) > 2 and w not in ("h20", "a10", "a30", "a40", "p40", "l40")) + \
     ("rx 5", "rx 6", "rx 7", "rx 9", "rx5", "rx6", "rx7", "rx9", " t4", " l4", "a10", "a30", "a40", "h20",
-     "p40", "l40") + _OS_WORDS + ("gfx", "apple", "macbook", "mac ", "linux-", "macos-",
+     "p40", "l40") + _OS_WORDS + ("gfx", "wsl", "apple", "macbook", "mac ", "linux-", "macos-",
                                    "windows-")
+_WSL = re.compile(r"\bWSL\s?2\b|\b(?:in|on|under|using)\s+WSL\b")
 _GFX = re.compile(r"(?<![A-Za-z0-9])(gfx\d{3,4}[a-z]?)(?![0-9a-z])")
 _URL = re.compile(r"https?://\S+|\S+\.(?:png|jpe?g|py)\b")
 # a Python platform string in a sentence: "macOS-12.7.6-arm64-arm-64bit", "Linux-5.15.0-88-generic-x86_64-with-glibc2.35"
@@ -75,7 +76,7 @@ def read(text: str) -> list[Evidence]:
 def read_lines(lines: list[str]) -> list[Evidence]:
     out: list[Evidence] = []
     gpus = []
-    seen_os = seen_platform = apple = False
+    seen_os = seen_platform = apple = wsl = False
     gfx = None
     from torchdoctor.reports.readers._common import _joined
 
@@ -92,6 +93,12 @@ def read_lines(lines: list[str]) -> list[Evidence]:
         if not apple and ("apple" in low or " m" in low) and _APPLE_SILICON.search(line):
             apple = True
             out.append(Evidence("report.apple_silicon", True, READER, i + 1, line))
+        if not wsl and "wsl" in low and not re.search(r"\[\s\]", line):  # "- [ ] WSL 1" is an unticked box
+            w = _WSL.search(line)
+            if w:
+                wsl = True
+                out += [Evidence("platform.wsl", True, READER, i + 1, line),
+                        Evidence("platform.os", "linux", READER, i + 1, line)]
         m = _GFX.search(line) if "gfx" in low else None
         if m and not gfx:
             gfx = m.group(1)
