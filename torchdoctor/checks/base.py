@@ -136,9 +136,7 @@ def build(f: Any) -> tuple[str, str | None] | None:
             m = re.match(r"nvidia-cuda-runtime(?:-cu\d+)?\s*[=~]=\s*(\d+)\.(\d+)", req.replace("_", "-"))
             if m:
                 return ("cuda", f"{m.group(1)}.{m.group(2)}")
-    if version is None:
-        return _build_said(f)
-    return None
+    return _build_said(f)
 
 
 def _build_said(f: Any) -> tuple[str, str | None] | None:

@@ -106,6 +106,8 @@ def read_lines(lines: list[str]) -> list[Evidence]:
                 if m.group(4):
                     gpus.append((i, m.group(4)))
                     found.setdefault("cuda_available", (i, "True", raw))  # it runs on CUDA:0
+                elif m.group(3) == "CPU":  # ultralytics picks CUDA:0 whenever torch.cuda.is_available()
+                    found.setdefault("cuda_available", (i, "False", raw))
                 continue
         if stripped.endswith(":") and ":" not in stripped[:-1]:
             head = _key(stripped[:-1])
@@ -137,8 +139,11 @@ def read_lines(lines: list[str]) -> list[Evidence]:
             unfilled.append(key)  # an issue template's label left empty: the reporter's, not a fact
             continue
         if kind is None or not value or value.lower() in ("n/a", "na", "none", "not installed", "unknown"):
-            if kind in ("cuda",) and value.lower() == "none" and reader in ("yolo_checks", "lightning_env"):
+            if kind == "cuda" and value.lower() == "none" and reader == "lightning_env":
                 found.setdefault(kind, (i, "None", raw))
+            elif kind == "cuda" and value.lower() == "none" and reader == "yolo_checks":
+                # ultralytics prints its CUDA row only when CUDA is available: None means it is not
+                found.setdefault("cuda_available", (i, "False", raw))
             continue
         if kind == "cuda_available" and reader == "lightning_env" and section != "cuda":
             continue

@@ -12,6 +12,7 @@ import re
 from torchdoctor.reports.evidence import Evidence
 from torchdoctor.reports.readers._common import candidates, gpu_from_name
 from torchdoctor.reports.text import clean_lines
+from torchdoctor.versions import is_driver_version
 
 READER = "prose"
 _GPU = re.compile(
@@ -39,8 +40,9 @@ _OS_WORDS = ("ubuntu", "windows", "fedora", "debian", "macos", "centos", "arch l
 # common two-letter words ("ti", "rx", "t4") would select every line: bare model numbers are found by _BARE
 _WORDS = tuple(w for w in _GPU_WORDS if len(w) > 2 and w not in ("h20", "a10", "a30", "a40", "p40", "l40")) + \
     ("rx 5", "rx 6", "rx 7", "rx 9", "rx5", "rx6", "rx7", "rx9", " t4", " l4", "a10", "a30", "a40", "h20",
-     "p40", "l40") + _OS_WORDS + ("gfx", "wsl", "apple", "macbook", "mac ", "linux-", "macos-",
+     "p40", "l40") + _OS_WORDS + ("gfx", "wsl", "driver", "apple", "macbook", "mac ", "linux-", "macos-",
                                    "windows-")
+_DRIVER = re.compile(r"\b(?:nvidia\s+)?driver(?:\s+version)?\s*[:=]?\s*v?(\d{3}\.\d{1,3}(?:\.\d{1,3})?)\b", re.I)
 _WSL = re.compile(r"\bWSL\s?2\b|\b(?:in|on|under|using)\s+WSL\b")
 _GFX = re.compile(r"(?<![A-Za-z0-9])(gfx\d{3,4}[a-z]?)(?![0-9a-z])")
 _URL = re.compile(r"https?://\S+|\S+\.(?:png|jpe?g|py)\b")
@@ -76,7 +78,7 @@ def read(text: str) -> list[Evidence]:
 def read_lines(lines: list[str]) -> list[Evidence]:
     out: list[Evidence] = []
     gpus = []
-    seen_os = seen_platform = apple = wsl = False
+    seen_os = seen_platform = apple = wsl = driver = False
     gfx = None
     from torchdoctor.reports.readers._common import _joined
 
@@ -99,6 +101,12 @@ def read_lines(lines: list[str]) -> list[Evidence]:
                 wsl = True
                 out += [Evidence("platform.wsl", True, READER, i + 1, line),
                         Evidence("platform.os", "linux", READER, i + 1, line)]
+        if not driver and "driver" in low:
+            d = _DRIVER.search(line)
+            if d and is_driver_version(d.group(1)):
+                driver = True
+                out += [Evidence("nvidia.driver", d.group(1), READER, i + 1, line),
+                        Evidence("nvidia.source", "user", READER, i + 1, line)]
         m = _GFX.search(line) if "gfx" in low else None
         if m and not gfx:
             gfx = m.group(1)
