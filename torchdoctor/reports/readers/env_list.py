@@ -259,7 +259,7 @@ def _evidence(reader: str, found: dict, gpus: list, listed: list) -> list[Eviden
             ev("runtime.numpy", v.group(1).split(">=")[0], i, line)
     names = []
     for i, value in gpus:
-        value = re.sub(r"\s+\d+\s*[MG]B\b", "", value)  # "GeForce GT 750M 2048 MB Intel Iris Pro 1536 MB"
+        value = re.sub(r"\s+\d+\s+[MG]B\b", "", value)  # "GeForce GT 750M 2048 MB Intel Iris Pro 1536 MB"
         for part in re.split(r"\s*;\s*|\s*,\s*(?=NVIDIA|AMD|Intel|GeForce|Tesla|Radeon)|\s+(?=(?:Intel|AMD)\b)", value):
             part = re.sub(r"^(?:GPU\s*\d+\s*:|\d+\s*x\s*|cuda:\d+\s*)", "", part.strip(), flags=re.I).strip()
             g = gpu_from_name(part, reader)

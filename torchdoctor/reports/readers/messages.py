@@ -40,6 +40,9 @@ _RELEVANT = re.compile(r"torch|cuda|nvidia|\bgpu\b|numpy|\bhip\b|rocm|\.dll|\bmp
 _CUDA_WORDS = re.compile(r"cuda|nvidia|driver|\bhip\b|\bgpu\b|nvml|device", re.I)
 
 _FOUND_VERSION = re.compile(r"found version (\d{4,5})\b")
+_NUMPY_IN_BANNER = re.compile(r"cannot be run in\s+NumPy (\d+\.\d+\.\d+)")
+_NVML_LIB = re.compile(r"NVML library version:\s*(\d{3}\.\d+(?:\.\d+)?)")
+_PROMPT = re.compile(r"^\s*(?:\([\w.-]+\)\s*)?[\w.-]+@([\w.-]+):[~/][^\s$#]*[$#]")
 _DRIVER_EQ = re.compile(r"\bdriver[ =:]+(\d{4,5})\b.*runtime")  # "cuda version: driver=12040, runtime=12040"
 _SM = re.compile(r"(?:^|:\s)([^:\n]+?) with CUDA capability sm_(\d+)(\d) is not compatible")
 _ARCHES = re.compile(r"supports CUDA capabilities ((?:(?:sm|compute)_\d+a?\s*)+)")
@@ -61,7 +64,8 @@ _PIP_NONE = re.compile(r"No matching distribution found for (torch\b\S*)")
 _TRIGGER = ("found version", "driver", "with cuda capability", "supports cuda", "nvidia-smi has failed", "nvml",
             "hsa_override", "_visible_devices", "microsoft", "winerror", "from versions", "no matching distribution",
             "numpy 1.x", "not compiled with cuda", "no kernel image", "hip error", "hiperror", "tensilelibrary",
-            "error 80", "error 999", "unknown error", "not yet initiali", "mps backend", "no cuda gpus")
+            "error 80", "error 999", "unknown error", "not yet initiali", "mps backend", "no cuda gpus",
+            "cuda_error_", "nvml library version", "cannot be run in numpy", "@")
 # the words collect_env's warning pattern needs (a warning block starts on such a line)
 _WARN_WORDS = ("warning", "error", "not compatible", "failed to initialize numpy", "too old",
                "forward compatibility")
@@ -71,6 +75,7 @@ _BANNERS = (re.compile(r"A module that was compiled using NumPy 1\.x cannot be r
             re.compile(r"HIP error: invalid device function|hipErrorNoBinaryForGpu|TensileLibrary\w*_gfx\w+\.dat"),
             re.compile(r"The MPS backend is supported on mac ?OS \d+(?:\.\d+)?\+", re.I),
             re.compile(r"No CUDA GPUs are available", re.I),
+            re.compile(r"\bCUDA_ERROR_[A-Z_]+(?: \(\d+\))?"),
             re.compile(r"Error 80[2-4]\b|Error 999\b|CUDA unknown error|system not yet initialized"))
 
 
@@ -137,6 +142,8 @@ def read_lines(lines: list[str]) -> list[Evidence]:
             ran = ran or any(_TORCH_FILE.search(f) for f, _ in frames)
             if _CUDA_WORDS.search(said) and _RELEVANT.search(said):
                 out.append(Evidence("runtime.cuda_init_error", private(said)[:2000], READER, start + 1, line_text))
+        if any(re.search(r"collect_env\.py$", f) for f, _ in frames):
+            out.append(Evidence("report.collect_env_crashed", True, READER, start + 1, line_text))
         if _RELEVANT.search(said) or any(_TORCH_FILE.search(f) for f, _ in frames):
             texts.append((start + 1, said))
 
@@ -187,6 +194,17 @@ def read_lines(lines: list[str]) -> list[Evidence]:
                                 READER, i + 1, line))
             if not versions:  # pip sees no torch at all for this interpreter (why, the paste rarely says)
                 out.append(Evidence("report.pip_found_none", True, READER, i + 1, line))
+        m = _NUMPY_IN_BANNER.search(_with_next(lines, i, 1)) if "cannot be run in" in low else None
+        if m:  # "... compiled using NumPy 1.x cannot be run in NumPy 2.0.0": the numpy torch's interpreter has
+            out.append(Evidence("runtime.numpy", m.group(1), READER, i + 1, line))
+        m = _NVML_LIB.search(line) if "nvml library version" in low else None
+        if m:
+            out.append(Evidence("report.nvml_library", m.group(1), READER, i + 1, line))
+        m = _PROMPT.match(line) if "@" in line else None
+        if m:  # a shell prompt: "user@host:~$" is Linux; a 12-hex host is a docker container's id
+            out.append(Evidence("platform.os", "linux", "paths", i + 1, line))
+            if re.fullmatch(r"[0-9a-f]{12}", m.group(1)):
+                out.append(Evidence("platform.container", "docker", "paths", i + 1, line))
         m = _PIP_NONE.search(line) if "no matching distribution" in low else None
         if m:
             out.append(Evidence("report.pip_error", m.group(0), READER, i + 1, line))
