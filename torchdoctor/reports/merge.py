@@ -207,7 +207,12 @@ def asks(facts: Facts, readers: list[str]) -> list[str]:
     out: list[str] = []
     report = facts.extra.get("report", {})
     rt = facts.runtime
-    if "collect_env" not in readers:
+    said = "\n".join((rt.warnings + (rt.error or "", rt.cuda_init_error or "")) if rt is not None else ())
+    if rt is not None and rt.status == "import_failed" and "collect_env" not in readers:
+        # collect_env imports torch itself: it cannot run while `import torch` fails
+        out.append("the output of `python -m pip show torch` (the torch version; "
+                   f"{COLLECT_ENV} cannot run while `import torch` fails)")
+    elif "collect_env" not in readers:
         out.append(f"the output of {COLLECT_ENV} (torch build, driver, GPUs and packages in one report)")
     elif report.get("truncated"):
         out.append(f"the whole output of {COLLECT_ENV}: the paste is cut off"
@@ -217,7 +222,10 @@ def asks(facts: Facts, readers: list[str]) -> list[str]:
     macos = facts.platform is not None and facts.platform.os == "macos"
     rocm = (rt is not None and bool(rt.hip)) or bool(report.get("rocm_module_loaded"))
     if not macos and facts.gpus is None and (facts.nvidia is None or not facts.nvidia.driver):
-        out.append("the output of `rocminfo`" if rocm else "the output of `nvidia-smi`")
+        out.append("the output of `rocminfo`" if rocm else "the output of `nvidia-smi` and `nvidia-smi -L` (the "
+                                                           "driver, and which GPUs the machine has)")
+    if re.search(r"Error 802|system not yet initiali", said):
+        out.append("the output of `systemctl status nvidia-fabricmanager` (NVSwitch systems need it running)")
     if facts.platform is None and "collect_env" in readers:
         out.append("which OS and Python this is (`python -c \"import platform; print(platform.platform())\"`)")
     return out

@@ -82,12 +82,17 @@ def read_lines(lines: list[str]) -> list[Evidence]:
     gfx = None
     from torchdoctor.reports.readers._common import _joined
 
+    from torchdoctor.reports.readers import collect_env
+
+    theirs = collect_env.is_report(collect_env.split_lines(lines))
     text, _ = _joined(lines)
     bare = {text.count("\n", 0, m.start()) for m in _BARE.finditer(text)} if "ti" in text or "super" in text else set()
     for i in sorted(set(candidates(lines, _WORDS)) | bare):
         line = lines[i]
         if len(line) > 600 or line.lstrip().startswith(("[pip", "[conda", "|", "File ")):
             continue
+        if theirs and collect_env.label_key(line.strip()):
+            continue  # collect_env's own fields (a cut "Nvidia driver version: 580.1" among them) are its
         low = line.lower()
         if "://" in line or ".png" in low or ".jp" in low or ".py" in low:
             line = _URL.sub(" ", line)
