@@ -89,8 +89,10 @@ def numpy_abi(f: Any, k: Any) -> Any:
     numpy2 = _series(numpy) is not None and _series(numpy) >= (2, 0)
     if not said and not (old_torch and numpy2):
         return None
-    if said and _series(torch) is not None and not old_torch:
-        # torch 2.3+ is built against NumPy 2 and runs on 1.x and 2.x: the module in the banner is another one
+    if said and _series(torch) is not None and not old_torch and \
+            not find_text(f, r"Failed to initialize NumPy: _ARRAY_API not found|tensor_numpy\.cpp"):
+        # torch 2.3+ is built against NumPy 2 and runs on 1.x and 2.x: unless torch itself says it failed
+        # ("Failed to initialize NumPy", from its tensor_numpy.cpp), the module in the banner is another one
         return info(f"A module compiled against NumPy 1.x fails under numpy {numpy or '2.x'} ('{said.group(0)}'); "
                     f"torch {torch} supports NumPy 2, so it is another extension.",
                     Fix("Upgrade (or rebuild) that extension for NumPy 2, or pin numpy below 2 for it.",
