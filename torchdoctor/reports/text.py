@@ -53,11 +53,11 @@ def clean_lines(text: str) -> list[str]:
     out = []
     for line in text.split("\n"):
         line = line[:MAX_LINE_CHARS]
+        if ">" in line[:12]:  # quote markers first: "> ```" is a fence inside a quote
+            line = _QUOTE.sub("", line)
         head = line[:12]
         if ("`" in head or "~" in head) and _FENCE.match(line):
             out.append("")
             continue
-        if ">" in head:
-            line = _QUOTE.sub("", line)
         out.append(line.rstrip())
     return out
