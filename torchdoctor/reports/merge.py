@@ -20,6 +20,7 @@ from typing import Any, Iterable
 
 from torchdoctor.facts import Distribution, Facts, Gpu, NvidiaFacts, PlatformFacts, PythonFacts, TorchRuntime
 from torchdoctor.reports.evidence import ADDITIVE, Evidence, excerpt
+from torchdoctor.reports.readers.collect_env import _capability
 
 PRECEDENCE = (
     "nvidia_smi", "rocminfo", "collect_env", "lshw", "pip", "conda", "conda_plan", "pip_partial", "pip_show",
@@ -188,15 +189,6 @@ def _gpus(chosen: Any, found: list, knowledge: Any) -> Any:
                 g = dataclasses.replace(g, capability=cc)
         out.append(g)
     return tuple(out)
-
-
-def _capability(knowledge: Any, name: str) -> tuple[int, int] | None:
-    if knowledge is None:
-        return None
-    try:
-        return knowledge.gpu_capability(name)
-    except Exception:  # noqa: BLE001 - a knowledge bug must not lose the whole report
-        return None
 
 
 COLLECT_ENV = "`python -m torch.utils.collect_env`"

@@ -86,9 +86,9 @@ _JOINED: list = [None, "", [0]]  # (lines, lower-cased text, line starts) of the
 
 def _joined(lines: list[str]) -> tuple[str, list[int]]:
     if _JOINED[0] is not lines:
-        starts = [0]
-        for line in lines[:-1]:
-            starts.append(starts[-1] + len(line) + 1)
+        from itertools import accumulate
+
+        starts = list(accumulate(map(len, lines[:-1]), lambda at, n: at + n + 1, initial=0))
         _JOINED[:] = [lines, "\n".join(lines).lower(), starts]
     return _JOINED[1], _JOINED[2]
 

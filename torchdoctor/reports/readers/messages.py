@@ -105,6 +105,8 @@ def _unprefix(lines: list[str]) -> tuple[list[str], bool]:
         if m and m.group(1) in compose:
             line = line[m.end():]
         out.append(_STAMP.sub("", line) if line[:1] in "[0123456789" else line)
+    if out == lines:
+        return lines, False  # the same list: the other readers' scan of it is reused (_common.candidates)
     return out, bool(compose)
 
 

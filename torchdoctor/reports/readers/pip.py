@@ -36,6 +36,8 @@ def read_lines(lines: list[str]) -> list[Evidence]:
     kind = None
     in_list = False
     for i, line in enumerate(lines):
+        if not in_list and "==" not in line and "Name:" not in line and "Package" not in line:
+            continue  # nothing pip prints starts on this line
         if _LIST_HEAD.match(line):
             if kind == "list":
                 break  # a second listing: the first one is read

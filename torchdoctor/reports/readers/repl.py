@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from torchdoctor.reports.evidence import Evidence
-from torchdoctor.reports.readers._common import bool_word, gpu_from_name, torch_from_version
+from torchdoctor.reports.readers._common import bool_word, candidates, gpu_from_name, torch_from_version
 from torchdoctor.reports.text import clean_lines
 
 READER = "repl"
@@ -46,7 +46,8 @@ def read_lines(lines: list[str]) -> list[Evidence]:
     answers: dict[str, tuple[int, str, str]] = {}
     gpus: list[tuple[int, str]] = []
     banner = []
-    for i, line in enumerate(lines):
+    for i in candidates(lines, ("python", ">>>", "in [")):
+        line = lines[i]
         m = _BANNER.match(line)
         if m and (m.group(3) or (i + 1 < len(lines) and re.search(r"\bon (linux|darwin|win32)\s*$", lines[i + 1]))):
             system = m.group(3) or re.search(r"\bon (linux|darwin|win32)\s*$", lines[i + 1]).group(1)

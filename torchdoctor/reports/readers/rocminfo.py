@@ -21,6 +21,8 @@ def read_lines(lines: list[str]) -> list[Evidence]:
     gpus: list[Gpu] = []
     first = None
     for i, line in enumerate(lines):
+        if "gfx" not in line:
+            continue
         m = _NAME.match(line)
         if not m:
             continue
