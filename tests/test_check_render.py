@@ -9,6 +9,7 @@ from torchdoctor.facts import Facts, PlatformFacts, PythonFacts, TorchRuntime
 from torchdoctor.knowledge import load
 from torchdoctor.render.check_areas import area_lines
 from torchdoctor.render.check_human import lines
+from torchdoctor.render.sanitize import clean_markdown
 from torchdoctor.reports import load_report
 
 REPORTS = Path(__file__).parent / "fixtures" / "reports"
@@ -52,8 +53,8 @@ def test_report_notes_follow_the_origin_line_in_human_and_markdown():
     assert text[0] == origin
     assert [t.strip() for t in text[1:1 + len(notes)]] == [f"Note: {n}" for n in notes]
     md = markdown(facts, findings, origin_note=origin).splitlines()
-    at = md.index(f"**{origin}**")
-    assert [m.rstrip() for m in md[at + 2: at + 2 + len(notes)]] == [f"> Note: {n}" for n in notes]
+    at = md.index(f"**{clean_markdown(origin)}**")  # report text is escaped for markdown
+    assert [m.rstrip() for m in md[at + 2: at + 2 + len(notes)]] == [f"> Note: {clean_markdown(n)}" for n in notes]
 
 
 def test_a_cut_off_report_says_so_at_the_top():

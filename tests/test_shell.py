@@ -57,3 +57,11 @@ def test_command_keeps_argv_beside_the_line():
     assert d["command"] == "pip install torch==2.13.0 --index-url 'https://x/whl/cpu?t=a&u=b'"
     assert str(cmd) == d["command"]
     assert shell_for_os("windows") == "powershell" and shell_for_os("linux") == "posix"
+
+
+def test_powershell_expands_the_doctors_home_tilde_and_nothing_else():
+    # The doctor stores home paths as "~" (privacy); a quoted '~\...' would not expand in PowerShell.
+    line = render([r"~\AppData\Local\Programs\Python\Python312\python.exe", "-m", "pip", "install", "torch"],
+                  "powershell")
+    assert line == r'& "$HOME\AppData\Local\Programs\Python\Python312\python.exe" -m pip install torch'
+    assert quote_powershell(r'~\a $b`c"d') == r'"$HOME\a `$b``c`"d"'

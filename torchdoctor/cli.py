@@ -56,7 +56,7 @@ def suggest(
     """The right `pip install torch ...` command for this machine (or a described one), and why."""
     from torchdoctor.commands.suggest import run_suggest
 
-    _exit(run_suggest(torch=torch, with_=with_, json_out=json_out, fmt=fmt, os_=os_, arch=arch,
+    _exit(_guard(run_suggest, torch=torch, with_=with_, json_out=json_out, fmt=fmt, os_=os_, arch=arch,
                       python_version=python_version, driver=driver, gpus=gpu, index_base=index_base))
 
 
@@ -75,7 +75,9 @@ def check(
     """Diagnose the PyTorch install: every problem with its cause and the exact fix."""
     from torchdoctor.commands.check import run_check
 
-    _exit(run_check(json_out=json_out, verbose=verbose, fmt=fmt, strict=strict, timeout=timeout,
+    _check_python(python)
+
+    _exit(_guard(run_check, json_out=json_out, verbose=verbose, fmt=fmt, strict=strict, timeout=timeout,
                     python=python, list_checks=list_checks, from_=from_))
 
 
@@ -93,17 +95,26 @@ def smoke(
     backend: Optional[str] = typer.Option(None, "--backend", help="gloo | nccl (for --distributed)."),
 ) -> None:
     """Prove the install trains: the classic backprop loop on every device, verified and timed."""
+    _check_python(python)
     if distributed:
         if plot:
             raise UsageError("--plot is not available with --distributed")
         from torchdoctor.commands.distributed import run_distributed
 
-        _exit(run_distributed(device=device, json_out=json_out, nproc=nproc, backend=backend,
+        _exit(_guard(run_distributed, device=device, json_out=json_out, nproc=nproc, backend=backend,
                               timeout=timeout, python=python, epochs=epochs, seed=seed))
     from torchdoctor.commands.smoke import run_smoke
 
-    _exit(run_smoke(device=device, json_out=json_out, epochs=epochs, seed=seed, plot=plot,
+    _exit(_guard(run_smoke, device=device, json_out=json_out, epochs=epochs, seed=seed, plot=plot,
                     timeout=timeout, python=python, nproc=nproc, backend=backend))
+
+
+def _check_python(python: str | None) -> None:
+    """A path with a newline or NUL cannot be shown in one line or put into a fix command."""
+    if python is not None:
+        from torchdoctor.shell import check_arg
+
+        check_arg(python, "--python")
 
 
 @app.command()
@@ -124,7 +135,8 @@ def install(
     """Install the build `suggest` plans, replacing a wrong one without losing it, then prove it trains."""
     from torchdoctor.commands.install import run_install
 
-    _exit(run_install(torch=torch, with_=with_, python=python, index_base=index_base, yes=yes, dry_run=dry_run,
+    _check_python(python)
+    _exit(_guard(run_install, torch=torch, with_=with_, python=python, index_base=index_base, yes=yes, dry_run=dry_run,
                       json_out=json_out, verify=not no_verify, replace_conda=replace_conda, timeout=timeout))
 
 
@@ -137,16 +149,82 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     if not args:
         args = ["--help"]  # no arguments: the help, exit 0
+    _on_ctrl_c()
     try:
+        if sys.stdout is None:  # started with stdout closed (`>&-`)
+            raise UsageError("standard output is closed: nothing can be printed")
         code = app(args=args, prog_name="torchdoctor", standalone_mode=False)
+        sys.stdout.flush()
     except DoctorError as exc:
         _fail(exc.message)
         code = exc.exit_code
     except KeyboardInterrupt:
-        code = 130
+        _interrupted()
+    except OSError as exc:
+        code = _output_failed(exc)
+    except _OutputError as exc:
+        code = _output_failed(exc.os_error)
     except Exception as exc:  # noqa: BLE001 - the edge where everything becomes an exit code
+        if type(exc).__name__ == "Abort" or isinstance(exc.__cause__, KeyboardInterrupt):
+            _interrupted()  # Typer/Click turned the Ctrl-C into Exit(130) or Abort
         code = _exit_code_for(exc)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _on_ctrl_c() -> None:
+    """Ctrl-C kills every child's process group at once and exits 130 from the handler itself: the
+    torch child waits in a worker thread, which unwinding a KeyboardInterrupt would join first."""
+    import signal
+
+    try:
+        signal.signal(signal.SIGINT, lambda signum, frame: _interrupted())
+    except (ValueError, OSError):  # not the main thread (embedded use): keep Python's default
+        pass
+
+
+def _interrupted() -> None:
+    from torchdoctor import runner
+
+    runner.kill_all()
+    try:
+        sys.stderr.write("torchdoctor: interrupted\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
+    # Not sys.exit: it would wait for worker threads still joined to a killed child.
+    os._exit(130)
+
+
+_OUTPUT_ERRNOS = ("EPIPE", "ENOSPC", "EBADF", "EIO", "EDQUOT")
+
+
+def _output_failed(exc: OSError) -> int:
+    """stdout closed, a broken pipe, a full disk: one line, exit 2 (not a doctor bug)."""
+    import errno
+
+    if exc.errno not in {getattr(errno, name, None) for name in _OUTPUT_ERRNOS}:
+        return _exit_code_for(exc)
+    _fail(f"cannot write the output: {exc.strerror or exc}")
+    try:  # nothing more to stdout: Python's own flush at exit would fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    return EXIT_USAGE
+
+
+def _guard(fn, **kwargs) -> int:
+    """Run a command; a write that fails reaches main() as itself (Typer would make it exit 1)."""
+    try:
+        return fn(**kwargs)
+    except OSError as exc:
+        raise _OutputError(exc) from None
+
+
+class _OutputError(Exception):
+    def __init__(self, exc: OSError):
+        super().__init__(str(exc))
+        self.os_error = exc
 
 
 def _exit_code_for(exc: Exception) -> int:
@@ -170,5 +248,10 @@ def _exit_code_for(exc: Exception) -> int:
 
 
 def _fail(message: str) -> None:
-    line = " ".join(str(message).split())
-    sys.stderr.write(f"torchdoctor: error: {line}\n")
+    from torchdoctor.render.sanitize import clean
+
+    line = " ".join(clean(message).split())  # paths as ~, no escape sequence from a bad value
+    try:
+        sys.stderr.write(f"torchdoctor: error: {line}\n")
+    except (OSError, ValueError, AttributeError):  # stderr closed too: the exit code still says it
+        pass

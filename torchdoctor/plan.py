@@ -15,6 +15,7 @@ from typing import Any
 
 from torchdoctor.facts import Facts, Gpu
 from torchdoctor.knowledge import Knowledge, Release, Variant, cuda_of, driver_key, gpu_runs_on, variant_kind
+from torchdoctor.shell import Command, Line, argv_of, check_arg, shell_for_os
 
 DEFAULT_INDEX_BASE = "https://download.pytorch.org/whl"
 FORMATS = ("pip", "uv", "requirements")
@@ -53,11 +54,18 @@ class Plan:
     retry_torch: str | None = None
     retry_command: str | None = None
 
+    @property
+    def argv(self) -> list[str] | None:
+        """The argument list behind `command` (None for the requirements format: a file, not a command)."""
+        return argv_of(self.command)
+
     def to_dict(self) -> dict[str, Any]:
         return {"torch": self.torch, "variant": self.variant, "index_url": self.index_url,
-                "command": self.command, "packages": list(self.packages), "device": self.device,
-                "confidence": self.confidence, "reasons": list(self.reasons), "warnings": list(self.warnings),
-                "retry_torch": self.retry_torch, "retry_command": self.retry_command}
+                "command": str(self.command), "argv": self.argv, "packages": list(self.packages),
+                "device": self.device, "confidence": self.confidence, "reasons": list(self.reasons),
+                "warnings": list(self.warnings), "retry_torch": self.retry_torch,
+                "retry_command": str(self.retry_command) if self.retry_command is not None else None,
+                "retry_argv": argv_of(self.retry_command)}
 
 
 @dataclass(frozen=True)
@@ -128,8 +136,16 @@ def _machine(facts: Facts) -> _Machine:
         free_threaded=bool(pyf and pyf.free_threaded), wsl=bool(plat and plat.wsl),
         libc=plat.libc if plat else None, libc_version=plat.libc_version if plat else None,
         macos_version=macos_version, rosetta=bool(plat and plat.rosetta),
-        driver=nv.driver if nv else None, gpus=tuple(facts.gpus or ()),
+        driver=nv.driver if nv else None, gpus=_kinds(facts.gpus or ()),
     )
+
+
+def _kinds(gpus) -> tuple[Gpu, ...]:
+    """One GPU per model: eight H200s ask the gates the same question eight times."""
+    seen: dict = {}
+    for g in gpus:
+        seen.setdefault((g.vendor, g.name, g.capability, g.gfx, g.kind), g)
+    return tuple(seen.values())
 
 
 # ------------------------------------------------------------------------------ target device
@@ -458,14 +474,16 @@ def _packages(c: _Cand, req: PlanRequest) -> tuple[str, ...]:
     return tuple(pkgs)
 
 
-def render_command(packages: tuple[str, ...], index_url: str | None, fmt: str, extra: bool = False) -> str:
+def render_command(packages: tuple[str, ...], index_url: str | None, fmt: str, extra: bool = False,
+                   os_name: str | None = None) -> Line:
+    """The install line, built as an argument list and quoted for the target OS's shell
+    (requirements: the file's lines, which have no argv)."""
     flag = "--extra-index-url" if extra else "--index-url"
+    index = (flag, check_arg(index_url, "the index URL")) if index_url else ()
     if fmt == "requirements":
-        lines = ([f"{flag} {index_url}"] if index_url else []) + list(packages)
-        return "\n".join(lines)
-    head = "uv pip install" if fmt == "uv" else "pip install"
-    tail = f" {flag} {index_url}" if index_url else ""
-    return f"{head} {' '.join(packages)}{tail}"
+        return Line("\n".join(([" ".join(index)] if index else []) + list(packages)))
+    head = ("uv", "pip", "install") if fmt == "uv" else ("pip", "install")
+    return Command(head + tuple(packages) + index, shell_for_os(os_name)).line
 
 
 def _plan_from(c: _Cand, m: _Machine, k: Knowledge, target: _Target, req: PlanRequest,
@@ -475,7 +493,7 @@ def _plan_from(c: _Cand, m: _Machine, k: Knowledge, target: _Target, req: PlanRe
     extra = c.rel.index_style == "extra"
     return Plan(
         torch=c.patch, variant=c.variant, index_url=index_url,
-        command=render_command(pkgs, index_url, req.fmt, extra), packages=pkgs,
+        command=render_command(pkgs, index_url, req.fmt, extra, m.os), packages=pkgs,
         device=target.device if variant_kind(c.variant) != "cpu" or target.device == "mps" else "cpu",
         reasons=tuple(reasons), warnings=tuple(warnings),
         confidence="inferred" if (c.status == "inferred" or any("inferred" in n for n in c.notes)) else "confirmed",
@@ -530,7 +548,7 @@ def plan_install(facts: Facts, knowledge: Knowledge, request: PlanRequest | None
         xpu = _pick([c for c in tries if c.variant == "xpu"])  # not the CPU stand-in of a release without xpu
         if xpu is not None:
             cmd = render_command(_packages(xpu, req), f"{req.index_base.rstrip('/')}/{xpu.variant}",
-                                 "uv" if req.fmt == "uv" else "pip")
+                                 "uv" if req.fmt == "uv" else "pip", os_name=m.os)
             which = ("a newer Arc card" if any(g.kind == "discrete" for g in target.maybe_xpu)
                      else "Core Ultra (Meteor Lake or newer) graphics")
             reasons.append(f"If it is {which}, try the XPU build instead: {cmd}")
@@ -555,7 +573,7 @@ def plan_install(facts: Facts, knowledge: Knowledge, request: PlanRequest | None
             default = chosen.rel.pypi_default.get(m.key)
             pypi = _Cand(chosen.rel, chosen.patch, default or "", "pypi", "confirmed", None)
             if default and _wheel_gate(m, chosen.rel, chosen.rel.variant(default), default, "pypi") is None:
-                command = render_command(_packages(pypi, req), None, req.fmt)
+                command = render_command(_packages(pypi, req), None, req.fmt, os_name=m.os)
                 extra = (f"The fallback `{command}` is verified on PyPI, but it is the {default} build: it runs "
                          "on the CPU after downloading several GB of GPU libraries."
                          if variant_kind(default) != "cpu" else "")

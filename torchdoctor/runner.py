@@ -8,10 +8,12 @@ is killed and we wait only a bounded time for it: a process stuck in the kernel
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from typing import Mapping, Sequence
@@ -48,6 +50,17 @@ class RunResult:
         return f"{name} exited with status {self.returncode}" + (f": {last}" if last else "")
 
 
+# What we keep of a child's stdout and of its stderr: the rest is read and dropped, so a child that
+# prints a gigabyte costs time, not memory (and never blocks on a full pipe).
+MAX_OUTPUT = 4 << 20
+# After the child exits, how long its pipes may stay open (a daemon it started still holds them).
+_DRAIN_SECONDS = 1.0
+
+# Every child still running, so that Ctrl-C can take all their process groups down at once.
+_LIVE: set[subprocess.Popen] = set()
+_LIVE_LOCK = threading.RLock()  # re-entrant: the Ctrl-C handler may run while this thread holds it
+
+
 def run(
     argv: Sequence[str],
     timeout: float,
@@ -55,7 +68,7 @@ def run(
     cwd: str | None = None,
     stdin_text: str | None = None,
 ) -> RunResult:
-    """Run argv with a hard deadline; never raises."""
+    """Run argv with a hard deadline; never raises (except KeyboardInterrupt, after killing the child)."""
     argv = tuple(str(a) for a in argv)
     start = time.monotonic()
     kwargs: dict = {}
@@ -80,24 +93,105 @@ def run(
     except OSError as exc:
         return RunResult(argv, None, "", "", time.monotonic() - start, error=f"could not start: {exc}")
 
+    with _LIVE_LOCK:
+        _LIVE.add(proc)
     try:
-        out, err = proc.communicate(input=stdin_text.encode() if stdin_text is not None else None,
-                                    timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        out, err = b"", b""
-        try:
-            out, err = proc.communicate(timeout=_REAP_SECONDS)
-        except (subprocess.TimeoutExpired, OSError, ValueError):
-            pass  # abandoned: stuck in the kernel; we do not wait for it
-        return RunResult(argv, None, _decode(out), _decode(err), time.monotonic() - start, timed_out=True)
-    except OSError as exc:
-        _kill_group(proc)
-        return RunResult(argv, None, "", "", time.monotonic() - start, error=f"I/O error: {exc}")
+        return _wait(proc, argv, start, timeout, stdin_text)
     except KeyboardInterrupt:
         _kill_group(proc)  # Ctrl-C: take the child's whole group down with us
         raise
-    return RunResult(argv, proc.returncode, _decode(out), _decode(err), time.monotonic() - start)
+    finally:
+        with _LIVE_LOCK:
+            _LIVE.discard(proc)
+
+
+def _wait(proc: subprocess.Popen, argv: tuple[str, ...], start: float, timeout: float,
+          stdin_text: str | None) -> RunResult:
+    out, err = _Drain(proc.stdout), _Drain(proc.stderr)
+    if stdin_text is not None:
+        threading.Thread(target=_feed, args=(proc.stdin, stdin_text.encode()), daemon=True).start()
+    try:
+        proc.wait(timeout=max(0.0, timeout))
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        try:
+            proc.wait(timeout=_REAP_SECONDS)
+        except subprocess.TimeoutExpired:
+            pass  # abandoned: stuck in the kernel; we do not wait for it
+        out.join(_REAP_SECONDS)
+        err.join(0.1)
+        return RunResult(argv, None, out.text(), err.text(), time.monotonic() - start, timed_out=True)
+    # The child is gone; a grandchild (a daemon it started) may still hold the pipes open.
+    if not (out.join(_DRAIN_SECONDS) & err.join(0.2)):
+        _kill_group(proc)
+        out.join(0.2)
+        err.join(0.2)
+    return RunResult(argv, proc.returncode, out.text(), err.text(), time.monotonic() - start)
+
+
+class _Drain:
+    """Read a pipe to its end in a thread, keeping the first MAX_OUTPUT bytes."""
+
+    def __init__(self, pipe) -> None:
+        self.kept = bytearray()
+        self.dropped = 0
+        self._thread = threading.Thread(target=self._read, args=(pipe,), daemon=True)
+        self._thread.start()
+
+    def _read(self, pipe) -> None:
+        try:
+            while True:
+                chunk = pipe.read1(1 << 16) if hasattr(pipe, "read1") else pipe.read(1 << 16)
+                if not chunk:
+                    break
+                room = MAX_OUTPUT - len(self.kept)
+                if room > 0:
+                    self.kept += chunk[:room]
+                self.dropped += max(0, len(chunk) - max(room, 0))
+        except (OSError, ValueError):
+            pass
+        finally:
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
+    def join(self, seconds: float) -> bool:
+        self._thread.join(seconds)
+        return not self._thread.is_alive()
+
+    def text(self) -> str:
+        text = _decode(bytes(self.kept))
+        if self.dropped:
+            text += f"\n[... {self.dropped} more bytes not kept]"
+        return text
+
+
+def _feed(pipe, data: bytes) -> None:
+    try:
+        pipe.write(data)
+        pipe.close()
+    except (OSError, ValueError):
+        pass
+
+
+def kill_all(wait: float = 1.0) -> None:
+    """Kill every running child's process group (Ctrl-C), then give them `wait` seconds to be gone."""
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+    for proc in live:
+        _kill_group(proc)
+    deadline = time.monotonic() + wait
+    for proc in live:
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except (subprocess.TimeoutExpired, OSError):
+            pass  # stuck in the kernel: abandoned, like after a timeout
+
+
+# A probe abandoned at its deadline (its thread is a daemon) must not outlive the doctor: `suggest`
+# used to exit leaving a hung nvidia-smi behind.
+atexit.register(kill_all, 0.2)
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

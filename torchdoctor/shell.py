@@ -27,11 +27,16 @@ class UnsafeArgument(UsageError):
     """A value that cannot be quoted for any shell (newline, carriage return, NUL)."""
 
 
+# Newline, CR and NUL split or cut the pasted line; ESC and the other controls would reach the
+# terminal raw when the line is printed. Tab is harmless inside quotes.
+_UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
 def check_arg(arg: str, what: str = "a command argument") -> str:
     """Refuse what no quoting makes safe on one line: the pasted line would become two commands."""
-    if any(c in arg for c in ("\n", "\r", "\x00")):
-        raise UnsafeArgument(f"{what} contains a newline or NUL character, which cannot be put "
-                             f"safely into a command line: {arg!r}"[:300])
+    if _UNSAFE.search(arg):
+        raise UnsafeArgument(f"{what} contains a newline, NUL or other control character, which cannot be "
+                             f"put safely into a command line: {arg!r}"[:300])
     return arg
 
 
@@ -41,11 +46,20 @@ def shell_for_os(os_name: str | None) -> str:
 
 
 def quote_posix(arg: str) -> str:
+    """shlex quoting, except that a leading `~/` stays unquoted: the doctor shows home paths as `~`,
+    and `~/'my venv/bin/python'` still expands where `'~/my venv/bin/python'` would not."""
+    if arg.startswith("~/") and len(arg) > 2:
+        return "~/" + shlex.quote(arg[2:])
     return shlex.quote(arg)
 
 
 def quote_powershell(arg: str) -> str:
-    """Single quotes are literal in PowerShell; a quote inside is doubled."""
+    """Single quotes are literal in PowerShell; a quote inside is doubled. A leading `~\` (the
+    doctor's home) becomes `$HOME` inside double quotes, where PowerShell expands it and nothing
+    else: backtick, `$` and `"` in the rest are escaped with a backtick."""
+    if arg[:2] in ("~\\", "~/") and len(arg) > 2:
+        rest = re.sub(r'([`$"])', r"`\1", arg[1:])
+        return f'"$HOME{rest}"'
     if arg and _PS_SAFE.match(arg):
         return arg
     return "'" + arg.replace("'", "''") + "'"
@@ -77,6 +91,28 @@ def render(argv: Iterable[str], shell: str = "posix") -> str:
     return " ".join(parts)
 
 
+class Line(str):
+    """A rendered command line that remembers the argument list it was built from.
+
+    `argv` is None for a fixed line of the doctor's own (a shell builtin, `&&`, `$VAR`, a `...`
+    placeholder): such a line never holds a value from outside."""
+
+    argv: tuple[str, ...] | None
+    shell: str
+
+    def __new__(cls, text: str, argv: Iterable[str] | None = None, shell: str = "posix") -> "Line":
+        obj = super().__new__(cls, text)
+        obj.argv = tuple(argv) if argv is not None else None
+        obj.shell = shell
+        return obj
+
+
+def argv_of(line: Any) -> list[str] | None:
+    """The argument list behind a printed line, for JSON (None: a fixed shell line)."""
+    argv = getattr(line, "argv", None)
+    return list(argv) if argv is not None else None
+
+
 @dataclass(frozen=True)
 class Command:
     """An argument list and the shell its printed form is for. `str(cmd)` is the line to paste."""
@@ -90,8 +126,8 @@ class Command:
         object.__setattr__(self, "argv", tuple(check_arg(str(a)) for a in self.argv))
 
     @property
-    def line(self) -> str:
-        return render(self.argv, self.shell)
+    def line(self) -> Line:
+        return Line(render(self.argv, self.shell), self.argv, self.shell)
 
     def __str__(self) -> str:
         return self.line

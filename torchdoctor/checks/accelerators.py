@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from torchdoctor.checks.base import (Fix, build, check, driver_os, error, find_text, has_nvidia_hardware, info,
+from torchdoctor.checks.base import (Fix, build, check, cmd, driver_os, error, find_text, has_nvidia_hardware, info,
                                      nvidia_gpus, platform_key, python_cmd, reinstall_fix, skipped, torch_version, variant, warning)
 from torchdoctor.versions import driver_key, is_driver_version
 
@@ -14,12 +14,30 @@ def _driver_unreadable(f: Any) -> bool:
     return f.nvidia is None or not f.nvidia.driver or not is_driver_version(f.nvidia.driver)
 
 
+# nvidia-smi ran but did not answer: "couldn't communicate with the NVIDIA driver" (exit 9), a hang.
+# The whole nvidia probe missing its deadline means NVML or nvidia-smi hung (without a driver stack
+# both answer "not found" at once).
+_SMI_BROKEN = re.compile(r"^(?:nvidia-smi (?:exited with status|timed out|was killed)|nvidia probe did not answer)",
+                         re.I)
+
+
+def smi_broken(f: Any) -> str | None:
+    """What a present-but-failing nvidia-smi said (None: it answered, or is not installed)."""
+    for e in f.nvidia.errors if f.nvidia is not None else ():
+        # A probe past its deadline says "hung" only where the rest of the machine was scanned in time.
+        if _SMI_BROKEN.match(e) and (f.gpus is not None or e.startswith("nvidia-smi")):
+            return e
+    return None
+
+
 @check("cuda.no_driver", "NVIDIA driver", "an NVIDIA GPU has a working driver", needs=("nvidia",))
 def no_driver(f: Any, k: Any) -> Any:
-    if not _driver_unreadable(f) or not has_nvidia_hardware(f):
+    if not _driver_unreadable(f):
         return None
     if f.nvidia.cuda_driver:
         return None  # a driver answered with its CUDA version ("found version 11040"): one is loaded
+    if not has_nvidia_hardware(f):
+        return _smi_fails(f)
     if any("mismatch" in e.lower() for e in f.nvidia.errors):
         return None  # cuda.nvml_mismatch says it better
     if f.platform is not None and f.platform.container and f.device_nodes is not None and not _nodes(f, "nvidia"):
@@ -37,6 +55,25 @@ def no_driver(f: Any, k: Any) -> Any:
     return error(f"An NVIDIA GPU is present but no NVIDIA driver is loaded ({said})" +
                  (": " + "; ".join(hints) if hints else "") + ".",
                  Fix("Install (or load) the NVIDIA driver for the running kernel, then reboot.", commands))
+
+
+def _smi_fails(f: Any) -> Any:
+    """No GPU seen, but an installed nvidia-smi fails or hangs: the classic broken-driver state, never a ✓."""
+    said = smi_broken(f)
+    if said is None or any("mismatch" in e.lower() for e in f.nvidia.errors):
+        return None  # not installed / cuda.nvml_mismatch says it
+    hung = any(w in said for w in ("timed out", "was killed", "did not answer"))
+    linux = f.platform is None or f.platform.os == "linux"
+    causes = ("the kernel was updated and the driver's module was not rebuilt for it (DKMS), Secure Boot "
+              "refuses the unsigned module, or a driver upgrade is half done" if linux
+              else "the driver is not installed completely or a driver upgrade is half done")
+    what = "hangs" if hung else "fails"
+    commands = (("dkms status", "mokutil --sb-state", "sudo modprobe nvidia", "nvidia-smi") if linux
+                else ("nvidia-smi",))
+    return warning(f"NVIDIA driver software is installed but {what} when asked ({said}): {causes}. "
+                   "No GPU can be seen (or used by torch) until the driver loads.",
+                   Fix("Reinstall (or rebuild) the NVIDIA driver for the running kernel, then reboot; if this "
+                       "machine has no NVIDIA GPU any more, remove the driver packages.", commands))
 
 
 @check("cuda.nvml_mismatch", "NVIDIA driver", "driver libraries match the loaded kernel module", needs=("nvidia",))
@@ -182,7 +219,7 @@ _INIT_CAUSES = (
      Fix("Use another GPU or stop the other process (admin: reset the compute mode).", ("nvidia-smi", "sudo nvidia-smi -c DEFAULT"))),
     (r"unknown error|Error 999", "'CUDA unknown error', typically after suspend/resume: the nvidia_uvm module "
      "lost its state",
-     Fix("Reload nvidia_uvm (or reboot).", ("sudo modprobe -r nvidia_uvm && sudo modprobe nvidia_uvm",))),
+     Fix("Reload nvidia_uvm (or reboot).", ("sudo modprobe -r nvidia_uvm", "sudo modprobe nvidia_uvm"))),
     (r"CUDA initialisation did not finish", "CUDA initialisation hangs: a stuck driver or GPU",
      Fix("Check the GPU with nvidia-smi, enable the persistence daemon; if it persists, drain and reboot the node.",
          ("nvidia-smi", "sudo systemctl enable --now nvidia-persistenced"))),
@@ -293,7 +330,7 @@ def gfx_unsupported(f: Any, k: Any) -> Any:
     if override and not current:
         return error(msg, Fix(f"Run it as the closest supported target ({override[1]}) — unofficial, but the "
                               "usual workaround — or use a build that contains this GPU.",
-                              (f"export HSA_OVERRIDE_GFX_VERSION={override[0]}",)))
+                              (cmd(f, "export", f"HSA_OVERRIDE_GFX_VERSION={override[0]}"),)))
     return error(msg, Fix("Use a ROCm build that contains this GPU (ROCm's per-gfx wheels), or run on the CPU."))
 
 
@@ -361,7 +398,7 @@ def mps_unavailable(f: Any, k: Any) -> Any:
     built = "built with MPS" if rt.mps_built else "built without MPS"
     return warning(f"torch {rt.version} is {built} but MPS is unavailable on {p.os_version or 'this macOS'}.",
                    Fix("Check that this is an Apple Silicon Mac on macOS 12.3 or newer, then reinstall torch.",
-                       (f'{python_cmd(f)} -c "import torch; print(torch.backends.mps.is_available())"',)))
+                       (cmd(f, python_cmd(f), "-c", "import torch; print(torch.backends.mps.is_available())"),)))
 
 
 def _nodes(f: Any, prefix: str) -> list[str]:
@@ -398,8 +435,8 @@ def container_gpu_devices(f: Any, k: Any) -> Any:
     if not expected and f.pci is not None:
         return None  # the PCI bus shows no NVIDIA GPU at all: torch.cuda_build_without_gpu says it, not "pass it in"
     fix = Fix("Install the NVIDIA Container Toolkit on the host and start the container with the GPUs.",
-              ("docker run --gpus all ...", "sudo nvidia-ctk runtime configure --runtime=docker && "
-                                            "sudo systemctl restart docker"))
+              ("docker run --gpus all ...", "sudo nvidia-ctk runtime configure --runtime=docker",
+               "sudo systemctl restart docker"))
     msg = (f"This is a {p.container} container without /dev/nvidia* device nodes: no GPU was passed in, so torch "
            "reports 'Found no NVIDIA driver'.")
     return error(msg, fix) if expected else info(msg + " (Fine if this container is meant to run on the CPU.)", fix)

@@ -11,16 +11,29 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable
 
+from torchdoctor.shell import Command, UnsafeArgument, argv_of, render, shell_for_os
+
 SEVERITIES = ("ok", "info", "warning", "error", "skipped", "crashed")
 
 
 @dataclass(frozen=True)
 class Fix:
+    """A sentence and the lines to paste. A command is a `Command` (an argument list, quoted here
+    for its shell) or a plain string: a fixed line of our own holding no outside value."""
+
     summary: str
-    commands: tuple[str, ...] = ()
+    commands: tuple[str, ...] = ()  # rendered lines (shell.Line: each keeps its argv)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "commands", tuple(c.line if isinstance(c, Command) else c
+                                                   for c in self.commands))
+
+    @property
+    def argv(self) -> tuple[list[str] | None, ...]:
+        return tuple(argv_of(c) for c in self.commands)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"summary": self.summary, "commands": list(self.commands)}
+        return {"summary": self.summary, "commands": [str(c) for c in self.commands], "argv": list(self.argv)}
 
 
 @dataclass(frozen=True)
@@ -209,19 +222,39 @@ def find_text(f: Any, pattern: str) -> re.Match | None:
     return None
 
 
-def pip(f: Any) -> str:
-    """How to call pip for the diagnosed interpreter (never a bare `pip`: it may be another env's)."""
-    target = (f.extra or {}).get("target_python")
-    return f"{target} -m pip" if target else "python -m pip"
+def shell(f: Any) -> str:
+    """The shell the diagnosed machine's fix lines are written for."""
+    return shell_for_os(f.platform.os if f.platform is not None else None)
+
+
+def cmd(f: Any, *argv: str) -> Command | str:
+    """A fix command for the diagnosed machine, quoted for its shell. A recorded machine's value
+    that no shell can quote (a newline, ESC) gives no command rather than a crashed check."""
+    try:
+        return Command(tuple(argv), shell(f))
+    except UnsafeArgument:
+        return "(no command: one of its values holds a control character)"
 
 
 def python_cmd(f: Any) -> str:
-    """The diagnosed interpreter, for commands the user copies."""
+    """The diagnosed interpreter (unquoted: pass it to `cmd`, never into an f-string command)."""
     return (f.extra or {}).get("target_python") or "python"
 
 
-def reinstall_fix(f: Any, k: Any, summary: str, with_: Iterable[str] = (), keep_version: bool = True) -> Fix:
-    """The planner's command for THIS machine (same torch release first, then the newest that fits)."""
+def pip_argv(f: Any) -> tuple[str, ...]:
+    """How to call pip for the diagnosed interpreter (never a bare `pip`: it may be another env's)."""
+    return (python_cmd(f), "-m", "pip")
+
+
+def pip(f: Any) -> str:
+    """`pip_argv` as a quoted line prefix (prefer `cmd(f, *pip_argv(f), ...)`)."""
+    return render(pip_argv(f), shell(f))
+
+
+def reinstall_fix(f: Any, k: Any, summary: str, with_: Iterable[str] = (), keep_version: bool = True,
+                  cpu_summary: str | None = None) -> Fix:
+    """The planner's command for THIS machine (same torch release first, then the newest that fits).
+    `cpu_summary` replaces a GPU-minded summary when the planner picks the CPU build."""
     try:
         from torchdoctor.plan import PlanRequest, plan_install
     except ImportError:
@@ -242,7 +275,9 @@ def reinstall_fix(f: Any, k: Any, summary: str, with_: Iterable[str] = (), keep_
             res = plan_install(f, k, PlanRequest(torch=torch, with_=wanted))
             if res.plan is not None:
                 command = _for_target(f, res.plan.command)
-                return Fix(summary, _uninstall_first(f, command, wanted) + (command,))
+                first = _uninstall_first(f, command, wanted) if isinstance(command, Command) else ()
+                said = cpu_summary if cpu_summary and res.plan.device == "cpu" else summary
+                return Fix(said, first + (command,))
             problems = [p.message for p in res.problems]
     except Exception as exc:  # noqa: BLE001 - a planner bug must not hide the finding
         return Fix(f"{summary} (no command: the planner failed: {type(exc).__name__}: {exc})")
@@ -250,7 +285,7 @@ def reinstall_fix(f: Any, k: Any, summary: str, with_: Iterable[str] = (), keep_
     return Fix(f"{summary} (no install command: {why})")
 
 
-def plan_command(f: Any, k: Any, fmt: str = "pip") -> tuple[str | None, str | None]:
+def plan_command(f: Any, k: Any, fmt: str = "pip") -> tuple[Command | str | None, str | None]:
     """The planner's install command for these facts and what it installs ("2.15.0+cpu"); (None, None)
     when nothing fits or the planner fails."""
     try:
@@ -264,20 +299,20 @@ def plan_command(f: Any, k: Any, fmt: str = "pip") -> tuple[str | None, str | No
     return _for_target(f, res.plan.command), f"{res.plan.torch}+{res.plan.variant}"
 
 
-def _uninstall_first(f: Any, command: str, with_: tuple[str, ...]) -> tuple[str, ...]:
+def _uninstall_first(f: Any, command: Command, with_: tuple[str, ...]) -> tuple[Command, ...]:
     """An installed torch satisfies `torch==2.13.0` whatever its build (+cpu), so pip would keep it:
     the old build goes first."""
     if not torch_version(f):
         return ()
-    names = " ".join(("torch", *with_))
-    if command.startswith("uv "):
-        return (f"uv pip uninstall {names}",)
-    return (f"{pip(f)} uninstall -y {names}",)
+    if command.argv[:1] == ("uv",):
+        return (cmd(f, "uv", "pip", "uninstall", "torch", *with_),)
+    return (cmd(f, *pip_argv(f), "uninstall", "-y", "torch", *with_),)
 
 
-def _for_target(f: Any, command: str) -> str:
+def _for_target(f: Any, line: str) -> Command | str:
     """The planner says `pip install ...`; the fix names the diagnosed interpreter's pip, like its uninstall."""
-    for prefix in ("python -m pip ", "pip3 ", "pip "):
-        if command.startswith(prefix):
-            return f"{pip(f)} " + command[len(prefix):]
-    return command
+    argv = tuple(getattr(line, "argv", None) or line.split())
+    for prefix in (("python", "-m", "pip"), ("pip3",), ("pip",)):
+        if argv[:len(prefix)] == prefix:
+            return cmd(f, *pip_argv(f), *argv[len(prefix):])
+    return cmd(f, *argv)

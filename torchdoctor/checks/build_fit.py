@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from torchdoctor.checks.base import (Fix, build, check, find_text, has_nvidia_hardware, pip, reinstall_fix,
+from torchdoctor.checks.base import (Fix, build, check, cmd, find_text, has_nvidia_hardware, pip_argv, reinstall_fix,
                                      torch_version, warning)
 
 NO_DRIVER_TEXT = r"Found no NVIDIA driver on your system"
@@ -80,7 +80,7 @@ def cpu_fix(f: Any, k: Any, summary: str) -> Fix:
     if last and os_name == "windows":
         return Fix(f"{summary}: PyPI's Windows wheels of torch are the CPU build; torch {last} is the last "
                    f"release for Python {life.series} (see python.end_of_life for a current Python)",
-                   (f"{pip(f)} uninstall -y torch", f"{pip(f)} install torch=={last}"))
+                   (cmd(f, *pip_argv(f), "uninstall", "-y", "torch"), cmd(f, *pip_argv(f), "install", f"torch=={last}")))
     if last:
         return Fix(f"{fix.summary}. Python {life.series} ends at torch {last}: install a current Python first "
                    "(see python.end_of_life), then the CPU build there.")

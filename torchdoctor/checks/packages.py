@@ -7,8 +7,8 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from torchdoctor.checks.base import (Fix, base_version, check, dists, error, find_text, info, listing_partial,
-                                     local_tag, pip, reinstall_fix, skipped, torch_version, warning)
+from torchdoctor.checks.base import (Fix, base_version, check, cmd, dists, error, find_text, info, listing_partial,
+                                     local_tag, pip_argv, reinstall_fix, skipped, torch_version, warning)
 
 
 def _series(version: str | None) -> tuple[int, int] | None:
@@ -68,7 +68,7 @@ def numpy_missing(f: Any, k: Any) -> Any:
         return None
     if not said and (f.runtime is None or f.runtime.numpy or not torch_version(f) or listing_partial(f)):
         return None  # a cut or partial package list does not show what is absent
-    fix = Fix("Install numpy into the same environment.", (f"{pip(f)} install numpy",))
+    fix = Fix("Install numpy into the same environment.", (cmd(f, *pip_argv(f), "install", "numpy"),))
     if said:
         return warning(f"torch printed '{said.group(0)}': numpy is not installed, so torch.from_numpy() and "
                        "Tensor.numpy() fail ('Numpy is not available').", fix)
@@ -96,9 +96,9 @@ def numpy_abi(f: Any, k: Any) -> Any:
         return info(f"A module compiled against NumPy 1.x fails under numpy {numpy or '2.x'} ('{said.group(0)}'); "
                     f"torch {torch} supports NumPy 2, so it is another extension.",
                     Fix("Upgrade (or rebuild) that extension for NumPy 2, or pin numpy below 2 for it.",
-                        (f'{pip(f)} install "numpy<2"',)))
+                        (cmd(f, *pip_argv(f), "install", "numpy<2"),)))
     evidence = f" torch printed: '{said.group(0)}'." if said else ""
     return error(f"numpy {numpy or '(unknown version)'} is a 2.x release, but torch {torch or ''} was compiled "
                  f"against numpy 1.x, so torch cannot use it ('Failed to initialize NumPy').{evidence}",
                  Fix("Install numpy 1.x, or upgrade torch (2.3 or newer) and the extensions built against numpy 1.x.",
-                     (f'{pip(f)} install "numpy<2"',)))
+                     (cmd(f, *pip_argv(f), "install", "numpy<2"),)))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from torchdoctor.checks.base import (Fix, base_version, check, dists, error, listing_partial, local_tag, pip, python_cmd,
-                                     reinstall_fix, skipped, torch_version, warning)
+from torchdoctor.checks.base import (Fix, base_version, check, cmd, dists, error, listing_partial, local_tag, pip_argv,
+                                     python_cmd, reinstall_fix, skipped, torch_version, warning)
 
 # The CUDA library a missing .so comes from (pip wheel name, without the -cuXX suffix).
 _LIB_WHEELS = (
@@ -128,7 +128,7 @@ def not_installed(f: Any, k: Any) -> Any:
         return error(f"Package metadata says torch {d.version} is installed in {d.location}, but no torch package "
                      "can be imported there: a half-removed install.",
                      Fix("Reinstall torch over the remains.",
-                         (f"{pip(f)} install --force-reinstall --no-deps torch=={d.version.split('+')[0]}",)))
+                         (cmd(f, *pip_argv(f), "install", "--force-reinstall", "--no-deps", f"torch=={d.version.split('+')[0]}"),)))
     if found or (rt is not None and rt.status not in ("not_installed", "not_run")):
         return None
     where = f" for {f.python.executable}" if f.python is not None and f.python.executable else ""
@@ -141,7 +141,7 @@ def shadowed(f: Any, k: Any) -> Any:
     if not f.shadowing:
         return None
     paths = ", ".join(f.shadowing)
-    commands = tuple(f"mv {p} {p[:-3]}_local.py" for p in f.shadowing if p.endswith("torch.py") and "/" not in p[2:])
+    commands = tuple(cmd(f, "mv", p, f"{p[:-3]}_local.py") for p in f.shadowing if p.endswith("torch.py") and "/" not in p[2:])
     return error(f"{paths} comes before the installed torch on sys.path, so `import torch` loads it instead of "
                  "PyTorch ('partially initialized module', 'cannot import name', or the torch/_C message).",
                  Fix("Rename it (and delete its __pycache__), or run Python from another directory.", commands))
@@ -179,7 +179,7 @@ def import_failed(f: Any, k: Any) -> Any:
         return error(f"The Python interpreter {rt.error or 'ended before it answered'}, before `import torch` ran: "
                      "Python itself does not start (a broken sitecustomize, PYTHONHOME/PYTHONPATH, or a damaged "
                      "environment).", Fix("See what Python prints on its own, then recreate the environment.",
-                                          (f"{python_cmd(f)} -c pass",)))
+                                          (cmd(f, python_cmd(f), "-c", "pass"),)))
     said = f"`import torch` failed: {rt.error_type + ': ' if rt.error_type else ''}{rt.error}"
     env = f.env or {}
     kind = rt.error_kind
@@ -194,7 +194,9 @@ def import_failed(f: Any, k: Any) -> Any:
         if wheel == "driver":
             cmds = ("export LD_LIBRARY_PATH=/usr/lib/wsl/lib:$LD_LIBRARY_PATH",) if f.platform and f.platform.wsl else ()
             return error(said + "." + hint, Fix("Install the NVIDIA driver (or put its library on the path).", cmds))
-        fix = reinstall_fix(f, k, "Reinstall torch with its CUDA library wheels (never with --no-deps)")
+        fix = reinstall_fix(f, k, "Reinstall torch with its CUDA library wheels (never with --no-deps)",
+                            cpu_summary="Reinstall torch as the CPU build, which needs no CUDA libraries (no GPU "
+                                        "that a CUDA build could use was found)")
         if env.get("LD_LIBRARY_PATH"):
             hint += f" LD_LIBRARY_PATH is set to {env['LD_LIBRARY_PATH']}."
         return error(said + "." + hint, fix)
@@ -208,11 +210,11 @@ def import_failed(f: Any, k: Any) -> Any:
             causes.append("conda's mkl is newer than this torch was built with")
         cause = "; ".join(causes) or "a library of another version than torch was built with was loaded"
         cause += _symbol_library(f, rt.error or "")
-        commands: list[str] = []
+        commands: list = []
         if env.get("LD_LIBRARY_PATH"):
-            commands.append(f'env -u LD_LIBRARY_PATH {python_cmd(f)} -c "import torch"')
+            commands.append(cmd(f, "env", "-u", "LD_LIBRARY_PATH", python_cmd(f), "-c", "import torch"))
         if "iJIT_NotifyEvent" in (rt.error or ""):
-            commands.append('conda install "mkl<2024.1"')
+            commands.append(cmd(f, "conda", "install", "mkl<2024.1"))
         fix = reinstall_fix(f, k, "Remove the foreign libraries from the path, or uninstall every torch and "
                                   "install one build")
         return error(f"{said}. An undefined symbol means {cause}.",
@@ -241,12 +243,12 @@ def import_failed(f: Any, k: Any) -> Any:
         return error(f"`import torch` {rt.error or 'did not finish in time'}: a stuck file system, a very slow "
                      "disk, or a hang while loading libraries.",
                      Fix("See where it stops, or allow more time.",
-                         (f'{python_cmd(f)} -X importtime -c "import torch"', "torchdoctor check --timeout 300")))
+                         (cmd(f, python_cmd(f), "-X", "importtime", "-c", "import torch"), "torchdoctor check --timeout 300")))
     if rt.status == "crashed":
         fix = reinstall_fix(f, k, "See where it crashes, then reinstall the build for this machine")
         return error(f"`import torch` {rt.error}: a native library crashed the interpreter (a wheel for another "
                      "CPU or platform, or conflicting libraries).",
-                     Fix(fix.summary, (f'{python_cmd(f)} -X faulthandler -c "import torch"',) + fix.commands))
+                     Fix(fix.summary, (cmd(f, python_cmd(f), "-X", "faulthandler", "-c", "import torch"),) + fix.commands))
     return error(said + ".", reinstall_fix(f, k, "Reinstall the build that fits this machine"))
 
 
@@ -265,7 +267,7 @@ def multiple_installs(f: Any, k: Any) -> Any:
             return None
         listed = "; ".join(_listing(dists(f, n)) for n in others)
         return warning(f"More than one copy of {', '.join(others)} is installed: {listed}.",
-                       Fix("Uninstall the extra copies.", tuple(f"{pip(f)} uninstall -y {n}" for n in others)))
+                       Fix("Uninstall the extra copies.", tuple(cmd(f, *pip_argv(f), "uninstall", "-y", n) for n in others)))
     same_place = len({d.location for d in torches}) < len(torches)
     conda = any(d.installer == "conda" for d in torches)
     pip_side = any(d.installer != "conda" for d in torches)
@@ -273,7 +275,7 @@ def multiple_installs(f: Any, k: Any) -> Any:
             else "stale metadata in the same folder" if same_place else "in several places")
     fix = reinstall_fix(f, k, "Uninstall every copy, then install one build with one installer")
     # one uninstall per pip copy; the planner's fix (when it has a command) adds the last one before installing
-    commands = [f"{pip(f)} uninstall -y torch" for d in torches if d.installer != "conda"][1 if fix.commands else 0:]
+    commands: list = [cmd(f, *pip_argv(f), "uninstall", "-y", "torch") for d in torches if d.installer != "conda"][1 if fix.commands else 0:]
     if conda:
         commands.append("conda remove --force pytorch")
     broken = rt is not None and rt.status != "ok"

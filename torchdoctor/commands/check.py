@@ -9,6 +9,7 @@ machine, with the origin stated at the top.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -29,8 +30,9 @@ def run_check(json_out: bool = False, verbose: bool = False, fmt: str = "human",
         fmt = "json"
     if list_checks:
         return _list_checks(fmt)
-    if not (timeout > 0):
-        raise UsageError(f"--timeout must be a positive number of seconds (got {timeout})")
+    from torchdoctor.limits import check_timeout
+
+    timeout = check_timeout(timeout)
     if from_ is not None and python is not None:
         raise UsageError("--from and --python cannot be combined: --from judges a recorded machine")
 
@@ -38,6 +40,7 @@ def run_check(json_out: bool = False, verbose: bool = False, fmt: str = "human",
         facts = _recorded(from_)
         note = f"Diagnosing a recorded machine: {facts.origin} (checks that need the live machine are skipped)"
     else:
+        require_cwd()
         target = None
         if python is not None:
             from torchdoctor.probes.torch_runtime import resolve_python
@@ -47,7 +50,7 @@ def run_check(json_out: bool = False, verbose: bool = False, fmt: str = "human",
                 raise UsageError(f"--python {python}: no such interpreter or virtualenv")
         facts = gather(timeout=timeout, python=target)
         if target is not None:
-            _require_python(python, facts)
+            _require_python(python, facts, target)
         note = f"Diagnosing {_tilde(target)}" if target else None
 
     from torchdoctor.checks import exit_code, run_checks
@@ -97,14 +100,55 @@ def gather(timeout: float = 60.0, python: str | None = None) -> Any:
                          probes=tuple(notes), extra=extra)
 
 
-def _require_python(given: str, facts: Any) -> None:
+def require_cwd() -> None:
+    """A deleted working directory makes every child Python fail at start: say that, not "torch crashed"."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        raise UsageError("the current directory no longer exists (it was deleted or moved): cd into an existing "
+                         "directory and run again") from None
+    except OSError:
+        pass  # unreadable but present: the children can still start there
+
+
+def _require_python(given: str, facts: Any, target: str | None = None) -> None:
     """--python must name something that runs as Python; otherwise there is nothing to diagnose."""
     rt = facts.runtime
     if facts.python is not None or rt is None:
         return
     if rt.status == "not_run" or rt.error_kind == "interpreter":
+        if target:
+            require_python3(given, target)
         why = (rt.error or "it printed no answer").strip().splitlines()[0]
         raise UsageError(f"--python {given}: did not run as a Python interpreter ({why})")
+
+
+def require_python3(given: str, python: str) -> None:
+    """A Python too old for the doctor's children (2.7, 3.5): say which it is and what to install."""
+    old = _old_python(python)
+    if not old:
+        return
+    k = _knowledge()
+    last = k.python_too_old.get(".".join(old.split(".")[:2])) if k is not None else None
+    then = (f"torch {last} was the last release for it" if last
+            else "no torch release that this doctor knows (1.13 and newer) supports it")
+    recommended = k.recommended_python() if k is not None else "3"
+    newest = (f" (torch {k.releases[0].version} supports {k.releases[0].pythons[0]}-{k.releases[0].pythons[-1]})"
+              if k is not None else "")
+    raise UsageError(f"--python {given} is Python {old}: {then}, and this doctor's probe needs Python 3.6 "
+                     f"or newer. Install Python {recommended}{newest} and create a new environment with it")
+
+
+def _old_python(python: str) -> str | None:
+    """The version of a Python too old for the probe (2.7, 3.5): one tiny query that both understand."""
+    from torchdoctor.runner import child_env, run
+
+    code = "import sys; sys.stdout.write('%d.%d.%d' % tuple(sys.version_info[:3]))"
+    result = run([python, "-c", code], timeout=10, env=child_env())
+    m = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", result.stdout.strip()) if result.ok else None
+    if m and (int(m.group(1)), int(m.group(2))) < (3, 6):
+        return result.stdout.strip()
+    return None
 
 
 def _machine() -> Any:
@@ -136,23 +180,12 @@ def _own_distributions() -> tuple[Any, Any]:
 
 def _recorded(source: str) -> Any:
     from torchdoctor.reports import load_report
+    from torchdoctor.reports.source import read_input
 
-    try:
-        from torchdoctor.reports import read_source
-    except ImportError:
-        read_source = _read_source
-    text, origin = read_source(source)
-    return load_report(text, origin)
+    from torchdoctor.reports.sane import check_facts
 
-
-def _read_source(source: str) -> tuple[str, str]:
-    if source == "-":
-        return sys.stdin.read(), "stdin"
-    try:
-        with open(source, "rb") as fh:
-            return fh.read(8 << 20).decode("utf-8", errors="replace"), os.path.basename(source)
-    except OSError as exc:
-        raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from None
+    text, origin = read_input(source)
+    return check_facts(load_report(text, origin), origin)
 
 
 def _knowledge() -> Any:

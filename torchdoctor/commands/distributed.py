@@ -12,6 +12,7 @@ import sys
 import time
 
 from torchdoctor.errors import EXIT_PROBLEM, DoctorError, UsageError
+from torchdoctor.limits import check_nproc, check_seed, check_timeout
 
 DEVICES = ("all", "cpu", "cuda")
 BACKENDS = ("gloo", "nccl")
@@ -23,7 +24,11 @@ def run_distributed(device: str = "all", json_out: bool = False, nproc: int | No
     from torchdoctor.distributed import launch
     from torchdoctor.distributed.verdict import judge
 
-    device, backend = validate(device, backend, nproc, timeout, epochs)
+    device, backend = validate(device, backend, nproc, timeout, epochs, seed)
+    if python is not None:
+        from torchdoctor.commands.check import require_python3
+
+        require_python3(python, python)
     environ = dict(os.environ)
     py = python or sys.executable
     if launch.joining(environ):
@@ -45,7 +50,7 @@ def run_distributed(device: str = "all", json_out: bool = False, nproc: int | No
 
 
 def validate(device: str, backend: str | None, nproc: int | None, timeout: float,
-             epochs: int) -> tuple[str, str | None]:
+             epochs: int, seed: int = 0) -> tuple[str, str | None]:
     """Options alone, before anything runs: UsageError (exit 2) for what can never work."""
     device = (device or "all").strip().lower()
     if device.startswith("cuda:"):
@@ -61,10 +66,10 @@ def validate(device: str, backend: str | None, nproc: int | None, timeout: float
             raise UsageError("--backend nccl runs on GPUs only; use --backend gloo with --device cpu")
         if backend == "nccl" and device == "all":
             device = "cuda"
-    if nproc is not None and nproc < 1:
-        raise UsageError(f"--nproc {nproc}: at least one rank is needed")
-    if not timeout > 0:
-        raise UsageError(f"--timeout {timeout}: must be a positive number of seconds")
+    if nproc is not None:
+        check_nproc(nproc, "cpu" if device == "cpu" else "any")
+    check_timeout(timeout)
+    check_seed(seed)
     if epochs < 1:
         raise UsageError(f"--epochs {epochs}: at least one epoch is needed")
     return device, backend
@@ -100,9 +105,7 @@ def _local_plan(device, backend, nproc, timeout, python, epochs, seed):
                           f"(torch.distributed.is_{backend}_available() is False)", EXIT_PROBLEM)
     if nproc is None:
         nproc = gpus if device == "cuda" else 2
-    if device == "cuda" and backend == "nccl" and nproc > gpus:
-        raise UsageError(f"--nproc {nproc} with NCCL needs {nproc} GPUs, but {gpus} are visible "
-                         "(NCCL runs one rank per GPU)")
+    check_nproc(nproc, device, gpus)
     return launch.Plan("launch", device, backend, nproc, timeout, python, epochs, seed, torch=version)
 
 
@@ -115,7 +118,9 @@ def _print(report: dict, json_out: bool, environ: dict) -> None:
               f"group {'passed' if report['ok'] else 'FAILED'} (rank 0 prints the report)")
         return
     if json_out:
-        sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
+        from torchdoctor.render.sanitize import strict_json
+
+        sys.stdout.write(json.dumps(strict_json(report), indent=2, default=str, allow_nan=False) + "\n")
         return
     from torchdoctor.render.distributed import render_human
 

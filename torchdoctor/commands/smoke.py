@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from torchdoctor.errors import DoctorError, UsageError
+from torchdoctor.limits import check_seed, check_timeout
 
 SCHEMA = 1
 PLOT_INSTALL = "pip install 'torchdoctor[plot]' (or: pip install matplotlib)"
@@ -33,8 +34,13 @@ def run_smoke(device: str = "all", json_out: bool = False, epochs: int = 100, se
         raise UsageError("--nproc and --backend only apply with --distributed")
     if epochs < 1 or epochs > 1_000_000:
         raise UsageError(f"--epochs must be between 1 and 1000000, not {epochs}")
-    if not timeout > 0:
-        raise UsageError(f"--timeout must be a positive number of seconds, not {timeout:g}")
+    check_timeout(timeout)
+    check_seed(seed)
+    from torchdoctor.commands.check import require_cwd, require_python3
+
+    require_cwd()
+    if python is not None:
+        require_python3(python, python)
     if plot:
         _check_plot_target(plot)
 
@@ -44,7 +50,7 @@ def run_smoke(device: str = "all", json_out: bool = False, epochs: int = 100, se
     report = collect(request, epochs=epochs, seed=seed, timeout=timeout, python=python,
                      on_event=progress)
     if json_out:
-        sys.stdout.write(json.dumps(json_safe(report), indent=2, default=str) + "\n")
+        sys.stdout.write(json.dumps(json_safe(report), indent=2, default=str, allow_nan=False) + "\n")
     elif report["devices"]:
         from torchdoctor.render.smoke import render_report
 
@@ -64,13 +70,9 @@ def run_smoke(device: str = "all", json_out: bool = False, epochs: int = 100, se
 
 def json_safe(value: Any) -> Any:
     """NaN and infinity are not JSON: they become null (the problems text says what happened)."""
-    if isinstance(value, float):
-        return value if value == value and value not in (float("inf"), float("-inf")) else None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    return value
+    from torchdoctor.render.sanitize import strict_json
+
+    return strict_json(value)
 
 
 def _check_plot_target(plot: str) -> None:

@@ -13,6 +13,7 @@ import sys
 from dataclasses import replace
 
 from torchdoctor.errors import UsageError
+from torchdoctor.shell import check_arg
 
 OS_NAMES = {"linux": "linux", "windows": "windows", "win": "windows", "macos": "macos", "darwin": "macos",
             "mac": "macos", "osx": "macos"}
@@ -48,8 +49,10 @@ def run_suggest(torch: str | None = None, with_: str | None = None, json_out: bo
     if json_out:
         import json
 
+        from torchdoctor.render.sanitize import strict_json
+
         payload = {"schema": 1, **result.to_dict(), "origin": facts.origin}
-        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        sys.stdout.write(json.dumps(strict_json(payload), indent=2, allow_nan=False) + "\n")
     else:
         from torchdoctor.render.suggest import render_suggest
 
@@ -72,6 +75,7 @@ def validated_request(torch: str | None = None, with_: str | None = None, fmt: s
     if torch is not None:
         _check_torch(torch, k)
     base = index_base or os.environ.get("TORCHDOCTOR_INDEX_BASE") or DEFAULT_INDEX_BASE
+    check_arg(base, "--index-base (or TORCHDOCTOR_INDEX_BASE)")
     if not re.match(r"^(https?|file)://\S+$", base):
         raise UsageError(f"--index-base must be an http(s):// or file:// URL, not {base!r}")
     return PlanRequest(torch=torch, with_=companions, fmt=fmt, index_base=base)

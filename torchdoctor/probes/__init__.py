@@ -202,13 +202,19 @@ def merge_gpus(base: list[Gpu] | tuple[Gpu, ...], better: tuple[Gpu, ...] | list
     bus id (or, for registry entries, which have none, the same PCI ids); entries without a
     match are appended. The better source wins on every field it knows."""
     merged = list(base)
+    by_bus = {}  # bus id -> index: linear, whatever the number of GPUs
+    for i, g in enumerate(merged):
+        if g.pci_bus_id:
+            by_bus.setdefault(g.pci_bus_id, i)
     for gpu in better:
-        index = next((i for i, g in enumerate(merged) if gpu.pci_bus_id and g.pci_bus_id == gpu.pci_bus_id), None)
+        index = by_bus.get(gpu.pci_bus_id) if gpu.pci_bus_id else None
         if index is None and gpu.pci_id:  # Windows' registry has ids but no bus address
             index = next((i for i, g in enumerate(merged) if g.pci_bus_id is None and g.pci_id == gpu.pci_id
                           and g.source == "registry"), None)
         if index is None:
             merged.append(gpu)
+            if gpu.pci_bus_id:
+                by_bus.setdefault(gpu.pci_bus_id, len(merged) - 1)
             continue
         old = merged[index]
         changes = {f.name: getattr(gpu, f.name) for f in fields(Gpu)

@@ -19,6 +19,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 from torchdoctor import runner
 from torchdoctor.facts import Gpu, NvidiaFacts, ProbeNote
 from torchdoctor.probes._util import read_text, under
+from torchdoctor.render.sanitize import home_to_tilde, mask_private
 
 Run = Callable[..., runner.RunResult]
 
@@ -125,6 +126,10 @@ def parse_smi_header(text: str | None) -> tuple[str | None, str | None]:
     return (driver.group(1) if driver else None), (cuda.group(1) if cuda else None)
 
 
+# No machine has more GPUs than this in one OS; more rows are noise, and judging them costs time.
+MAX_GPUS = 256
+
+
 def parse_smi_query(text: str | None, fields: Sequence[str] = QUERY_FIELDS) -> tuple[SmiGpu, ...]:
     """`nvidia-smi --query-gpu=<fields> --format=csv[,noheader]` -> one SmiGpu per line.
 
@@ -151,6 +156,8 @@ def parse_smi_query(text: str | None, fields: Sequence[str] = QUERY_FIELDS) -> t
         )
         if gpu.name or gpu.driver or gpu.bus_id:
             gpus.append(gpu)
+            if len(gpus) >= MAX_GPUS:
+                break
     return tuple(gpus)
 
 
@@ -180,7 +187,20 @@ def smi_failure(result: runner.RunResult) -> str:
     text = lines[0]
     if len(lines) > 1 and lines[1].startswith("NVML library version"):
         text += f" ({lines[1]})"  # the mismatch case: which user-space library answered
-    return f"nvidia-smi exited with status {result.returncode}: {text[:300]}"
+    return f"nvidia-smi exited with status {result.returncode}: {_private(text[:300])}"
+
+
+def _private(text: str) -> str:
+    """nvidia-smi's own words, kept as facts, without the GPU UUIDs, serials or host name in them."""
+    import socket
+
+    try:
+        host = socket.gethostname()
+    except OSError:
+        host = ""
+    # Only a name that cannot be an ordinary word ("node-7", "gpu01"): a host called "gpu" would mask "GPU".
+    names = [h for h in (host, host.split(".")[0]) if any(c.isdigit() or c in "-." for c in h)]
+    return mask_private(text, names)
 
 
 # ---------------------------------------------------------------- sources
@@ -210,7 +230,7 @@ def read_nvml(nvml: Any = None) -> NvmlReading:
         driver = _call(nvml.nvmlSystemGetDriverVersion, errors, "driver version")
         cuda_int = _call(nvml.nvmlSystemGetCudaDriverVersion, errors, "CUDA driver version")
         count = _call(nvml.nvmlDeviceGetCount, errors, "device count") or 0
-        gpus = tuple(_nvml_gpu(nvml, i, errors) for i in range(int(count)))
+        gpus = tuple(_nvml_gpu(nvml, i, errors) for i in range(min(int(count), MAX_GPUS)))
     finally:
         try:
             nvml.nvmlShutdown()
@@ -337,8 +357,10 @@ def read_smi(executable: str, run: Run, timeout: float, want_cuda: bool = True) 
         if result.ok:
             gpus = parse_smi_query(result.stdout, fields)
             ok = bool(gpus)
+            if len(gpus) >= MAX_GPUS:
+                errors.append(f"nvidia-smi: more than {MAX_GPUS} GPU rows; only the first {MAX_GPUS} were read")
             if not gpus and result.stdout.strip():
-                errors.append(f"nvidia-smi: unreadable --query-gpu output: {result.stdout.strip()[:120]!r}")
+                errors.append(f"nvidia-smi: unreadable --query-gpu output: {_private(result.stdout.strip()[:120])!r}")
             break
         if "compute_cap" in (result.stdout + result.stderr) and fields is QUERY_FIELDS:
             continue  # an older driver: ask again without compute_cap
@@ -420,7 +442,8 @@ def probe_nvidia(
             smi = read_smi(exe, run, max(left, 0.1), want_cuda=not nvml_reading.cuda_driver)
             errors.extend(smi.errors)
             notes.append(ProbeNote("nvidia-smi", bool(smi.gpus), smi.seconds,
-                                   f"{exe}: {len(smi.gpus)} GPU(s)" + (f"; {'; '.join(smi.errors)}" if smi.errors else "")))
+                                   f"{home_to_tilde(exe)}: {len(smi.gpus)} GPU(s)"
+                                   + (f"; {'; '.join(smi.errors)}" if smi.errors else "")))
             if smi.gpus:
                 break
 

@@ -122,7 +122,7 @@ def from_child(result: Any, timeout: float) -> TargetProbe:
         # Died (or hung) inside `import torch` itself.
         timed_out = result.status == "timeout"
         rt = TorchRuntime(status="timeout" if timed_out else "crashed", seconds=result.seconds,
-                          error=f"import torch {ended}" if ended else result.detail,
+                          error=ended or result.detail,  # the checks say "`import torch` <how it ended>"
                           error_kind="timeout" if timed_out else "signal" if result.signal else "exit",
                           traceback_tail=tilde_text(_tail(result.stderr)), warnings=warnings_)
     else:
@@ -171,16 +171,10 @@ def _warnings(recorded: list, stderr: str) -> tuple[str, ...]:
 
 def tilde_text(text: str | None) -> str | None:
     """Error texts quote paths ("/home/alice/venv/.../libtorch_cuda.so: undefined symbol"): the home
-    directory inside them shows as "~" too (case-insensitively: Windows prints "c:\\Users\\...")."""
-    if not text:
-        return text
-    try:
-        home = os.path.expanduser("~").rstrip("/\\")
-    except Exception:  # noqa: BLE001 - no HOME and no passwd entry
-        return text
-    if not home or home in ("~", "") or len(home) < 2:
-        return text
-    return re.sub(re.escape(home) + r"(?=[/\\]|$|[\s\"'])", "~", text, flags=re.I)
+    directory inside them shows as "~" too (sanitize.home_to_tilde, the one text version)."""
+    from torchdoctor.render.sanitize import home_to_tilde
+
+    return home_to_tilde(text) if text else text
 
 
 def _tail(text: str | None, lines: int = 12) -> str | None:

@@ -90,7 +90,8 @@ def _torch(f: Any) -> str:
     name = f"PyTorch {installed}" if installed else "PyTorch"
     if rt.status == "not_run":
         return f"{name}: the import could not be tried ({rt.error})"
-    return f"{name}: import {rt.status.replace('_', ' ')}"
+    how = {"import_failed": "failed", "timeout": "timed out"}.get(rt.status, rt.status.replace("_", " "))
+    return f"{name}: import {how}"
 
 
 def _packages(f: Any) -> str:
@@ -115,6 +116,10 @@ def _nvidia(f: Any) -> str:
         return f"NVIDIA: {names}, no driver answered"
     if f.gpus is None and nv is None:
         return "NVIDIA: not probed"
+    from torchdoctor.checks.accelerators import smi_broken
+
+    if smi_broken(f):
+        return "NVIDIA: nvidia-smi is installed but no driver answered"
     if f.gpus is None:  # nobody listed the GPUs: "no GPU found" would claim a scan that did not happen
         return "NVIDIA: no driver answered" + (f" ({nv.errors[0]})" if nv is not None and nv.errors else "")
     return "NVIDIA: no GPU found"

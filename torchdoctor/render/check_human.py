@@ -12,6 +12,7 @@ import os
 from typing import Any, Mapping, Sequence, TextIO
 
 from torchdoctor.render.check_areas import area_lines, fact_lines, report_notes
+from torchdoctor.render.sanitize import clean
 
 UNICODE = {"ok": "✓", "warning": "!", "error": "✗", "skipped": "-", "info": "•", "crashed": "☠"}
 ASCII = {"ok": "OK", "warning": "!", "error": "X", "skipped": "-", "info": "i", "crashed": "CRASH"}
@@ -87,7 +88,9 @@ def lines(facts: Any, findings: Sequence[Any], verbose: bool = False, unicode: b
     if out and out[-1][0]:
         out.append(("", None))
     out.append((summary(findings), "bold"))
-    return out
+    # Reports, interpreter answers and probe output are someone else's text: no escape sequence,
+    # UUID or home path reaches the screen (rich markup is never parsed: lines become Text).
+    return [(clean(text), style) for text, style in out]
 
 
 def summary(findings: Sequence[Any]) -> str:

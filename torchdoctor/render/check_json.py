@@ -6,6 +6,21 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
+from torchdoctor.render.sanitize import mask_private, strict_json
+
+# Environment values that can hold GPU/MIG UUIDs (masked in every output, JSON included).
+_DEVICE_LISTS = ("CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES")
+
+
+def masked_facts(facts: Any) -> dict[str, Any]:
+    """facts.to_dict() without device UUIDs: a report is pasted into public issues."""
+    out = facts.to_dict()
+    env = out.get("env")
+    if isinstance(env, dict):
+        out["env"] = {k: mask_private(v) if k in _DEVICE_LISTS and isinstance(v, str) else v
+                      for k, v in env.items()}
+    return out
+
 
 def document(facts: Any, findings: Sequence[Any], exit_code: int, version: str) -> dict[str, Any]:
     from torchdoctor.checks import counts
@@ -14,7 +29,7 @@ def document(facts: Any, findings: Sequence[Any], exit_code: int, version: str) 
         "schema": 1,
         "tool": {"name": "torchdoctor", "version": version},
         "origin": facts.origin,
-        "facts": facts.to_dict(),
+        "facts": masked_facts(facts),
         "findings": [f.to_dict() for f in findings],
         "counts": counts(findings),
         "exit_code": exit_code,
@@ -22,4 +37,6 @@ def document(facts: Any, findings: Sequence[Any], exit_code: int, version: str) 
 
 
 def render(facts: Any, findings: Sequence[Any], exit_code: int, version: str) -> str:
-    return json.dumps(document(facts, findings, exit_code, version), indent=1, default=str) + "\n"
+    # strict: a NaN copied from a report becomes null, never a bare NaN that JSON parsers refuse
+    return json.dumps(strict_json(document(facts, findings, exit_code, version)), indent=1, default=str,
+                      allow_nan=False) + "\n"

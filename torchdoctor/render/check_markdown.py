@@ -11,13 +11,14 @@ import re
 from typing import Any, Sequence
 
 from torchdoctor.render.check_areas import area_lines, paste_shows, report_asks, report_notes
-from torchdoctor.render.sanitize import clean_markdown, code_span
+from torchdoctor.render.check_json import masked_facts
+from torchdoctor.render.sanitize import clean_markdown, code_fence, code_span, strict_json
 
 ICON = {"ok": "✅", "warning": "⚠️", "error": "❌", "skipped": "➖", "info": "ℹ️", "crashed": "💥"}
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return clean_markdown(text).replace("\n", " ")
 
 
 def _untrusted(text: str) -> str:
@@ -32,10 +33,11 @@ def render(facts: Any, findings: Sequence[Any], origin_note: str | None = None, 
 
     out = ["## torchdoctor check", ""]
     if origin_note:
-        out += [f"**{origin_note}**", ""]
+        out += [f"**{clean_markdown(origin_note)}**", ""]
     notes = report_notes(facts, asks=False)
     if notes:
-        out += [f"> Note: {n}" + ("  " if i < len(notes) - 1 else "") for i, n in enumerate(notes)] + [""]
+        out += [f"> Note: {clean_markdown(n)}" + ("  " if i < len(notes) - 1 else "")
+                for i, n in enumerate(notes)] + [""]
     shows = paste_shows(facts)
     if shows:  # a pasted report: say what it establishes, and where, before judging it
         out += ["### What the paste shows", ""]
@@ -49,11 +51,12 @@ def render(facts: Any, findings: Sequence[Any], origin_note: str | None = None, 
     if problems:
         out += ["", "### Problems", ""]
         for f in problems:
-            out.append(f"- {ICON[f.severity]} **`{f.id}`** ({f.severity}): {f.message}")
+            out.append(f"- {ICON[f.severity]} **{code_span(f.id)}** ({f.severity}): {clean_markdown(f.message)}")
             if f.fix is not None:
-                out.append(f"  - Fix: {f.fix.summary}")
+                out.append(f"  - Fix: {clean_markdown(f.fix.summary)}")
                 if f.fix.commands:
-                    out += ["    ```sh", *(f"    {c}" for c in f.fix.commands), "    ```"]
+                    fence = code_fence("\n".join(str(c) for c in f.fix.commands), "sh")
+                    out += ["    " + line for line in fence.splitlines()]
     asks = report_asks(facts)
     if asks:
         out += ["", "### What is missing to be sure", ""]
@@ -61,9 +64,10 @@ def render(facts: Any, findings: Sequence[Any], origin_note: str | None = None, 
     skipped = [f for f in findings if f.severity == "skipped"]
     if skipped:
         out += ["", "<details><summary>Skipped checks</summary>", ""]
-        out += [f"- `{f.id}`: {f.message}" for f in skipped]
+        out += [f"- {code_span(f.id)}: {clean_markdown(f.message)}" for f in skipped]
         out += ["", "</details>"]
     out += ["", "<details><summary>Facts (JSON: <code>torchdoctor check --from</code> reads it)</summary>", "",
-            "```json", json.dumps({"schema": facts.schema, "facts": facts.to_dict()}, indent=1), "```", "",
+            code_fence(json.dumps(strict_json({"schema": facts.schema, "facts": masked_facts(facts)}), indent=1,
+                                  allow_nan=False, default=str), "json"), "",
             "</details>", ""]
     return "\n".join(out)

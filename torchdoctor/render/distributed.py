@@ -14,6 +14,10 @@ def render_human(report: dict, file: IO[str] | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from torchdoctor.render.sanitize import clean_tree
+
+    report = clean_tree(report)  # rank logs and child answers are untrusted text
+
     # markup off: paths, messages and device names are data, never rich markup
     out = file or sys.stdout
     # piped into a file or a bug report: wide enough that no column is cut to "..."

@@ -110,6 +110,17 @@ def code_fence(text: Any, info: str = "") -> str:
     return f"{fence}{info}\n{body}\n{fence}"
 
 
+def clean_tree(value: Any) -> Any:
+    """A report (dicts, lists, strings) with every string through `clean`, for a human renderer."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {k: clean_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean_tree(v) for v in value]
+    return value
+
+
 def strict_json(value: Any) -> Any:
     """A copy that json.dumps(allow_nan=False) accepts: NaN and infinities become None."""
     if isinstance(value, float):

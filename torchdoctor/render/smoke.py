@@ -26,8 +26,10 @@ class Progress:
         self._write(f"smoke: {text}")
 
     def _write(self, line: str) -> None:
+        from torchdoctor.render.sanitize import clean
+
         try:
-            self.stream.write(line + "\n")
+            self.stream.write(clean(line) + "\n")
             self.stream.flush()
         except (OSError, ValueError):
             pass  # a closed stderr must not stop the run
@@ -90,6 +92,9 @@ def render_report(report: dict, console: Any = None) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from torchdoctor.render.sanitize import clean_tree
+
+    report = clean_tree(report)  # the child's answers: no escape sequence reaches the terminal
     console = console or Console(highlight=False, no_color=bool(os.environ.get("NO_COLOR")) or None)
     t = report.get("torch") or {}
     if t:

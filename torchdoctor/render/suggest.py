@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import sys
 
+from torchdoctor.render.sanitize import clean
+
 MAX_REJECTED = 8
 
 
@@ -48,7 +50,9 @@ def lines_for(result, fmt: str = "pip") -> list[tuple[str, str]]:
         if len(result.rejected) > len(shown):
             out.append(("dim", f"  ... and {len(result.rejected) - len(shown)} older (see --json)"))
     out.append(("dim", f"(knowledge as of {result.as_of}; machine: {_machine_line(result.machine)})"))
-    return out
+    # GPU names and probe text come from the machine: escape sequences shown, UUIDs masked. Commands
+    # are already refused any control character (shell.check_arg) and keep their paths as they are.
+    return [(style, text if style == "command" else clean(text)) for style, text in out]
 
 
 def _retry_lines(plan, fmt: str) -> list[tuple[str, str]]:

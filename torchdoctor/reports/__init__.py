@@ -14,12 +14,11 @@ evidence into one Facts with the provenance of each fact.
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 from torchdoctor.errors import UsageError
 from torchdoctor.facts import SCHEMA, Facts
-from torchdoctor.reports.text import MAX_REPORT_BYTES, decode, is_binary
+from torchdoctor.reports.text import MAX_REPORT_BYTES, is_binary
 
 
 def load_report(text: str, origin: str) -> Facts:
@@ -43,18 +42,9 @@ def load_report(text: str, origin: str) -> Facts:
 
 def read_source(source: str) -> tuple[str, str]:
     """(text, origin name) of a file path or "-" for stdin, at most MAX_REPORT_BYTES (+1 to notice more)."""
-    try:
-        if source == "-":
-            stream = getattr(sys.stdin, "buffer", None)
-            data = stream.read(MAX_REPORT_BYTES + 1) if stream is not None else \
-                (sys.stdin.read(MAX_REPORT_BYTES + 1) or "").encode("utf-8", "replace")
-            return decode(data), "stdin"
-        with open(source, "rb") as fh:
-            return decode(fh.read(MAX_REPORT_BYTES + 1)), source
-    except IsADirectoryError:
-        raise UsageError(f"cannot read {source}: it is a directory") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from None
+    from torchdoctor.reports.source import read_input
+
+    return read_input(source)
 
 
 def load_source(source: str) -> Facts:
