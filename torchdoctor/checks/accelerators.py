@@ -256,7 +256,8 @@ def init_failed(f: Any, k: Any) -> Any:
     if not said and not nvidia_gpus(f):
         return None
     driver = f.nvidia.driver if f.nvidia is not None and f.nvidia.driver else "unknown"
-    return error(f"torch {rt.version} is a CUDA {rt.cuda} build and the driver is {driver}, but CUDA is unavailable"
+    built = f"torch {torch_version(f)} is a CUDA {b[1]} build" if torch_version(f) and b[1] else "torch is a CUDA build"
+    return error(f"{built} and the driver is {driver}, but CUDA is unavailable"
                  + (f": {said}" if said else " (torch printed no reason)") + ".",
                  Fix("Run nvidia-smi; if it works, reload the driver modules or reboot.", ("nvidia-smi",)))
 

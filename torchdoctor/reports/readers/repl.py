@@ -53,7 +53,8 @@ def read_lines(lines: list[str]) -> list[Evidence]:
             system = m.group(3) or re.search(r"\bon (linux|darwin|win32)\s*$", lines[i + 1]).group(1)
             banner += [Evidence("python.version", m.group(1), READER, i + 1, line),
                        Evidence("platform.os", _SYSTEMS[system], READER, i + 1, line)]
-            if re.search(r"anaconda|conda-forge|continuum|packaged by conda", line, re.I):
+            nxt = lines[i + 1] if i + 1 < len(lines) else ""
+            if re.search(r"anaconda|conda-forge|continuum|packaged by conda", line + " " + nxt, re.I):
                 banner.append(Evidence("python.env_kind", "conda", READER, i + 1, line))
             bits = re.search(r"\b(32|64) bit\b|\((32|64)-bit\)", line + " " + (lines[i + 1] if i + 1 < len(lines) else ""))
             if bits:
