@@ -260,7 +260,6 @@ KNOWN_FACT_GAPS: dict[tuple[str, str], str] = {
     ("pastes/pt7575-handwritten-list-torch-py-in-screenshot", "ask_for"): _WHY["ask_for"],
     ("pastes/returnn1802-pip3-two-nccl-cu11-cu12", "ask_for"): _WHY["ask_for"],
     ("pastes/returnn1802-pip3-two-nccl-cu11-cu12", "nccl_dists"): _WHY["nccl_dists"],
-    ("pastes/rocm1756-repl-gfx1032-hsa-override", "env_kind"): _WHY["env_kind"],
     ("pastes/rocm3485-pip-list-rocm61-rocminfo-radeon-vii", "env_kind"): _WHY["env_kind"],
     ("pastes/rocm3485-pip-list-rocm61-rocminfo-radeon-vii", "os"): _WHY["os"],
     ("pastes/starrail784-winerror126-fbgemm-amd-gpu", "arch"): _WHY["arch"],

@@ -370,6 +370,13 @@ def cpu_build_with_gpu(f: Any, k: Any) -> Any:
                                            "this driver (`python -c \"import sys, torch; print(sys.executable, "
                                            "torch.__version__)\"` shows which one that is)"))
     if f.gpus is None:
+        asked = f.origin != "live" and f.runtime is not None and f.runtime.cuda_available is False
+        if said is None and asked and f.nvidia is None:
+            # a paste that shows torch.cuda.is_available() False on a CPU build, and nothing of the hardware
+            return warning(f"torch {version} is a CPU-only build, so torch.cuda.is_available() is False whatever "
+                           "GPU the machine has; the paste does not show one.",
+                           reinstall_fix(f, k, "If the machine has an NVIDIA GPU, install the CUDA build that fits "
+                                               "its driver (see `nvidia-smi`)"))
         if said is None:
             return skipped("needs a GPU scan")
         # A pasted error: torch itself says it is a CPU build, and the code asked it for CUDA.

@@ -154,7 +154,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
         low = line.lower()
         m = (_FOUND_VERSION.search(line) if "found version" in low else None) or \
             (_DRIVER_EQ.search(line) if "driver=" in low else None)
-        if m and re.search(r"driver", line, re.I):
+        if m and (re.search(r"driver", line, re.I) or (i and re.search(r"driver", lines[i - 1], re.I))):
             n = int(m.group(1))
             out.append(Evidence("nvidia.cuda_driver", f"{n // 1000}.{n % 1000 // 10}", READER, i + 1, line))
             ran = True
