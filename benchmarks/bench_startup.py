@@ -20,6 +20,10 @@ CASES = {
     "torchdoctor suggest": [PY, "-m", "torchdoctor", "suggest"],
     "torchdoctor suggest --json (described)": [PY, "-m", "torchdoctor", "suggest", "--json", "--os", "linux",
                                                "--driver", "535.104.05", "--gpu", "8.6"],
+    # a printed GPU name: loads and searches the GPU name table (knowledge/gpu_names.json)
+    "torchdoctor suggest --json (--gpu name)": [PY, "-m", "torchdoctor", "suggest", "--json", "--os", "linux",
+                                                "--driver", "535.104.05", "--gpu",
+                                                "GA106M [GeForce RTX 3060 Mobile / Max-Q]"],
 }
 # Runs suggest in-process and reports whether torch ended up in sys.modules.
 NO_TORCH = (

@@ -262,10 +262,10 @@ def test_mps_macos_too_old_for_this_torch():
 
 
 def test_mps_on_a_new_enough_macos_is_not_blamed_on_the_os():
-    old_enough = K.release("2.10").macos_min["macos-arm64"]
-    assert tuple(map(int, old_enough.split("."))) < (13, 7)  # the 2.10 wheels are macOS 11+
-    f = judge(machine(platform=MAC13, distributions=(torch_dist("2.10.0", wheel_tags=()),),
-                      runtime=rt_ok("2.10.0", mps_built=True, mps_available=False)))["mps.unavailable"]
+    old_enough = K.release("2.8").macos_min["macos-arm64"]
+    assert tuple(map(int, old_enough.split("."))) < (13, 7)  # the 2.8 wheels are macOS 11+, its MPS 13.0+
+    f = judge(machine(platform=MAC13, distributions=(torch_dist("2.8.0", wheel_tags=()),),
+                      runtime=rt_ok("2.8.0", mps_built=True, mps_available=False)))["mps.unavailable"]
     assert f.severity == "warning" and "macOS 13.7.4" in f.message and "newer" not in f.message
     works = judge(machine(platform=PlatformFacts("macos", "arm64", os_version="macOS 14.5"),
                           distributions=(torch_dist("2.12.1", wheel_tags=()),),
@@ -275,10 +275,29 @@ def test_mps_on_a_new_enough_macos_is_not_blamed_on_the_os():
 
 def test_mps_unknown_in_a_report_is_skipped_with_the_reason():
     # collect_env has no MPS line: the doctor cannot tell, and says why
+    f = judge(machine(origin="collect_env:x.txt", platform=MAC13, distributions=(torch_dist("2.8.0"),),
+                      runtime=rt_ok("2.8.0")))["mps.unavailable"]
+    assert f.severity == "skipped" and "does not say whether MPS is available" in f.message
+    assert "macOS 13.7.4 meets the torch 2.8 minimum (macOS 11.0) and its MPS minimum (macOS 13.0)" in f.message
+
+
+def test_mps_floor_above_the_wheel_floor_from_a_report():
+    """pytorch/pytorch#164943: 2.10.0.dev20251008 imports on macOS 13.7.4, but its MPS needs macOS 14."""
     f = judge(machine(origin="collect_env:x.txt", platform=MAC13, distributions=(torch_dist("2.10.0.dev20251008"),),
                       runtime=rt_ok("2.10.0.dev20251008")))["mps.unavailable"]
-    assert f.severity == "skipped" and "does not say whether MPS is available" in f.message
-    assert "macOS 13.7.4 meets the torch 2.10 minimum" in f.message
+    assert f.severity == "error" and "MPS backend needs macOS 14.0 or newer" in f.message
+    assert "macOS 13.7.4" in f.message and "CPU only" in f.message
+
+
+def test_mps_floor_of_the_first_mps_releases():
+    mac12 = PlatformFacts("macos", "arm64", os_version="macOS 12.2.1")
+    f = judge(machine(platform=mac12, distributions=(torch_dist("2.0.1", wheel_tags=()),),
+                      runtime=rt_ok("2.0.1", mps_built=True, mps_available=False)))["mps.unavailable"]
+    assert f.severity == "error" and "needs macOS 12.3 or newer" in f.message
+    ok = judge(machine(platform=PlatformFacts("macos", "arm64", os_version="macOS 12.6"),
+                       distributions=(torch_dist("2.4.1", wheel_tags=()),),
+                       runtime=rt_ok("2.4.1", mps_built=True, mps_available=False)))["mps.unavailable"]
+    assert ok.severity == "warning" and "macOS 12.3 or newer" in ok.fix.summary
 
 
 def test_rocm_gfx_with_override_guidance():

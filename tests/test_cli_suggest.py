@@ -245,3 +245,16 @@ def test_machine_line_keeps_the_free_threaded_t(capsys):
     # The footer said 'Python 3.14' for a 3.14t machine: the t decides which wheels exist.
     code, out, _ = run_cli(capsys, "--os", "windows", "--python-version", "3.14t")
     assert code == 0 and "Python 3.14t, no NVIDIA driver" in out
+
+
+def test_the_students_python_too_old_is_told_what_a_current_python_gets(capsys):
+    # Windows 10, Python 3.6, Intel UHD 620 (issue 10): no torch fits, so say what installing the
+    # recommended Python would give on this machine (the CPU build: PyPI's default on Windows).
+    code, out, _ = run_cli(capsys, "--json", "--os", "windows", "--python-version", "3.6",
+                           "--gpu", "Intel(R) UHD Graphics 620")
+    data = json.loads(out)
+    assert code == 1 and data["plan"] is None
+    message = data["problems"][0]["message"]
+    assert data["problems"][0]["id"] == "python.too_old"
+    assert "torch 1.10.2 was the last release for Python 3.6" in message
+    assert "this machine gets torch" in message and "(cpu)" in message and "--index-url" not in message

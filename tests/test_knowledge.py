@@ -149,10 +149,17 @@ def test_similar_names_do_not_share_a_capability(k, a, b):
     assert k.gpu_capability(a) and k.gpu_capability(b) and k.gpu_capability(a) != k.gpu_capability(b)
 
 
-@pytest.mark.parametrize("name", ["NVIDIA GeForce GT 730", "Quadro P4000", "GK208B [GeForce GT 710]",
+@pytest.mark.parametrize("name", ["NVIDIA GeForce GT 730", "GF108 [GeForce GT 730]", "NVIDIA TITAN X",
                                   "Navi 21 [Radeon RX 6800/6800 XT / 6900 XT]", "Matrox G200eW"])
-def test_names_the_table_does_not_know_stay_unknown(k, name):
+def test_names_without_an_nvidia_capability_stay_unknown(k, name):
+    """Ambiguous (GT 730: Kepler or Fermi; TITAN X: Maxwell or Pascal), Fermi, AMD, or not a GPU we know."""
     assert k.gpu_capability(name) is None
+
+
+@pytest.mark.parametrize("name, cc", [("Quadro P4000", (6, 1)), ("GK208B [GeForce GT 710]", (3, 5)),
+                                      ("GK208B [GeForce GT 730]", (3, 5))])
+def test_names_the_old_table_refused(k, name, cc):
+    assert k.gpu_capability(name) == cc
 
 
 def test_gpu_capability_unknown_and_architecture_names(k):

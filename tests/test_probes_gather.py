@@ -69,7 +69,7 @@ def test_laptop_without_nvidia_driver_names_and_classes_both_gpus(tmp_path):
     facts = gather_machine(root=tmp_path, run=FakeRun({}), nvml=fake_nvml(), which=lambda n: None,
                            platform_overrides=LINUX)
     assert facts.gpus == (
-        Gpu(vendor="intel", name="Meteor Lake-P [Intel Arc Graphics]", kind="integrated", pci_bus_id="0000:00:02.0",
+        Gpu(vendor="intel", name="Meteor Lake-P [Intel Arc Graphics]", kind="integrated-arc", pci_bus_id="0000:00:02.0",
             pci_id="8086:7d55", source="pci"),
         Gpu(vendor="nvidia", name="GA106M [GeForce RTX 3060 Mobile / Max-Q]", pci_bus_id="0000:01:00.0",
             pci_id="10de:2520", source="pci"))

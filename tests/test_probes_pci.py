@@ -75,12 +75,13 @@ def test_bmc_vga_is_display_class_but_not_a_gpu(tmp_path):
     ("56c0", "0000:4d:00.0", "datacenter"),  # Flex 170
     ("0bd5", "0000:29:00.0", "datacenter"),  # Max 1550 (PVC)
     ("4905", "0000:03:00.0", "discrete"),    # DG1, Iris Xe MAX
-    ("7d55", "0000:00:02.0", "integrated"),  # Meteor Lake "Arc Graphics": integrated, branded Arc
+    ("7d55", "0000:00:02.0", "integrated-arc"),  # Meteor Lake "Arc Graphics": integrated, on PyTorch's XPU list
     ("a780", "0000:00:02.0", "integrated"),  # Raptor Lake UHD 770
     ("ffff", "0000:05:00.0", "discrete"),    # an id we do not know, off the iGPU slot: not guessed as arc
     # ids outside the kernel's ranges, classed by their pci.ids name (knowledge/pci_ids.tsv)
-    ("7d55", "0000:05:00.0", "integrated"),  # Meteor Lake iGPU passed through to a VM: not "discrete"
-    ("b082", "0000:00:02.0", "integrated"),  # Panther Lake [Arc B390]: branded Arc B, integrated
+    ("7d55", "0000:05:00.0", "integrated-arc"),  # Meteor Lake iGPU passed through to a VM: not "discrete"
+    ("b082", "0000:00:02.0", "integrated-arc"),  # Panther Lake [Arc B390]: branded Arc B, integrated
+    ("7d45", "0000:00:02.0", "integrated"),  # Meteor Lake-P [Intel Graphics]: no Arc brand, no model
     ("4907", "0000:03:00.0", "discrete"),    # SG1 [Server GPU SG-18M]: the DG1 server card
     ("4f80", "0000:03:00.0", "discrete"),    # "DG2 [Intel Xe Graphics]": not in the kernel's lists, no Arc name
     # PVC reuses ids of the Atom D2xxx/N2xxx iGPU; the rest of 0x0bdc-0x0bef is the Atom only

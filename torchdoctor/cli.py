@@ -49,7 +49,7 @@ def suggest(
     arch: Optional[str] = typer.Option(None, "--arch", help="x86_64 | aarch64 | arm64 | x86"),
     python_version: Optional[str] = typer.Option(None, "--python-version", help="e.g. 3.12"),
     driver: Optional[str] = typer.Option(None, "--driver", help="NVIDIA driver version, or 'none'."),
-    gpu: List[str] = typer.Option([], "--gpu", help="A GPU: 8.6, sm_86, \"RTX 3090\", gfx1100, xpu (repeatable)."),
+    gpu: List[str] = typer.Option([], "--gpu", help="A GPU: 8.6, sm_86, gfx1100, xpu, or a name as a tool prints it (repeatable)."),
     index_base: Optional[str] = typer.Option(None, "--index-base", envvar="TORCHDOCTOR_INDEX_BASE",
                                              help="A mirror of https://download.pytorch.org/whl."),
 ) -> None:

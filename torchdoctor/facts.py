@@ -63,7 +63,7 @@ class Gpu:
     name: str | None = None  # "NVIDIA H200", "AMD Radeon RX 7900 XTX", "Intel Arc A770"
     capability: tuple[int, int] | None = None  # NVIDIA compute capability
     gfx: str | None = None  # AMD target, "gfx1100"
-    kind: str | None = None  # Intel: "arc" | "integrated" | "datacenter"; others None
+    kind: str | None = None  # Intel: "arc" | "integrated-arc" | "integrated" | "datacenter" | "discrete"; others None
     memory_mib: int | None = None
     pci_bus_id: str | None = None  # "0000:00:06.0"
     pci_id: str | None = None  # "10de:2335" vendor:device

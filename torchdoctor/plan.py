@@ -212,8 +212,11 @@ def _target(m: _Machine, k: Knowledge) -> _Target:
 
 # PyTorch's XPU hardware list (get_start_xpu, 2.5-2.15): client GPUs (Arc A/B-series, Core Ultra with Arc
 # graphics) on Linux and Windows; Data Center GPU Max on Linux only. DG1 (Iris Xe MAX) is not on it, nor
-# older integrated graphics. Gpu.kind comes from the PCI id (probes/pci.py); None = not known.
-_XPU_OS = {"arc": ("linux", "windows"), None: ("linux", "windows"), "datacenter": ("linux",)}
+# older integrated graphics. Gpu.kind comes from the PCI id (probes/pci.py) or the name (knowledge/gpu_names.py:
+# "integrated-arc" = Core Ultra graphics with the Arc brand: Meteor Lake-H, Arrow Lake-H, Lunar Lake, Panther Lake);
+# None = not known.
+_XPU_OS = {"arc": ("linux", "windows"), "integrated-arc": ("linux", "windows"), None: ("linux", "windows"),
+           "datacenter": ("linux",)}
 
 
 def _intel_target(m: _Machine, k: Knowledge, intel: tuple[Gpu, ...]) -> _Target:
@@ -537,7 +540,7 @@ def plan_install(facts: Facts, knowledge: Knowledge, request: PlanRequest | None
         return fail(*target.unusable, fallback=cpu)
 
     if chosen is None:
-        problems = _why_nothing(m, k, target, cands, req)
+        problems = _with_new_python(facts, k, req, _why_nothing(m, k, target, cands, req))
         cpu = _plan_cpu(m, k, req, releases, pin_patch) if target.device in ("cuda", "rocm", "xpu") else None
         return fail(*problems, fallback=cpu, rejected=_rejected(cands, None, k, m),
                     upgrades=_upgrades(cands, None, m, k, target))
@@ -640,7 +643,11 @@ def _summary(m: _Machine, k: Knowledge) -> dict[str, Any]:
     return {"os": m.os, "arch": m.arch, "python": m.python, "python_bits": m.bits, "free_threaded": m.free_threaded,
             "wsl": m.wsl, "driver": m.driver,
             "driver_max_cuda": k.max_cuda_for_driver(m.driver, m.driver_os) if m.driver else None,
-            "gpus": [_gpu_label(g, k) for g in m.gpus]}
+            "gpus": [_gpu_label(g, k) for g in m.gpus],
+            # what each GPU runs, as the plan used it: compute capability, gfx target, Intel XPU class
+            "gpu_details": [{"vendor": g.vendor, "name": g.name,
+                             "capability": "{}.{}".format(*_cc(g, k)) if g.vendor == "nvidia" and _cc(g, k) else None,
+                             "gfx": g.gfx, "kind": g.kind} for g in m.gpus]}
 
 
 def _explain(c: _Cand, m: _Machine, k: Knowledge, target: _Target, req: PlanRequest) -> tuple[list[str], list[str]]:
@@ -847,6 +854,20 @@ def _older_hint(m: _Machine, k: Knowledge, target: _Target, req: PlanRequest) ->
         return " Build from source with TORCH_CUDA_ARCH_LIST, or use the CPU build."
     c = _pick(_candidates(m, k, target, PlanRequest(), k.releases, None, None))
     return f" Without --torch the newest fitting build is torch {c.patch}+{c.variant}." if c else ""
+
+
+def _with_new_python(facts: Facts, k: Knowledge, req: PlanRequest, problems: list[Problem]) -> list[Problem]:
+    """A Python too old for every release: say what this machine gets once the recommended Python
+    is installed (the student on Python 3.6 wants the next command, not only the diagnosis)."""
+    if req.torch or not problems or problems[0].id != "python.too_old" or facts.python is None:
+        return problems
+    newer = facts.with_(python=replace(facts.python, version=k.recommended_python(), free_threaded=False))
+    plan = plan_install(newer, k, req).plan
+    if plan is None:
+        return problems
+    first = problems[0]
+    return [Problem(first.id, f"{first.message} With Python {k.recommended_python()} this machine gets torch "
+                              f"{plan.torch} ({plan.variant}): `{plan.command}`."), *problems[1:]]
 
 
 def _python_problem(m: _Machine, k: Knowledge, cands: list[_Cand], req: PlanRequest) -> Problem:

@@ -54,7 +54,7 @@ def quote_posix(arg: str) -> str:
 
 
 def quote_powershell(arg: str) -> str:
-    """Single quotes are literal in PowerShell; a quote inside is doubled. A leading `~\` (the
+    """Single quotes are literal in PowerShell; a quote inside is doubled. A leading `~\\` (the
     doctor's home) becomes `$HOME` inside double quotes, where PowerShell expands it and nothing
     else: backtick, `$` and `"` in the rest are escaped with a backtick."""
     if arg[:2] in ("~\\", "~/") and len(arg) > 2:

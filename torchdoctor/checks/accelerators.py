@@ -379,26 +379,34 @@ def mps_unavailable(f: Any, k: Any) -> Any:
                      f"runs {p.os_version}: MPS (and possibly the import itself) cannot work here.",
                      reinstall_fix(f, k, f"Update macOS to {need} or newer, or install a torch release that "
                                          f"supports {p.os_version}", keep_version=False))
+    # MPS has its own floor, above the wheel's: a 2.9 wheel imports on macOS 11, its MPS needs 14.
+    mps = k.mps_macos_minimum(version) if k is not None and version else None
+    if mps and have and have < _macos_version(mps[0]) and not (rt is not None and rt.status != "ok"):
+        how = "" if mps[2] == "confirmed" else " (inferred from PyTorch's changes; the release notes do not say)"
+        return error(f"torch {version}'s MPS backend needs macOS {mps[0]} or newer{how}, but this Mac runs "
+                     f"{p.os_version}: torch runs here on the CPU only.",
+                     reinstall_fix(f, k, f"Update macOS to {mps[0]} or newer for MPS, or install a torch release "
+                                         f"whose MPS supports {p.os_version}", keep_version=False))
     said = find_text(f, r"The MPS backend is supported on mac ?OS (\d+(?:\.\d+)?)\+")
     if said and rt is not None and not rt.mps_available:
-        # torch 2.5 still printed "12.3+" but needs macOS 13.0 for MPS (pytorch/pytorch#139425)
-        floor = "13.0" if series and _macos_version(series) >= (2, 5) and _macos_version(said.group(1)) < (13,) \
-            else said.group(1)
-        return error(f"torch{' ' + version if version else ''} says '{said.group(0)}'; MPS needs macOS {floor} or "
-                     f"newer for this torch, and this Mac runs {p.os_version or 'an older macOS'}.",
-                     reinstall_fix(f, k, f"Update macOS to {floor} or newer, or install a torch release whose MPS "
-                                         f"supports {p.os_version or 'this macOS'}", keep_version=False))
+        # a paste: torch's own words, where the tables do not settle it (no version, or no floor known)
+        return error(f"torch{' ' + version if version else ''} says '{said.group(0)}': MPS cannot be used on "
+                     f"{p.os_version or 'this macOS'}.",
+                     reinstall_fix(f, k, f"Update macOS to {said.group(1)} or newer, or install a torch release "
+                                         f"whose MPS supports {p.os_version or 'this macOS'}", keep_version=False))
     if rt is None:
         return skipped("needs the torch import probe")
     if rt.status != "ok":
         return None  # torch.import_failed says why
     if rt.mps_available is None:
-        floor = (f"; {p.os_version} meets the torch {series} minimum (macOS {need})" if need and have
+        also = f" and its MPS minimum (macOS {mps[0]})" if mps else ""
+        floor = (f"; {p.os_version} meets the torch {series} minimum (macOS {need}){also}" if need and have
                  else f"; the tables have no macOS minimum for torch {version}" if version else "")
         return skipped(f"the report does not say whether MPS is available{floor}")
     built = "built with MPS" if rt.mps_built else "built without MPS"
     return warning(f"torch {rt.version} is {built} but MPS is unavailable on {p.os_version or 'this macOS'}.",
-                   Fix("Check that this is an Apple Silicon Mac on macOS 12.3 or newer, then reinstall torch.",
+                   Fix(f"Check that this is an Apple Silicon Mac on macOS {mps[0] if mps else '12.3'} or newer, then "
+                       "reinstall torch.",
                        (cmd(f, python_cmd(f), "-c", "import torch; print(torch.backends.mps.is_available())"),)))
 
 

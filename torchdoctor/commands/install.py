@@ -29,7 +29,10 @@ def run_install(torch: str | None = None, with_: str | None = None, python: str 
     from torchdoctor.probes import gather_machine
     from torchdoctor.runner import run, stream
 
+    from torchdoctor.limits import check_timeout
+
     started = time.monotonic()
+    timeout = check_timeout(timeout)
     if not (yes or dry_run or _interactive()):
         raise UsageError("install runs pip, and there is no terminal to ask: pass --yes to run it, "
                          "or --dry-run to see the commands")

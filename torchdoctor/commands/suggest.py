@@ -20,6 +20,7 @@ OS_NAMES = {"linux": "linux", "windows": "windows", "win": "windows", "macos": "
 ARCH_NAMES = {"x86_64": "x86_64", "amd64": "x86_64", "x64": "x86_64", "aarch64": "aarch64", "arm64": "arm64",
               "x86": "x86", "i386": "x86", "i686": "x86"}
 _PY_RE = re.compile(r"^(3)\.(\d{1,2})(?:\.\d+)?(t?)$")
+_GPU_NAME_MAX = 200  # names as tools print them reach ~100 characters (lspci lines with ids)
 _CC_RE = re.compile(r"^(?:sm_?|compute_?)?(\d{1,2})\.?(\d)$", re.I)
 
 
@@ -147,12 +148,21 @@ def parse_gpu(spec: str, k):
         return Gpu(vendor="intel", name="Intel GPU (xpu)", kind="arc", source="user")
     if low in ("mps", "apple"):
         return Gpu(vendor="apple", name="Apple GPU", source="user")
-    if re.fullmatch(r"[\w .+-]{2,60}", text) and re.search(r"[a-z]", low):
-        cc = k.gpu_capability(text) if k is not None else None
-        if cc is not None:
-            return Gpu(vendor="nvidia", name=text, capability=cc, source="user")
-        raise UsageError(f"unknown GPU {spec!r}: give its compute capability instead (e.g. --gpu 8.6 or sm_86)")
-    raise UsageError(f"malformed --gpu {spec!r} (use 8.6, sm_86, \"RTX 3090\", gfx1100 or xpu)")
+    # Any name a tool prints: "NVIDIA GeForce RTX 3060 Laptop GPU", "GA106M [GeForce RTX 3060 Mobile / Max-Q]",
+    # "Intel(R) Arc(TM) A770 Graphics", "AMD Radeon(TM) RX 7900 XTX"; the vendor comes from the name.
+    if len(text) <= _GPU_NAME_MAX and re.search(r"[a-z]", low) and not re.search(r"[\x00-\x1f\x7f]", text):
+        ident = k.identify_gpu(text) if k is not None else None
+        if ident is not None and ident.vendor == "nvidia" and ident.capability:
+            return Gpu(vendor="nvidia", name=text, capability=ident.capability, source="user")
+        if ident is not None and ident.vendor == "amd" and ident.gfx:
+            return Gpu(vendor="amd", name=text, gfx=ident.gfx, source="user")
+        if ident is not None and ident.vendor == "intel" and ident.kind:
+            return Gpu(vendor="intel", name=text, kind=ident.kind, source="user")
+        why = f" ({ident.reason})" if ident is not None and ident.reason else ""
+        raise UsageError(f"unknown GPU {spec!r}{why}: give what it runs instead (e.g. --gpu 8.6 or sm_86 for "
+                         "NVIDIA, --gpu gfx1100 for AMD, --gpu xpu for Intel Arc, --gpu mps for Apple Silicon)")
+    raise UsageError(f"malformed --gpu {spec[:80]!r} (use 8.6, sm_86, \"RTX 3090\", gfx1100 or xpu; a GPU name is at "
+                     f"most {_GPU_NAME_MAX} characters)")
 
 
 def apply_description(facts, d: dict):

@@ -13,7 +13,10 @@ import json
 import os.path
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
+
+if TYPE_CHECKING:
+    from torchdoctor.knowledge.gpu_names import GpuIdentity
 
 PLATFORM_KEYS = ("linux-x86_64", "linux-aarch64", "windows-x86_64", "macos-arm64", "macos-x86_64")
 OFFERED = ("confirmed", "inferred")  # variant statuses the planner may hand out
@@ -126,7 +129,6 @@ class Knowledge:
     arch_rows: tuple[ArchRow, ...]
     cuda_toolkit: tuple[dict[str, Any], ...]
     cuda_mvc: tuple[dict[str, Any], ...]
-    gpu_patterns: tuple[tuple[re.Pattern[str], tuple[int, int]], ...]
     architectures: tuple[dict[str, Any], ...]
     toolkit_support: tuple[dict[str, Any], ...]
     python_too_old: dict[str, str]
@@ -212,20 +214,28 @@ class Knowledge:
 
     # -- GPUs -------------------------------------------------------------------------
     def gpu_capability(self, name: str) -> tuple[int, int] | None:
-        """'NVIDIA GeForce RTX 3090' -> (8, 6); None for names the table does not know.
+        """'NVIDIA GeForce RTX 3090' -> (8, 6); None for names that are not a known NVIDIA GPU.
 
-        Also NVML/collect_env ('NVIDIA GeForce RTX 5090 Laptop GPU'), Windows ('... with Max-Q Design')
-        and pci.ids names ('GA102 [GeForce RTX 3090]'): those match on the bracketed product name,
-        with the chip appended ('geforce rtx 3090 (ga102)') for the few names only the chip tells apart."""
-        text = name
-        bracket = re.search(r"\[([^\]]+)\]", text)
-        if bracket:
-            chip = text[:bracket.start()].strip()
-            text = bracket.group(1) + (f" ({chip})" if chip else "")
-        text = " ".join(text.lower().replace("-", " ").split())
-        for pattern, cc in self.gpu_patterns:
-            if pattern.search(text):
-                return cc
+        Any shape a tool prints: NVML/collect_env ('NVIDIA GeForce RTX 5090 Laptop GPU'), Windows
+        ('... with Max-Q Design'), pci.ids/lspci ('GA102 [GeForce RTX 3090]', where the chip decides)."""
+        return self.identify_gpu(name).capability
+
+    def identify_gpu(self, name: str) -> "GpuIdentity":
+        """Any GPU name -> vendor and capability / gfx target / Intel XPU class, or unknown with
+        the reason (knowledge/gpu_names.py)."""
+        from torchdoctor.knowledge.gpu_names import identify
+
+        return identify(name)
+
+    def mps_macos_minimum(self, torch_version: str) -> tuple[str, tuple[str, ...], str] | None:
+        """The macOS MPS needs in this torch release ('2.9' -> ('14.0', sources, 'inferred')), separate
+        from the wheel's own macOS floor; None for releases before MPS (1.12) or not a version."""
+        rel = _vkey_safe(torch_version)
+        if rel is None:
+            return None
+        for row in _read_cached("mps.json")["mps_macos_min"]:
+            if _vkey(row["from"]) <= rel and (row.get("to") is None or rel <= _vkey(row["to"])):
+                return row["macos"], tuple(row["source"]), row["confidence"]
         return None
 
     def architecture(self, cc: tuple[int, int]) -> dict[str, Any] | None:
@@ -311,6 +321,17 @@ def _vkey(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in version.split("."))
 
 
+def _vkey_safe(version: str) -> tuple[int, int] | None:
+    """'2.9.1+cpu' / '2.10.0.dev20251008' -> (2, 9) / (2, 10); None when not a version."""
+    m = re.match(r"\s*(\d+)\.(\d+)", version or "")
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+@functools.lru_cache(maxsize=None)
+def _read_cached(name: str) -> dict[str, Any]:
+    return _read(name)
+
+
 def _cc(text: str) -> tuple[int, int]:
     major, minor = text.split(".")
     return int(major), int(minor)
@@ -387,12 +408,11 @@ def load() -> Knowledge:
                 tuple(a["source"]), a.get("note"))
         for a in arch_data["rows"]
     )
-    patterns = tuple((re.compile(p), _cc(g["cc"])) for g in gpu_data["gpus"] for p in g["patterns"])
     return Knowledge(
         as_of=min(rel_data["as_of"], arch_data["as_of"], cuda_data["as_of"], gpu_data["as_of"]),
         releases=releases, arch_rows=arch_rows,
         cuda_toolkit=tuple(cuda_data["toolkit"]), cuda_mvc=tuple(cuda_data["minor_version_compatibility"]),
-        gpu_patterns=patterns, architectures=tuple(gpu_data["architectures"]),
+        architectures=tuple(gpu_data["architectures"]),
         toolkit_support=tuple(gpu_data["toolkit_support"]),
         python_too_old=dict(rel_data["python_too_old"]["last_release"]),
         sources=dict(src_data["sources"]),

@@ -60,7 +60,15 @@ def intel_kind(device_id: str, address: str | None) -> str:
 
 def intel_kind_of_name(name: str, chip: str | None) -> str:
     """The kind of an Intel GPU from its pci.ids name. The chip decides discrete from integrated:
-    "Panther Lake [Arc B390]" and "Meteor Lake-P [Intel Arc Graphics]" are integrated, branded Arc."""
+    "Panther Lake [Arc B390]" and "Meteor Lake-P [Intel Arc Graphics]" are integrated, branded Arc
+    ("integrated-arc": on PyTorch's XPU list); "Meteor Lake-P [Intel Graphics]" is plain "integrated"."""
+    from torchdoctor.knowledge.gpu_names import identify
+
+    # PyTorch's XPU classes by name first (knowledge/gpu_names.py): "Meteor Lake-P [Intel Arc Graphics]",
+    # "Lunar Lake [...]" and "Panther Lake [Arc B390]" are Core Ultra graphics on its XPU list.
+    known = identify(name if "[" in name or not chip else f"{chip} [{name}]").kind
+    if known:
+        return known
     text = f"{chip or ''} {name}".lower()
     if "data center gpu" in text or "ponte vecchio" in text or "ats-m" in text:
         return "datacenter"

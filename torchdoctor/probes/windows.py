@@ -61,6 +61,8 @@ def read_registry_adapters() -> list[dict[str, str]] | None:
 def gpus_from_adapters(adapters: Iterable[dict[str, str]]) -> tuple[Gpu, ...]:
     """One Gpu per NVIDIA/AMD/Intel adapter. Two identical cards are two subkeys, so entries
     are not de-duplicated here; NVML, when it answers, is the authority for NVIDIA ones."""
+    from torchdoctor.knowledge.gpu_names import identify  # the name table loads only when adapters exist
+
     gpus = []
     for adapter in adapters:
         ids = parse_matching_id(adapter.get("MatchingDeviceId"))
@@ -68,6 +70,10 @@ def gpus_from_adapters(adapters: Iterable[dict[str, str]]) -> tuple[Gpu, ...]:
             continue
         name = (adapter.get("DriverDesc") or "").strip() or None
         vendor = VENDORS[ids[0]]
-        gpus.append(Gpu(vendor=vendor, name=name, pci_id=f"{ids[0]}:{ids[1]}",
-                        kind=intel_kind(ids[1], None) if vendor == "intel" else None, source="registry"))
+        # The driver's name tells Core Ultra "Intel(R) Arc(TM) Graphics" from older iGPUs, which the id
+        # ranges cannot, and gives an AMD card's target ("AMD Radeon RX 7900 XTX" -> gfx1100).
+        known = identify(name) if name and vendor in ("intel", "amd") else None
+        kind = (known.kind if known and known.kind else intel_kind(ids[1], None)) if vendor == "intel" else None
+        gpus.append(Gpu(vendor=vendor, name=name, pci_id=f"{ids[0]}:{ids[1]}", kind=kind,
+                        gfx=known.gfx if vendor == "amd" and known else None, source="registry"))
     return tuple(gpus)

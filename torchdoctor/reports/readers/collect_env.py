@@ -361,18 +361,31 @@ def _gpus(f: dict[str, str], more: dict[str, list[str]], amd_build: bool, knowle
         gfx = re.search(r"\((gfx[0-9a-f]+)", name)
         if amd_build or gfx or re.search(r"\b(AMD|Radeon|Instinct)\b", name):
             clean = re.sub(r"\s*\(gfx[^)]*\)", "", name).strip()
-            gpus.append(Gpu(vendor="amd", name=clean or None, gfx=gfx.group(1) if gfx else None,
-                            source="collect_env"))
+            # a ROCm build's bare "Device 66a1" is an AMD PCI id: say so, and the pci.ids table names it
+            named = clean if re.search(r"\b(AMD|Radeon|Instinct)\b", clean) else f"AMD {clean}"
+            target = gfx.group(1) if gfx else _identified(knowledge, named, "gfx")
+            gpus.append(Gpu(vendor="amd", name=clean or None, gfx=target, source="collect_env"))
             continue
         cc = arch_warnings.get(name) or _capability(knowledge, name)
         gpus.append(Gpu(vendor="nvidia", name=name, capability=cc, source="collect_env"))
     for raw in more.get("intel_detected", []):  # "* [0] _XpuDeviceProperties(name='Intel(R) Arc(TM) A770 …', …"
         m = re.search(r"name='([^']+)'", raw)
         if m:
-            gpus.append(Gpu(vendor="intel", name=m.group(1), source="collect_env"))
+            gpus.append(Gpu(vendor="intel", name=m.group(1), kind=_identified(knowledge, m.group(1), "kind"),
+                            source="collect_env"))
     if not gpus:
         return None  # "Could not collect" / "No CUDA": nvidia-smi failed or is absent: unknown, not "none"
     return tuple(gpus)
+
+
+def _identified(knowledge: Any, name: str, what: str) -> Any:
+    """The gfx target / Intel XPU class a GPU name says (knowledge/gpu_names.py); None when unknown."""
+    if knowledge is None or not name:
+        return None
+    try:
+        return getattr(knowledge.identify_gpu(name), what)
+    except Exception:  # noqa: BLE001 - a knowledge bug must not lose the whole report
+        return None
 
 
 def _capability(knowledge: Any, name: str) -> tuple[int, int] | None:
