@@ -197,7 +197,6 @@ _WHY = {
 }
 KNOWN_FACT_GAPS: dict[tuple[str, str], str] = {
     ("pastes/a1111-15875-collect-env-true-but-torch-cannot-use-gpu", "ask_for"): _WHY["ask_for"],
-    ("pastes/a1111-15875-collect-env-true-but-torch-cannot-use-gpu", "capability"): _WHY["capability"],
     ("pastes/fasterwhisper653-804-driver470-cuda121-2080ti", "ask_for"): _WHY["ask_for"],
     ("pastes/fasterwhisper653-804-driver470-cuda121-2080ti", "capability"): _WHY["capability"],
     ("pastes/graphrag54-winerror1114-c10-torch29-conda", "env_kind"): _WHY["env_kind"],
@@ -230,7 +229,6 @@ KNOWN_FACT_GAPS: dict[tuple[str, str], str] = {
     ("pastes/p2-pt67108-conda-new-packages-win-1100-cpu-vs-expected", "env_kind"): _WHY["env_kind"],
     ("pastes/p2-pt92273-conda-plan-win-1121-cudatoolkit102-cpu", "env_kind"): _WHY["env_kind"],
     ("pastes/p2-pt92273-conda-plan-win-1121-cudatoolkit102-cpu", "torch"): _WHY["torch"],
-    ("pastes/p2-pt99137-nvidia-smi-L-quadro-k620-uuid-images", "capability"): _WHY["capability"],
     ("pastes/p2-pt99137-nvidia-smi-L-quadro-k620-uuid-images", "truncated"): _WHY["truncated"],
     ("pastes/p2-rocm2354-rocminfo-head-rx6800-torch-cpu-py37", "os"): _WHY["os"],
     ("pastes/p2-ruyi31-lshw-arc-a770-comfyui-bold-report-not-compiled-cuda", "ask_for"): _WHY["ask_for"],
