@@ -20,7 +20,7 @@ from typing import Any, Iterable
 
 from torchdoctor.facts import Distribution, Facts, Gpu, NvidiaFacts, PlatformFacts, PythonFacts, TorchRuntime
 from torchdoctor.reports.evidence import ADDITIVE, Evidence, excerpt
-from torchdoctor.reports.readers.collect_env import _capability
+from torchdoctor.reports.readers.collect_env import _capability, _identified
 
 PRECEDENCE = (
     "nvidia_smi", "rocminfo", "collect_env", "lshw", "pip", "conda", "conda_plan", "pip_partial", "pip_show",
@@ -187,6 +187,14 @@ def _gpus(chosen: Any, found: list, knowledge: Any) -> Any:
             cc = caps.get(g.name) or _capability(knowledge, g.name)
             if cc:
                 g = dataclasses.replace(g, capability=cc)
+        elif g.vendor == "amd" and g.gfx is None and g.name:
+            # "Device 66a1" on a ROCm build is an AMD PCI id: the GPU names table gives its target
+            named = g.name if re.search(r"\b(AMD|Radeon|Instinct)\b", g.name) else f"AMD {g.name}"
+            gfx = _identified(knowledge, named, "gfx")
+            g = dataclasses.replace(g, gfx=gfx) if gfx else g
+        elif g.vendor == "intel" and g.kind is None and g.name:
+            kind = _identified(knowledge, g.name, "kind")
+            g = dataclasses.replace(g, kind=kind) if kind else g
         out.append(g)
     return tuple(out)
 
