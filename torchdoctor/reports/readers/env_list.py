@@ -57,12 +57,14 @@ _FLAVOURS = re.compile(r"(?P<yolo_checks>ultralytics\b[^\n]*(?:python-|yolo))|(?
                        r"(?P<accelerate_env>`?accelerate`? version)|(?P<diffusers_env>diffusers version)|"
                        r"(?P<lightning_env>^[ \t]*\*[ \t]*(?:lightning|cuda|packages|system):[ \t]*$)", re.I | re.M)
 # every label in LABELS holds one of these words: other lines are not looked at (speed)
-_LABEL_WORDS = ("version", "python", "platform", "cuda", "gpu", "driver", "os:", "os ", "os\t", "os*", "operating",
-                "system", "numpy",
-                "torch", "accelerator", "graphics", "video", "available", "ultralytics")
-
-
-_LABEL_HINT = re.compile("|".join(_LABEL_WORDS))
+# A label's word followed by what ends a label (":", "(", "*", two spaces): the lines worth reading
+_LABEL_WORDS = ("version:", "version (", "version*", "version  ", "version\t", "platform:", "platform*", "os:", "os  ",
+                "os\t", "os*", "system:", "system*", "gpu", "driver", "numpy:", "numpy  ", "numpy*", "torch:",
+                "torch  ", "torch*", "torchvision", "torchaudio", "python:", "python  ", "python*", "cuda:", "cuda  ",
+                "cuda\t", "cuda*", "available", "accelerator", "graphics", "video card", "ultralytics",
+                "productversion", "pytorch:", "pytorch  ", "pytorch*")
+_LABEL_HINT = re.compile(r"version|platform|os\b|system|gpu|driver|numpy|torch|python|cuda|available|accelerator|"
+                         r"graphics|video|productversion")
 
 
 def flavour(lines: list[str]) -> str:
