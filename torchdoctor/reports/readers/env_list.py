@@ -53,10 +53,14 @@ _PY = re.compile(r"^(?:Python[- ]?)?(\d\.\d{1,2}(?:\.\d+)?)")
 _YOLO = re.compile(r"Ultralytics\b.*?\bPython-(\d[\d.]*)\s+torch-(\S+)\s+(CUDA:\d+\s*\(([^)]*)\)|CPU|MPS)")
 
 
-_FLAVOURS = re.compile(r"(?P<yolo_checks>ultralytics\b[^\n]*(?:python-|yolo))|(?P<transformers_env>`?transformers`? version)|"
-                       r"(?P<accelerate_env>`?accelerate`? version)|(?P<diffusers_env>diffusers version)|"
-                       r"(?P<lightning_env>^[ \t]*\*[ \t]*(?:lightning|cuda|packages|system):[ \t]*$)", re.I | re.M)
-# every label in LABELS holds one of these words: other lines are not looked at (speed)
+# In the order to try: diffusers-cli env also prints "Transformers version", transformers env "Accelerate version".
+_FLAVOURS = (
+    ("yolo_checks", re.compile(r"ultralytics\b[^\n]*(?:python-|yolo)", re.I)),
+    ("diffusers_env", re.compile(r"`?diffusers`? version", re.I)),
+    ("transformers_env", re.compile(r"`transformers` version|^[-* ]*transformers version", re.I | re.M)),
+    ("accelerate_env", re.compile(r"`?accelerate`? version", re.I)),
+    ("lightning_env", re.compile(r"^[ \t]*\*[ \t]*(?:lightning|cuda|packages|system):[ \t]*$", re.I | re.M)),
+)
 # A label's word followed by what ends a label (":", "(", "*", two spaces): the lines worth reading
 _LABEL_WORDS = ("version:", "version (", "version*", "version  ", "version\t", "platform:", "platform*", "os:", "os  ",
                 "os\t", "os*", "system:", "system*", "gpu", "driver", "numpy:", "numpy  ", "numpy*", "torch:",
@@ -68,8 +72,8 @@ _LABEL_HINT = re.compile(r"version|platform|os\b|system|gpu|driver|numpy|torch|p
 
 
 def flavour(lines: list[str]) -> str:
-    m = _FLAVOURS.search("\n".join(lines))
-    return m.lastgroup if m else "markdown_list"
+    text = "\n".join(lines)
+    return next((name for name, rx in _FLAVOURS if rx.search(text)), "markdown_list")
 
 
 def read(text: str) -> list[Evidence]:
