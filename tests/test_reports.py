@@ -267,7 +267,6 @@ KNOWN_FACT_GAPS: dict[tuple[str, str], str] = {
     ("pastes/ultralytics1495-yolo-header-two-envs-cpu-wheel", "cuda"): _WHY["cuda"],
     ("pastes/ultralytics1495-yolo-header-two-envs-cpu-wheel", "os"): _WHY["os"],
     ("pastes/ultralytics1495-yolo-header-two-envs-cpu-wheel", "python"): _WHY["python"],
-    ("pastes/ultralytics1495-yolo-header-two-envs-cpu-wheel", "reports"): _WHY["reports"],
     ("pastes/ultralytics1495-yolo-header-two-envs-cpu-wheel", "torch"): _WHY["torch"],
     ("pastes/vllm21310-sectioned-collect-env-rhel8", "ask_for"): _WHY["ask_for"],
     ("pastes/vllm21310-sectioned-collect-env-rhel8", "warnings"): _WHY["warnings"],

@@ -89,6 +89,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
     gpus: list[tuple[int, str]] = []
     listed: list[tuple[str, str]] = []
     unfilled: list[str] = []
+    headers = 0
     section = ""
     gpu_list = False
     # Lightning's sections and GPU lists need every line in order; the other formats only their labelled lines
@@ -107,6 +108,9 @@ def read_lines(lines: list[str]) -> list[Evidence]:
         if reader == "yolo_checks":
             m = _YOLO.search(raw)
             if m:
+                headers += 1
+                if headers > 1:
+                    continue  # another environment's header: the first one is read
                 found.setdefault("python", (i, m.group(1), raw))
                 found.setdefault("torch", (i, m.group(2), raw))
                 if m.group(4):
@@ -162,6 +166,10 @@ def read_lines(lines: list[str]) -> list[Evidence]:
                 listed.append((kind, v.group(1).split(">=")[0]))
         found.setdefault(kind, (i, value, raw))
     out = _evidence(reader, found, gpus, listed)
+    if headers > 1:
+        out += [Evidence("report.reports", headers, reader),
+                Evidence("report.notes", (f"the paste holds {headers} `yolo checks` headers (several environments): "
+                                          "only the first was read",), reader)]
     if unfilled and not out:
         out.append(Evidence("report.unfilled", sorted(set(unfilled)), reader))
     return out
