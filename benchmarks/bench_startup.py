@@ -7,12 +7,16 @@ suggest imported torch. Target on the dev box: each command within 0.3 s.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
 import time
 
 PY = sys.executable
+# Another interpreter than ours (the base of our venv, or a symlink-free path to ours): suggest asks it
+# for its Python version in a child, as for a tool install examining the user's env.
+OTHER = os.path.realpath(sys.executable)
 CASES = {
     "python -c pass": [PY, "-c", "pass"],
     "python -c 'import typer, rich'": [PY, "-c", "import typer, rich"],
@@ -20,6 +24,7 @@ CASES = {
     "torchdoctor suggest": [PY, "-m", "torchdoctor", "suggest"],
     "torchdoctor suggest --json (described)": [PY, "-m", "torchdoctor", "suggest", "--json", "--os", "linux",
                                                "--driver", "535.104.05", "--gpu", "8.6"],
+    "torchdoctor suggest --python OTHER (child)": [PY, "-m", "torchdoctor", "suggest", "--python", OTHER],
     # a printed GPU name: loads and searches the GPU name table (knowledge/gpu_names.json)
     "torchdoctor suggest --json (--gpu name)": [PY, "-m", "torchdoctor", "suggest", "--json", "--os", "linux",
                                                 "--driver", "535.104.05", "--gpu",
@@ -39,9 +44,22 @@ NO_TORCH = (
 )
 
 
+def _own_env() -> dict[str, str]:
+    """Plain `suggest` examines the active env (torchdoctor.target): make that ours, so it needs no child."""
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "CONDA_PREFIX")}
+    if sys.prefix != getattr(sys, "base_prefix", sys.prefix):
+        env["VIRTUAL_ENV"] = sys.prefix
+    else:
+        env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    return env
+
+
+ENV = _own_env()
+
+
 def time_once(argv: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=False)
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=False, env=ENV)
     return time.perf_counter() - start
 
 
@@ -60,7 +78,7 @@ def main() -> int:
     print(f"{'command':42} {'median s':>9} {'x pass':>7} {'x typer+rich':>13}")
     for name, value in med.items():
         print(f"{name:42} {value:9.3f} {value / base:7.2f} {value / base_ui:13.2f}")
-    probe = subprocess.run([PY, "-c", NO_TORCH], capture_output=True, text=True, timeout=60)
+    probe = subprocess.run([PY, "-c", NO_TORCH], capture_output=True, text=True, timeout=60, env=ENV)
     verdict = probe.stdout.strip().splitlines()[-1] if probe.stdout.strip() else "NO_OUTPUT"
     # (typer 0.29+ would add ~0.1-0.2 s here: it imports pydantic; pyproject pins typer<0.29.)
     print(f"suggest beyond typer+rich: {med['torchdoctor suggest'] - base_ui:.3f} s")

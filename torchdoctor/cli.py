@@ -52,12 +52,13 @@ def suggest(
     gpu: List[str] = typer.Option([], "--gpu", help="A GPU: 8.6, sm_86, gfx1100, xpu, or a name as a tool prints it (repeatable)."),
     index_base: Optional[str] = typer.Option(None, "--index-base", envvar="TORCHDOCTOR_INDEX_BASE",
                                              help="A mirror of https://download.pytorch.org/whl."),
+    python: Optional[str] = typer.Option(None, "--python", help="Plan for another interpreter or virtualenv."),
 ) -> None:
     """The right `pip install torch ...` command for this machine (or a described one), and why."""
     from torchdoctor.commands.suggest import run_suggest
 
     _exit(_guard(run_suggest, torch=torch, with_=with_, json_out=json_out, fmt=fmt, os_=os_, arch=arch,
-                      python_version=python_version, driver=driver, gpus=gpu, index_base=index_base))
+                 python_version=python_version, driver=driver, gpus=gpu, index_base=index_base, python=python))
 
 
 @app.command()

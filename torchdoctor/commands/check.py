@@ -30,36 +30,44 @@ def run_check(json_out: bool = False, verbose: bool = False, fmt: str = "human",
         fmt = "json"
     if list_checks:
         return _list_checks(fmt)
+    report = check_report(strict=strict, timeout=timeout, python=python, from_=from_)
+    _render(fmt, report, verbose)
+    return report.exit_code
+
+
+def check_report(strict: bool = False, timeout: float = 60.0, python: str | None = None,
+                 from_: str | None = None, search: bool = True) -> Any:
+    """Gather and judge: the CheckReport the CLI renders and the Python API returns.
+    `search=False`: without --python, the doctor's own interpreter (the API's caller)."""
+    from torchdoctor.api import CheckReport
+
     from torchdoctor.limits import check_timeout
 
     timeout = check_timeout(timeout)
     if from_ is not None and python is not None:
         raise UsageError("--from and --python cannot be combined: --from judges a recorded machine")
 
+    target = None
     if from_ is not None:
         facts = _recorded(from_)
         note = f"Diagnosing a recorded machine: {facts.origin} (checks that need the live machine are skipped)"
     else:
-        require_cwd()
-        target = None
-        if python is not None:
-            from torchdoctor.probes.torch_runtime import resolve_python
+        from torchdoctor.target import resolve_target
 
-            target = resolve_python(python)
-            if target is None:
-                raise UsageError(f"--python {python}: no such interpreter or virtualenv")
-        facts = gather(timeout=timeout, python=target)
-        if target is not None:
-            _require_python(python, facts, target)
-        note = f"Diagnosing {_tilde(target)}" if target else None
+        require_cwd()
+        target = resolve_target(python, search=search)
+        # In-process facts only for our own interpreter found by the search; --python always asks a child.
+        exe = None if target.is_self and target.source != "option" else target.executable
+        facts = gather(timeout=timeout, python=exe)
+        if exe is not None:
+            _require_python(target, facts)
+        note = target.headline()
 
     from torchdoctor.checks import exit_code, run_checks
 
-    knowledge = _knowledge()
-    findings = run_checks(facts, knowledge)
-    code = exit_code(findings, strict)
-    _render(fmt, facts, findings, code, verbose, note)
-    return code
+    findings = tuple(run_checks(facts, _knowledge()))
+    return CheckReport(facts=facts, findings=findings, exit_code=exit_code(findings, strict), note=note,
+                       target=target)
 
 
 def gather(timeout: float = 60.0, python: str | None = None) -> Any:
@@ -111,20 +119,27 @@ def require_cwd() -> None:
         pass  # unreadable but present: the children can still start there
 
 
-def _require_python(given: str, facts: Any, target: str | None = None) -> None:
-    """--python must name something that runs as Python; otherwise there is nothing to diagnose."""
+def _require_python(target: Any, facts: Any) -> None:
+    """The target must run as Python (3.6 or newer, for the probe); otherwise there is nothing to diagnose."""
     rt = facts.runtime
+    if facts.python is not None and _older_than_36(facts.python.version):
+        require_python3(target.reason, target.executable)  # 2.7 answers its version, then the probe fails
     if facts.python is not None or rt is None:
         return
     if rt.status == "not_run" or rt.error_kind == "interpreter":
-        if target:
-            require_python3(given, target)
+        require_python3(target.reason, target.executable)
         why = (rt.error or "it printed no answer").strip().splitlines()[0]
-        raise UsageError(f"--python {given}: did not run as a Python interpreter ({why})")
+        raise UsageError(f"{target.reason}: {target.display} did not run as a Python interpreter ({why})")
 
 
-def require_python3(given: str, python: str) -> None:
-    """A Python too old for the doctor's children (2.7, 3.5): say which it is and what to install."""
+def _older_than_36(version: str) -> bool:
+    m = re.match(r"(\d+)\.(\d+)", version or "")
+    return bool(m) and (int(m.group(1)), int(m.group(2))) < (3, 6)
+
+
+def require_python3(label: str, python: str) -> None:
+    """A Python too old for the doctor's children (2.7, 3.5): say which it is and what to install.
+    `label` names it as the user chose it ("--python ~/py27", "the active virtualenv ~/old")."""
     old = _old_python(python)
     if not old:
         return
@@ -135,7 +150,7 @@ def require_python3(given: str, python: str) -> None:
     recommended = k.recommended_python() if k is not None else "3"
     newest = (f" (torch {k.releases[0].version} supports {k.releases[0].pythons[0]}-{k.releases[0].pythons[-1]})"
               if k is not None else "")
-    raise UsageError(f"--python {given} is Python {old}: {then}, and this doctor's probe needs Python 3.6 "
+    raise UsageError(f"{label} is Python {old}: {then}, and this doctor's probe needs Python 3.6 "
                      f"or newer. Install Python {recommended}{newest} and create a new environment with it")
 
 
@@ -203,22 +218,17 @@ def _tilde(path: str | None) -> str | None:
     return tilde(os.path.abspath(path)) if path else path
 
 
-def _render(fmt: str, facts: Any, findings: Any, code: int, verbose: bool, note: str | None) -> None:
-    from torchdoctor import __version__
+def _render(fmt: str, report: Any, verbose: bool) -> None:
     from torchdoctor.render.check_human import write_safely
 
     if fmt == "json":
-        from torchdoctor.render.check_json import render
-
-        write_safely(sys.stdout, render(facts, findings, code, __version__))
+        write_safely(sys.stdout, report.json())
     elif fmt == "markdown":
-        from torchdoctor.render.check_markdown import render as md
-
-        write_safely(sys.stdout, md(facts, findings, note, __version__))
+        write_safely(sys.stdout, report.markdown())
     else:
         from torchdoctor.render.check_human import render as human
 
-        human(facts, findings, sys.stdout, os.environ, verbose, note)
+        human(report.facts, report.findings, sys.stdout, os.environ, verbose, report.note)
 
 
 def _list_checks(fmt: str) -> int:

@@ -25,12 +25,14 @@ def run_distributed(device: str = "all", json_out: bool = False, nproc: int | No
     from torchdoctor.distributed.verdict import judge
 
     device, backend = validate(device, backend, nproc, timeout, epochs, seed)
-    if python is not None:
-        from torchdoctor.commands.check import require_python3
+    from torchdoctor.commands.check import require_python3
+    from torchdoctor.target import resolve_target
 
-        require_python3(python, python)
+    target = resolve_target(python)  # the interpreter smoke examines (--python, the active env, ...)
+    if not target.is_self:
+        require_python3(target.reason, target.executable)
     environ = dict(os.environ)
-    py = python or sys.executable
+    py = target.executable
     if launch.joining(environ):
         if nproc is not None:
             _note(f"--nproc is ignored: this process is rank {environ['RANK']} of a group of "

@@ -8,7 +8,6 @@ the outcome to an exit code (0 installed and proven, 1 refused / failed / not pr
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 import time
@@ -37,7 +36,9 @@ def run_install(torch: str | None = None, with_: str | None = None, python: str 
         raise UsageError("install runs pip, and there is no terminal to ask: pass --yes to run it, "
                          "or --dry-run to see the commands")
     k = load()
-    target = _resolve_target(python)
+    from torchdoctor.target import resolve_target
+
+    target = resolve_target(python)
     env = ins.probe_env(target.executable)
     if env.error or env.python is None:
         raise UsageError(f"{_tilde(target.executable)}: did not run as a Python interpreter ({env.error})")
@@ -179,28 +180,6 @@ class _Out:
         else:
             self.line(message)
         return code
-
-
-class _Target:
-    def __init__(self, executable: str, reason: str):
-        self.executable, self.reason = executable, reason
-
-
-def _resolve_target(python: str | None) -> Any:
-    try:
-        from torchdoctor.target import resolve_target
-    except ImportError:  # before the shared resolver: --python, else this interpreter
-        resolve_target = None
-    if resolve_target is not None:
-        return resolve_target(python)
-    if python is None:
-        return _Target(sys.executable, "torchdoctor's own interpreter")
-    from torchdoctor.probes.torch_runtime import resolve_python
-
-    found = resolve_python(python)
-    if found is None:
-        raise UsageError(f"--python {_tilde(python)}: no such interpreter or virtualenv")
-    return _Target(os.path.abspath(found), f"--python {_tilde(python)}")
 
 
 def _split(text: str | None) -> list[str]:

@@ -12,7 +12,6 @@ matplotlib: checked before anything runs).
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -27,45 +26,58 @@ PLOT_INSTALL = "pip install 'torchdoctor[plot]' (or: pip install matplotlib)"
 def run_smoke(device: str = "all", json_out: bool = False, epochs: int = 100, seed: int = 0,
               plot: str | None = None, timeout: float = 120.0, python: str | None = None,
               nproc: int | None = None, backend: str | None = None) -> int:
-    from torchdoctor.smoke.devices import parse_request
-
-    request = parse_request(device)
     if nproc is not None or backend is not None:
         raise UsageError("--nproc and --backend only apply with --distributed")
-    if epochs < 1 or epochs > 1_000_000:
-        raise UsageError(f"--epochs must be between 1 and 1000000, not {epochs}")
-    check_timeout(timeout)
-    check_seed(seed)
-    from torchdoctor.commands.check import require_cwd, require_python3
-
-    require_cwd()
-    if python is not None:
-        require_python3(python, python)
     if plot:
         _check_plot_target(plot)
 
     from torchdoctor.render.smoke import Progress
 
     progress = Progress(sys.stderr)
-    report = collect(request, epochs=epochs, seed=seed, timeout=timeout, python=python,
-                     on_event=progress)
+    report = smoke_report(device, epochs=epochs, seed=seed, timeout=timeout, python=python, on_event=progress)
+    data = report.data
     if json_out:
-        sys.stdout.write(json.dumps(json_safe(report), indent=2, default=str, allow_nan=False) + "\n")
-    elif report["devices"]:
+        sys.stdout.write(report.json())
+    elif data["devices"]:
         from torchdoctor.render.smoke import render_report
 
-        render_report(report)
-    if plot and report["devices"]:
+        render_report(data)
+    if plot and data["devices"]:
         from torchdoctor.render.smoke import write_plot
 
         try:
-            write_plot(report, plot)
+            write_plot(data, plot)
         except OSError as exc:
             raise DoctorError(f"cannot write the plot to {plot}: {exc}", 1) from None
         progress.note(f"loss curves written to {plot}")
-    if report.get("error"):
-        raise DoctorError(report["error"], 1)
-    return 0 if report["ok"] else 1
+    if data.get("error"):
+        raise DoctorError(data["error"], 1)
+    return report.exit_code
+
+
+def smoke_report(device: str = "all", epochs: int = 100, seed: int = 0, timeout: float = 120.0,
+                 python: str | None = None, search: bool = True,
+                 on_event: Callable[..., None] | None = None) -> Any:
+    """Validate, run the children, judge: the SmokeReport the CLI renders and the Python API returns.
+    A missing or broken torch is the report's `error`, not an exception."""
+    from torchdoctor.api import SmokeReport
+    from torchdoctor.smoke.devices import parse_request
+    from torchdoctor.target import resolve_target
+
+    from torchdoctor.commands.check import require_cwd, require_python3
+
+    request = parse_request(device)
+    if epochs < 1 or epochs > 1_000_000:
+        raise UsageError(f"--epochs must be between 1 and 1000000, not {epochs}")
+    check_timeout(timeout)
+    check_seed(seed)
+    require_cwd()
+    target = resolve_target(python, search=search)
+    if not target.is_self:
+        require_python3(target.reason, target.executable)
+    data = collect(request, epochs=epochs, seed=seed, timeout=timeout,
+                   python=None if target.is_self else target.executable, on_event=on_event, target=target)
+    return SmokeReport(data=data, exit_code=0 if data["ok"] else 1, target=target)
 
 
 def json_safe(value: Any) -> Any:
@@ -87,7 +99,8 @@ def _check_plot_target(plot: str) -> None:
 
 
 def collect(request, epochs: int, seed: int, timeout: float, python: str | None,
-            on_event: Callable[..., None] | None = None, runner: Callable[..., Any] | None = None) -> dict:
+            on_event: Callable[..., None] | None = None, runner: Callable[..., Any] | None = None,
+            target: Any = None) -> dict:
     """Run the children and judge them; returns the JSON-able report (schema 1).
 
     `runner(args, timeout, python) -> ChildResult` is injectable so tests can fake a GPU."""
@@ -98,12 +111,16 @@ def collect(request, epochs: int, seed: int, timeout: float, python: str | None,
     runner = runner or _run_child
     report: dict = {"schema": SCHEMA, "ok": False, "requested": request.text, "torch": None,
                     "devices": [], "unavailable": [], "error": None}
+    if target is not None:  # which interpreter and why: {executable, reason, source}
+        report["target"] = target.to_dict()
     exe = _display_path(python or sys.executable)
+    why = target.reason if target is not None else (f"--python {python}" if python else None)
+    label = f"{exe} ({target.why})" if target is not None else exe
 
     def run_device(name: str) -> dict | None:
         on_event("start", name)
         res = runner(["--device", name, "--epochs", str(epochs), "--seed", str(seed)], timeout, python)
-        _refuse_unstartable(res, python)
+        _refuse_unstartable(res, why)
         v = verdict.judge_device(name, res.status, res.detail, res.data, res.stderr, timeout)
         if (res.data or {}).get("import_error"):
             return res.data
@@ -117,7 +134,7 @@ def collect(request, epochs: int, seed: int, timeout: float, python: str | None,
         data = run_device("cpu") or {}
         ran.append("cpu")
         if data.get("import_error"):
-            report["error"] = _torch_import_message(data, exe)
+            report["error"] = _torch_import_message(data, label)
             return report
         info = data.get("torch")
         if info is None and request.kind == "all":
@@ -126,14 +143,14 @@ def collect(request, epochs: int, seed: int, timeout: float, python: str | None,
     else:
         on_event("start", "discovery")
         res = runner(["--discover"], min(timeout, 120.0), python)
-        _refuse_unstartable(res, python)
+        _refuse_unstartable(res, why)
         data = res.data or {}
         if data.get("import_error"):
-            report["error"] = _torch_import_message(data, exe)
+            report["error"] = _torch_import_message(data, label)
             return report
         info = data.get("torch")
         if info is None:
-            report["error"] = (f"could not start torch in {exe} to list its devices: "
+            report["error"] = (f"could not start torch in {label} to list its devices: "
                                f"{res.detail or res.status}")
             return report
 
@@ -202,9 +219,9 @@ def _run_child(args: list[str], timeout: float, python: str | None):
     return run_script(CHILD_SCRIPT, args, timeout=timeout, python=python)
 
 
-def _refuse_unstartable(res, python: str | None) -> None:
+def _refuse_unstartable(res, why: str | None) -> None:
     if res.status == "not_started":
-        raise UsageError(f"--python {python}: {res.detail}" if python else f"cannot start Python: {res.detail}")
+        raise UsageError(f"{why}: {res.detail}" if why else f"cannot start Python: {res.detail}")
 
 
 def _torch_import_message(data: dict, exe: str) -> str:

@@ -27,7 +27,27 @@ _CC_RE = re.compile(r"^(?:sm_?|compute_?)?(\d{1,2})\.?(\d)$", re.I)
 def run_suggest(torch: str | None = None, with_: str | None = None, json_out: bool = False, fmt: str = "pip",
                 os_: str | None = None, arch: str | None = None, python_version: str | None = None,
                 driver: str | None = None, gpus: list[str] | tuple[str, ...] = (), index_base: str | None = None,
-                facts=None) -> int:
+                facts=None, python: str | None = None) -> int:
+    report = suggest_report(torch=torch, with_=with_, fmt=fmt, os_=os_, arch=arch, python_version=python_version,
+                            driver=driver, gpus=gpus, index_base=index_base, facts=facts, python=python)
+    if json_out:
+        sys.stdout.write(report.json())
+    else:
+        from torchdoctor.render.suggest import render_suggest
+
+        render_suggest(report.result, fmt=report.fmt, target=report.target)
+    return report.exit_code
+
+
+def suggest_report(torch: str | None = None, with_: str | None = None, fmt: str = "pip", os_: str | None = None,
+                   arch: str | None = None, python_version: str | None = None, driver: str | None = None,
+                   gpus: list[str] | tuple[str, ...] = (), index_base: str | None = None, facts=None,
+                   python: str | None = None, search: bool = True):
+    """Validate, detect (or take `facts`), plan: the SuggestReport the CLI renders and the API returns.
+
+    The Python planned for is --python-version, else the target interpreter's (torchdoctor.target),
+    asked in a quick child unless it is the doctor's own; `facts` given (tests): exactly those."""
+    from torchdoctor.api import SuggestReport
     from torchdoctor.knowledge import load
     from torchdoctor.plan import plan_install
 
@@ -35,30 +55,66 @@ def run_suggest(torch: str | None = None, with_: str | None = None, json_out: bo
     request = validated_request(torch=torch, with_=with_, fmt=fmt, index_base=index_base, k=k)
     fmt = request.fmt
 
+    if python is not None and python_version is not None:
+        raise UsageError("--python and --python-version cannot be combined: each names the Python to plan for")
     described = describe(os_=os_, arch=arch, python_version=python_version, driver=driver, gpus=gpus, k=k)
+    target = None
     if facts is None:
         from torchdoctor.probes import gather_machine
+        from torchdoctor.target import resolve_target
 
-        facts = gather_machine()
+        if python_version is None:
+            target = resolve_target(python, search=search)
+        asking = _ask_python(target) if target is not None and not _same_binary(target) else None
+        facts = gather_machine()  # while the target's child starts
+        if asking is not None:
+            facts = facts.with_(python=_target_python(target, asking, facts.python))
     facts = apply_description(facts, described)
 
     try:
         result = plan_install(facts, k, request)
     except ValueError as exc:  # a pinned version/variant the tables do not know
         raise UsageError(str(exc)) from None
+    return SuggestReport(result=result, fmt=fmt, origin=facts.origin, exit_code=0 if result.plan is not None else 1,
+                         target=target)
 
-    if json_out:
-        import json
 
-        from torchdoctor.render.sanitize import strict_json
+_ASK_SECONDS = 10.0
 
-        payload = {"schema": 1, **result.to_dict(), "origin": facts.origin}
-        sys.stdout.write(json.dumps(strict_json(payload), indent=2, allow_nan=False) + "\n")
-    else:
-        from torchdoctor.render.suggest import render_suggest
 
-        render_suggest(result, fmt=fmt)
-    return 0 if result.plan is not None else 1
+def _ask_python(target):
+    """Start asking the target for its Python facts in a thread; `_target_python` collects the answer."""
+    import threading
+
+    from torchdoctor.probes.torch_runtime import probe_python_of
+
+    box: dict = {}
+    thread = threading.Thread(target=lambda: box.update(answer=probe_python_of(target.executable, _ASK_SECONDS)),
+                              name="target-python", daemon=True)
+    thread.start()
+    return thread, box
+
+
+def _same_binary(target) -> bool:
+    """The doctor's own interpreter binary (a venv's python links to its base): its version, bits
+    and free-threading are ours, so no child needs to be asked."""
+    if target.is_self:
+        return True
+    try:
+        return os.path.samefile(os.path.realpath(target.executable), os.path.realpath(sys.executable))
+    except OSError:
+        return False
+
+
+def _target_python(target, asking, own):
+    """The target interpreter's PythonFacts (the installers found on PATH are the same as ours)."""
+    thread, box = asking
+    thread.join(_ASK_SECONDS + 5.0)  # the runner's own deadline ends it first
+    py, why = box.get("answer") or (None, f"no answer within {_ASK_SECONDS:g} s")
+    if py is None:
+        raise UsageError(f"{target.reason}: {target.display} did not run as a Python interpreter ({why}); "
+                         "--python-version plans without asking it")
+    return replace(py, tools=own.tools) if own is not None else py
 
 
 def validated_request(torch: str | None = None, with_: str | None = None, fmt: str = "pip",

@@ -43,7 +43,7 @@ def python_facts():
     import platform
     import sysconfig
 
-    impl = sys.implementation.name
+    impl = sys.implementation.name if hasattr(sys, "implementation") else platform.python_implementation().lower()
     return {
         "version": platform.python_version(),
         "implementation": impl,
@@ -177,6 +177,8 @@ def main(argv):
     except OSError:  # the working directory was deleted
         cwd = "."
     answer(python=python_facts(), cwd=cwd, sys_path=[p or cwd for p in sys.path])
+    if "--python-only" in argv:  # `suggest`: the interpreter's own facts, no torch
+        return
     if "--dists" in argv:
         try:
             dist = load_sibling("torch_dist")

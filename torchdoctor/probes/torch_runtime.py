@@ -91,6 +91,24 @@ def probe_target(python: str | None = None, timeout: float = 60.0, with_dists: b
         return TargetProbe(rt, None, None, (), cwd, ProbeNote("torch-runtime", False, result.seconds, rt.error))
 
 
+def probe_python_of(python: str, timeout: float = 10.0) -> tuple[PythonFacts | None, str | None]:
+    """Another interpreter's version, bits, free-threading and env kind (the child without torch);
+    (facts, None) or (None, why). Never raises."""
+    from torchdoctor.child import interpret
+    from torchdoctor.runner import child_env, run
+
+    # sys.path[0] is the working directory here: dropped, a stray json.py there must not answer for Python.
+    bootstrap = "import sys; del sys.path[0]; import runpy; runpy.run_path(sys.argv[1], run_name='__main__')"
+    # -E -s -S (all known to Python 2.7 too): no site, no user site, no PYTHON* variables. Version, bits
+    # and free-threading are the binary's own, and an interpreter starts several times faster without site.
+    result = interpret(run([python, "-E", "-s", "-S", "-c", bootstrap, str(CHILD), "--python-only"], timeout=timeout,
+                           env=child_env()))
+    facts = _python((result.data or {}).get("python"))
+    if facts is not None:
+        return facts, None
+    return None, result.detail or "it printed no answer"
+
+
 def from_child(result: Any, timeout: float) -> TargetProbe:
     """ChildResult -> TargetProbe (pure apart from "~" for paths)."""
     data = result.data or {}
@@ -208,13 +226,3 @@ def _device(d: dict) -> RuntimeDevice:
                          capability=(int(cc[0]), int(cc[1])) if isinstance(cc, list) and len(cc) == 2 else None,
                          memory_mib=d.get("memory_mib"), gfx=d.get("gfx"))
 
-
-def resolve_python(path: str) -> str | None:
-    """`--python` accepts an interpreter or a virtualenv folder; None if neither exists."""
-    p = Path(os.path.expanduser(path))
-    if p.is_dir():
-        for candidate in (p / "bin" / "python", p / "Scripts" / "python.exe", p / "bin" / "python3"):
-            if candidate.is_file():
-                return str(candidate)
-        return None
-    return str(p) if p.is_file() else None

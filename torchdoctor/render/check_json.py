@@ -22,13 +22,15 @@ def masked_facts(facts: Any) -> dict[str, Any]:
     return out
 
 
-def document(facts: Any, findings: Sequence[Any], exit_code: int, version: str) -> dict[str, Any]:
+def document(facts: Any, findings: Sequence[Any], exit_code: int, version: str, target: Any = None) -> dict[str, Any]:
     from torchdoctor.checks import counts
 
     return {
         "schema": 1,
         "tool": {"name": "torchdoctor", "version": version},
         "origin": facts.origin,
+        # which interpreter was examined and why ({executable, reason, source}); null for --from
+        "target": target.to_dict() if target is not None else None,
         "facts": masked_facts(facts),
         "findings": [f.to_dict() for f in findings],
         "counts": counts(findings),
@@ -36,7 +38,7 @@ def document(facts: Any, findings: Sequence[Any], exit_code: int, version: str) 
     }
 
 
-def render(facts: Any, findings: Sequence[Any], exit_code: int, version: str) -> str:
+def render(facts: Any, findings: Sequence[Any], exit_code: int, version: str, target: Any = None) -> str:
     # strict: a NaN copied from a report becomes null, never a bare NaN that JSON parsers refuse
-    return json.dumps(strict_json(document(facts, findings, exit_code, version)), indent=1, default=str,
+    return json.dumps(strict_json(document(facts, findings, exit_code, version, target)), indent=1, default=str,
                       allow_nan=False) + "\n"

@@ -96,6 +96,8 @@ def render_report(report: dict, console: Any = None) -> None:
 
     report = clean_tree(report)  # the child's answers: no escape sequence reaches the terminal
     console = console or Console(highlight=False, no_color=bool(os.environ.get("NO_COLOR")) or None)
+    if report.get("target"):
+        console.print(Text(headline(report["target"]), style="bold"), soft_wrap=True)
     t = report.get("torch") or {}
     if t:
         console.print(Text(f"torch {t.get('torch_version')} ({t.get('build')}) on Python {t.get('python')}: "
@@ -127,6 +129,39 @@ def render_report(report: dict, console: Any = None) -> None:
         console.print(Text(f"All {len(devices)} device(s) passed: the install trains.", style="bold green"))
 
 
+def headline(target: dict) -> str:
+    """The first line: which interpreter and why (as Target.headline, from the JSON form)."""
+    from torchdoctor.target import headline as line
+
+    return line(str(target.get("executable", "?")), str(target.get("reason", "")))
+
+
+def report_lines(report: dict) -> list[tuple[str, str | None]]:
+    """The report as (text, style) lines (notebooks, `str()`): the tables' content, one row a line."""
+    out: list[tuple[str, str | None]] = []
+    if report.get("target"):
+        out.append((headline(report["target"]), "bold"))
+    t = report.get("torch") or {}
+    if t:
+        out.append((f"torch {t.get('torch_version')} ({t.get('build')}) on Python {t.get('python')}: "
+                    f"{t.get('executable')}", None))
+    for entry in report.get("devices") or []:
+        status = entry.get("status", "?")
+        name = f"  ({entry['name']})" if entry.get("name") else ""
+        out += [("", None), (f"{entry['device']}  {status.upper()}{name}", "bold " + _STATUS_STYLE.get(status, ""))]
+        out += [(f"  {what:<15} {st:<8} {details}", _STATUS_STYLE.get(st)) for what, st, details in device_rows(entry)]
+    out += [(f"not available: {item['reason']}", "dim") for item in report.get("unavailable") or []]
+    devices = report.get("devices") or []
+    failed = [d["device"] for d in devices if not d.get("ok")]
+    if report.get("error"):
+        out.append((f"Error: {report['error']}", "bold red"))
+    if failed:
+        out.append((f"{len(failed)} of {len(devices)} device(s) failed: {', '.join(failed)}", "bold red"))
+    elif devices:
+        out.append((f"All {len(devices)} device(s) passed: the install trains.", "bold green"))
+    return out
+
+
 def write_plot(report: dict, path: str) -> None:
     """Epoch vs loss per device (log scale: the loss falls by ~12 orders), PNG via Agg."""
     import matplotlib
@@ -153,4 +188,4 @@ def write_plot(report: dict, path: str) -> None:
         plt.close(fig)
 
 
-__all__ = ["Progress", "render_report", "write_plot", "device_rows"]
+__all__ = ["Progress", "render_report", "report_lines", "headline", "write_plot", "device_rows"]

@@ -15,8 +15,9 @@ from torchdoctor.render.sanitize import clean
 MAX_REJECTED = 8
 
 
-def lines_for(result, fmt: str = "pip") -> list[tuple[str, str]]:
-    """(style, text) lines: the same content for rich and for plain output."""
+def lines_for(result, fmt: str = "pip", target=None) -> list[tuple[str, str]]:
+    """(style, text) lines: the same content for rich and for plain output. The command stays first:
+    the interpreter planned for (a torchdoctor.target.Target) is said last, with the machine."""
     out: list[tuple[str, str]] = []
     plan = result.plan
     if plan is not None:
@@ -50,6 +51,8 @@ def lines_for(result, fmt: str = "pip") -> list[tuple[str, str]]:
         if len(result.rejected) > len(shown):
             out.append(("dim", f"  ... and {len(result.rejected) - len(shown)} older (see --json)"))
     out.append(("dim", f"(knowledge as of {result.as_of}; machine: {_machine_line(result.machine)})"))
+    if target is not None:
+        out.append(("dim", f"(planned for {target.display}: {target.why})"))
     # GPU names and probe text come from the machine: escape sequences shown, UUIDs masked. Commands
     # are already refused any control character (shell.check_arg) and keep their paths as they are.
     return [(style, text if style == "command" else clean(text)) for style, text in out]
@@ -78,9 +81,9 @@ STYLES = {"heading": "bold", "command": "bold cyan", "bold": "bold", "warning": 
           "error": "bold red", "dim": "dim", "": ""}
 
 
-def render_suggest(result, fmt: str = "pip", file=None) -> None:
+def render_suggest(result, fmt: str = "pip", file=None, target=None) -> None:
     file = file or sys.stdout
-    lines = lines_for(result, fmt)
+    lines = lines_for(result, fmt, target)
     isatty = getattr(file, "isatty", None)
     if not (isatty and isatty()):
         file.write("\n".join(text for _, text in lines) + "\n")
