@@ -4,12 +4,15 @@ Precedence (documented in README, "Reading pastes"): when two readers state the
 same fact differently, the one higher in PRECEDENCE wins, and within one reader
 the first statement in the paste. The order follows how directly each source
 measures the fact: a tool's own query of the driver or the GPUs (nvidia-smi,
-rocminfo) over collect_env, which runs those tools too but filters them; collect_env
-over package listers for the torch facts; tools' environment summaries
+rocminfo) over collect_env, which runs those tools too but filters them; lshw and
+/proc/driver/nvidia; whole package listings (pip, conda) over partial ones (a
+conda plan, a cut pip list, pip show); tools' environment summaries
 (transformers/accelerate/diffusers env, Lightning, yolo checks) over hand-written
-lists; messages (tracebacks, warnings, logs) last, except for what only a
-message can say: the exact error text of a failed import or CUDA init.
-Warnings and driver errors are not chosen between: every reader's are kept.
+lists; REPL answers; messages (tracebacks, warnings, logs); prose; paths last.
+Exceptions (_FIRST): the exact text of a failed import or CUDA init comes from the
+message, a traceback of the import decides the status, and a REPL answer beats a
+summary for cuda_available. Warnings and driver errors are not chosen between:
+every reader's are kept (ADDITIVE), deduplicated.
 """
 
 from __future__ import annotations
