@@ -72,7 +72,8 @@ def test_headlines_say_unknown_when_a_report_lacks_the_facts():
     facts = _report("lhotse793-found-version-9010.txt")  # no OS, GPU or CUDA-available lines
     text = [t for t, _ in lines(facts, run_checks(facts, K))]
     assert any("CUDA 10.2: availability not reported" in t for t in text), text
-    assert not any("not macOS" in t or "no AMD GPU" in t for t in text), text
+    # the OS is known from the warning's /root/anaconda3/... path (linux), the GPUs are not
+    assert not any("no AMD GPU" in t for t in text), text
 
 
 def test_torch_headline_without_a_version_has_no_stray_space():

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 REPORTS = Path(__file__).parent / "fixtures" / "reports"
-CASES = sorted(p.name[: -len(".expected.json")] for p in REPORTS.glob("*.expected.json"))
+CASES = sorted(str(p.relative_to(REPORTS))[: -len(".expected.json")] for p in REPORTS.rglob("*.expected.json"))
 
 try:  # the checks live in their own package; without them these tests cannot judge anything
     from torchdoctor.checks import run_checks
@@ -24,6 +24,24 @@ from torchdoctor.reports import load_report
 # Expectations the checks do not meet yet: (report, finding id) -> why. strict xfail: fixing the check
 # makes the test fail until the entry is removed.
 KNOWN_CHECK_BUGS: dict[tuple[str, str], str] = {}
+# Pastes whose diagnosis the readers do not reach, with why (strict too: reaching it fails until removed).
+KNOWN_READER_LIMITS: dict[str, str] = {
+    "pastes/lightning14634-lightning-env-mac-m1-i386": "Apple silicon and the i386 Python are only in prose; the "
+    "Lightning env is cut before its System section",
+    "pastes/p2-nougat105-wsl2-libcudnn-cnn-infer-needs-wsl-libcuda-link": "only prose ('I had to link "
+    "/usr/lib/wsl/lib/libcuda.so.1'), no error text",
+    "pastes/pt137853-collect-env-py313-macos-no-wheel": "time-relative: no cp313 wheel in Oct 2024, today's tables "
+    "support Python 3.13; the wanted torch 2.4.1 is only in prose",
+    "pastes/pt32369-collect-env-conda-cpuonly-vs-cuda": "two conda environments described in one paste: the first "
+    "conda row (the working one) is read",
+    "pastes/pt71112-pip-from-versions-none-py310-fedora": "time-relative: no cp310 wheel on PyPI in Jan 2022, today's "
+    "tables support Python 3.10",
+    "pastes/returnn1802-pip3-two-nccl-cu11-cu12": "the import error is not in the stored excerpt (the thread infers it)",
+    "pastes/ultralytics1495-yolo-header-two-envs-cpu-wheel": "two yolo headers of two environments: the first is "
+    "read, the thread means the second",
+    "pastes/ultralytics16230-yolo-checks-cu121-cpu-only-server": "'CPU-only server' is only in prose; yolo's header "
+    "shows the device torch used, not the hardware",
+}
 
 
 def _findings(name: str) -> dict[str, str]:
@@ -32,20 +50,34 @@ def _findings(name: str) -> dict[str, str]:
     return {f.id: f.severity for f in run_checks(facts, load())}
 
 
+def _problems(got: dict[str, str]) -> list[str]:
+    return sorted(i for i, s in got.items() if s in ("warning", "error"))
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_findings_of_each_real_report(name):
+    from torchdoctor.checks import CHECKS
+
     want = json.loads((REPORTS / f"{name}.expected.json").read_text(encoding="utf-8"))
     got = _findings(name)
     assert "crashed" not in got.values(), got
-    for fid in want["findings"]:
-        assert got.get(fid) in ("warning", "error"), f"{name}: expected {fid}, got {got}"
+    known = {c.id for c in CHECKS}
+    pending = [fid for fid in want["findings"] if fid not in known]
+    missed = [fid for fid in want["findings"] if fid in known and got.get(fid) not in ("warning", "error")]
+    if name in KNOWN_READER_LIMITS:
+        assert missed, f"{name} is diagnosed now: remove it from KNOWN_READER_LIMITS"
+        pytest.xfail(KNOWN_READER_LIMITS[name])
+    for fid in missed:
+        pytest.fail(f"{name}: expected {fid}, got {_problems(got)}")
     for fid in want["not_findings"]:
         if (name, fid) in KNOWN_CHECK_BUGS and got.get(fid) in ("warning", "error"):
             pytest.xfail(KNOWN_CHECK_BUGS[(name, fid)])
-        assert got.get(fid) not in ("warning", "error"), f"{name}: did not expect {fid}: {got}"
+        assert got.get(fid) not in ("warning", "error"), f"{name}: did not expect {fid}: {_problems(got)}"
     for bug in KNOWN_CHECK_BUGS:
         if bug[0] == name and got.get(bug[1]) not in ("warning", "error"):
             pytest.fail(f"{bug} is fixed in the checks: remove it from KNOWN_CHECK_BUGS")
+    if pending:  # another branch's check (e.g. torch.cuda_build_without_gpu): judged once it is merged
+        pytest.xfail(f"no check {', '.join(pending)} in this tree")
 
 
 def test_live_only_checks_are_skipped_on_reports():

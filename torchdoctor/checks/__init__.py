@@ -18,11 +18,11 @@ __all__ = ["CHECKS", "Check", "Finding", "Fix", "run_checks", "AREAS"]
 # Order = the order a person would fix things in (see the failure catalog's suggested order).
 ORDER = (
     "python.unsupported", "python.end_of_life", "torch.not_installed", "torch.shadowed", "torch.import_failed",
-    "torch.multiple_installs", "torch.wheel_mismatch", "torch.cpu_build_with_gpu",
+    "torch.multiple_installs", "torch.wheel_mismatch", "torch.cpu_build_with_gpu", "torch.conda_cpu_variant",
     "torch.cuda_build_without_gpu", "torch.rocm_build_without_gpu",
     "torchvision.mismatch", "torchaudio.mismatch", "numpy.missing", "numpy.abi",
     "cuda.no_driver", "cuda.nvml_mismatch", "cuda.driver_too_old", "cuda.gpu_arch_unsupported",
-    "cuda.visible_devices", "cuda.init_failed", "rocm.gfx_unsupported", "mps.unavailable",
+    "cuda.visible_devices", "cuda.fabric_manager", "cuda.init_failed", "rocm.gfx_unsupported", "mps.unavailable",
     "container.gpu_devices", "wsl.gpu",
 )
 _BY_ID = {c.id: c for c in REGISTRY}

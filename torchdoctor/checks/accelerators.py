@@ -34,6 +34,8 @@ def smi_broken(f: Any) -> str | None:
 def no_driver(f: Any, k: Any) -> Any:
     if not _driver_unreadable(f):
         return None
+    if f.nvidia.cuda_driver:
+        return None  # a driver answered with its CUDA version ("found version 11040"): one is loaded
     if not has_nvidia_hardware(f):
         return _smi_fails(f)
     if any("mismatch" in e.lower() for e in f.nvidia.errors):
@@ -89,24 +91,29 @@ def nvml_mismatch(f: Any, k: Any) -> Any:
                  Fix("Reboot (or unload and reload the nvidia kernel modules).", ("sudo reboot",)))
 
 
-@check("cuda.driver_too_old", "CUDA", "the driver is new enough for torch's CUDA", needs=("nvidia",))
+@check("cuda.driver_too_old", "CUDA", "the driver is new enough for torch's CUDA", needs=())
 def driver_too_old(f: Any, k: Any) -> Any:
     b = build(f)
-    if b is None or b[0] != "cuda" or not b[1] or k is None:
+    if b is None or b[0] != "cuda":
         return None
     seen = find_text(f, r"found version (\d+)")
+    insufficient = find_text(f, r"CUDA driver version is insufficient for CUDA runtime version")
     version = torch_version(f)
-    if _driver_unreadable(f):
-        insufficient = find_text(f, r"CUDA driver version is insufficient for CUDA runtime version")
-        if insufficient and not seen:
-            return error(f"torch {version} is built for CUDA {b[1]}, but torch says '{insufficient.group(0)}': "
-                         "the NVIDIA driver is older than this CUDA needs.", _fix(f, k, None))
-        if not seen:
-            return None
-        cuda = int(seen.group(1))
-        return error(f"torch {version} is built for CUDA {b[1]}, but the NVIDIA driver only supports CUDA "
-                     f"{cuda // 1000}.{cuda % 1000 // 10} ('found version {seen.group(1)}').",
-                     _fix(f, k, None))
+    if f.nvidia is None and not (seen or insufficient):
+        return skipped("needs the NVIDIA driver probe")
+    if _driver_unreadable(f) or not b[1] or k is None:
+        # torch's own words decide (a pasted traceback may give no version and no driver)
+        built = f"torch {version} is built for CUDA {b[1]}" if version and b[1] else \
+            f"torch{' ' + version if version else ''} is a CUDA build"
+        has = f" (driver {f.nvidia.driver})" if f.nvidia is not None and f.nvidia.driver else ""
+        if seen:
+            cuda = int(seen.group(1))
+            return error(f"{built}, but the NVIDIA driver{has} only supports CUDA {cuda // 1000}.{cuda % 1000 // 10} "
+                         f"('found version {seen.group(1)}').", _fix(f, k, None))
+        if insufficient:
+            return error(f"{built}, but torch says '{insufficient.group(0)}': the NVIDIA driver{has} is older than "
+                         "this CUDA needs.", _fix(f, k, None))
+        return None
     need = k.driver_floor(b[1], driver_os(f))
     if need is None or driver_key(f.nvidia.driver) >= driver_key(need):
         return None
@@ -200,7 +207,7 @@ _INIT_CAUSES = (
      Fix("Update the host driver, or drop the cuda-compat folder from LD_LIBRARY_PATH.",
          ("echo $LD_LIBRARY_PATH", "nvidia-smi"))),
     (r"Error 802|system not yet initialized", "error 802: on NVSwitch systems (HGX A100/H100/H200) the Fabric "
-     "Manager is not running",
+     "Manager is not running (see cuda.fabric_manager)",
      Fix("Install and start nvidia-fabricmanager for this driver branch.",
          ("sudo systemctl enable --now nvidia-fabricmanager", "systemctl status nvidia-fabricmanager"))),
     (r"Error 803|unsupported display driver / cuda driver combination", "error 803: the CUDA driver library "
@@ -227,9 +234,13 @@ def init_failed(f: Any, k: Any) -> Any:
         return None
     if rt.cuda_available and not rt.cuda_init_error:
         return None
+    if rt.cuda_available is None and not rt.cuda_init_error and not rt.warnings:
+        return None  # a report that does not say (yolo checks, a cut paste): nothing to judge
     if f.gpus is not None and not nvidia_gpus(f) and not has_nvidia_hardware(f):
         return None  # a CUDA build on a machine without an NVIDIA GPU is simply CPU-only
-    if find_text(f, r"too old|insufficient for CUDA runtime|found version \d+") or driver_too_old(f, k):
+    said_old = driver_too_old(f, k)
+    if find_text(f, r"too old|insufficient for CUDA runtime|found version \d+") or \
+            (said_old is not None and said_old.severity in ("error", "warning")):
         return None  # cuda.driver_too_old says it
     if _driver_unreadable(f) and find_text(f, r"Found no NVIDIA driver"):
         return None  # cuda.no_driver
@@ -245,9 +256,32 @@ def init_failed(f: Any, k: Any) -> Any:
     if not said and not nvidia_gpus(f):
         return None
     driver = f.nvidia.driver if f.nvidia is not None and f.nvidia.driver else "unknown"
-    return error(f"torch {rt.version} is a CUDA {rt.cuda} build and the driver is {driver}, but CUDA is unavailable"
+    built = f"torch {torch_version(f)} is a CUDA {b[1]} build" if torch_version(f) and b[1] else "torch is a CUDA build"
+    return error(f"{built} and the driver is {driver}, but CUDA is unavailable"
                  + (f": {said}" if said else " (torch printed no reason)") + ".",
                  Fix("Run nvidia-smi; if it works, reload the driver modules or reboot.", ("nvidia-smi",)))
+
+
+_NVSWITCH = re.compile(r"\b(A100|A800|H100|H800|H200|H20|B200|B300|GB200|GB300)\b.*\b(SXM|HGX)|\b(SXM|HGX)\w*\b.*\b"
+                       r"(A100|H100|H200|B200)|\bDGX\b|\bH200\b|\bB200\b", re.I)
+
+
+@check("cuda.fabric_manager", "CUDA", "the NVSwitch Fabric Manager runs", needs=("runtime",))
+def fabric_manager(f: Any, k: Any) -> Any:
+    """Error 802 'system not yet initialized': on NVSwitch systems CUDA waits for nvidia-fabricmanager."""
+    said = find_text(f, r"Error 802\b[^\n]*|system not yet initiali[sz]ed")
+    if said is None:
+        return None
+    gpus = [g.name for g in nvidia_gpus(f) if g.name]
+    nvswitch = [n for n in gpus if _NVSWITCH.search(n)]
+    where = (f" on {len(gpus)} x {nvswitch[0]}" if nvswitch else "")
+    branch = f.nvidia.driver.split(".")[0] if f.nvidia is not None and f.nvidia.driver else None
+    package = f"nvidia-fabricmanager-{branch}" if branch else "nvidia-fabricmanager (of the driver's branch)"
+    return error(f"CUDA initialisation failed with '{said.group(0).strip()}'{where}: on NVSwitch systems (HGX/DGX "
+                 "A100, H100, H200, B200) CUDA waits for the NVIDIA Fabric Manager, which is not running (or not "
+                 "the driver's version).",
+                 Fix(f"Install {package} (same version as the driver) and start it.",
+                     ("sudo systemctl enable --now nvidia-fabricmanager", "systemctl status nvidia-fabricmanager")))
 
 
 _OVERRIDES = (("gfx103", "10.3.0", "gfx1030"), ("gfx110", "11.0.0", "gfx1100"), ("gfx115", "11.0.0", "gfx1100"),
@@ -261,6 +295,21 @@ def gfx_unsupported(f: Any, k: Any) -> Any:
     if b is None or b[0] != "rocm" or not amd:
         return None
     archs, where = _arch_list(f, k)
+    said = find_text(f, r"hipErrorNoBinaryForGpu[^\n\"]*|HIP error: invalid device function|"
+                        r"TensileLibrary\w*?_(gfx\w+)\.dat")
+    if not archs and said:
+        # a paste: ROCm itself says it has no code object for this GPU
+        g = amd[0]
+        current = (f.env or {}).get("HSA_OVERRIDE_GFX_VERSION")
+        override = next(((v, t) for p, v, t in _OVERRIDES if g.gfx.startswith(p)), None)
+        msg = (f"{g.name or 'AMD GPU'} ({g.gfx}) has no code in this ROCm build: it says '{said.group(0)}'.")
+        if current:
+            msg += (f" With HSA_OVERRIDE_GFX_VERSION={current} (as in the paste) it runs as "
+                    f"{_override_target(current) or current}: an unofficial workaround that works for most operations.")
+        fix = (Fix(f"Run it as the closest supported target ({override[1]}) — unofficial, but the usual workaround "
+                   "— or use a build that contains this GPU.", (f"export HSA_OVERRIDE_GFX_VERSION={override[0]}",))
+               if override else Fix("Use a ROCm build that contains this GPU (ROCm's per-gfx wheels), or run on the CPU."))
+        return error(msg, fix)
     if not archs:
         return None
     bare = {a.split(":")[0] for a in archs}
@@ -338,6 +387,13 @@ def mps_unavailable(f: Any, k: Any) -> Any:
                      f"{p.os_version}: torch runs here on the CPU only.",
                      reinstall_fix(f, k, f"Update macOS to {mps[0]} or newer for MPS, or install a torch release "
                                          f"whose MPS supports {p.os_version}", keep_version=False))
+    said = find_text(f, r"The MPS backend is supported on mac ?OS (\d+(?:\.\d+)?)\+")
+    if said and rt is not None and not rt.mps_available:
+        # a paste: torch's own words, where the tables do not settle it (no version, or no floor known)
+        return error(f"torch{' ' + version if version else ''} says '{said.group(0)}': MPS cannot be used on "
+                     f"{p.os_version or 'this macOS'}.",
+                     reinstall_fix(f, k, f"Update macOS to {said.group(1)} or newer, or install a torch release "
+                                         f"whose MPS supports {p.os_version or 'this macOS'}", keep_version=False))
     if rt is None:
         return skipped("needs the torch import probe")
     if rt.status != "ok":
@@ -358,12 +414,22 @@ def _nodes(f: Any, prefix: str) -> list[str]:
     return [n for n in f.device_nodes or () if n.rsplit("/", 1)[-1].startswith(prefix)]
 
 
-@check("container.gpu_devices", "Environment", "a container was given its GPU devices",
-       needs=("platform", "device_nodes"))
+@check("container.gpu_devices", "Environment", "a container was given its GPU devices", needs=("platform",))
 def container_gpu_devices(f: Any, k: Any) -> Any:
     p = f.platform
     if not p.container:
         return None
+    if f.device_nodes is None:
+        # a report: torch's own words from inside the container
+        said = find_text(f, r"Found no NVIDIA driver on your system")
+        if said is None:
+            return skipped("needs the live machine (the /dev device nodes)")
+        return error(f"This is a {p.container} container where torch says '{said.group(0)}': the GPU was not passed "
+                     "into the container.",
+                     Fix("Install the NVIDIA Container Toolkit on the host and start the container with the GPUs "
+                         "(compose: a `deploy.resources.reservations.devices` entry with `capabilities: [gpu]`).",
+                         ("docker run --gpus all ...", "sudo nvidia-ctk runtime configure --runtime=docker && "
+                                                       "sudo systemctl restart docker")))
     b = build(f)
     env = f.env or {}
     if b is not None and b[0] == "rocm" and not _nodes(f, "kfd"):
@@ -385,18 +451,34 @@ def container_gpu_devices(f: Any, k: Any) -> Any:
     return error(msg, fix) if expected else info(msg + " (Fine if this container is meant to run on the CPU.)", fix)
 
 
+# WSL 2 kernels before 5.10.43.3 have no GPU compute (Microsoft's "GPU accelerated ML training in WSL" guide)
+_WSL_GPU_KERNEL = (5, 10, 43, 3)
+
+
 @check("wsl.gpu", "Environment", "WSL 2 exposes the GPU", needs=("platform",))
 def wsl_gpu(f: Any, k: Any) -> Any:
     p = f.platform
+    if not p.wsl:
+        return None
     b = build(f)
-    if not p.wsl or b is None or b[0] != "cuda":
+    # These block any GPU use whatever torch's build (a paste often names no torch at all).
+    if p.kernel and re.search(r"^4\.4\.0-\d+-Microsoft$", p.kernel):
+        return error(f"This is WSL 1 (kernel {p.kernel}): WSL 1 has no GPU passthrough, so CUDA cannot reach the GPU.",
+                     Fix("Convert the distribution to WSL 2 (and keep the Windows NVIDIA driver current; do not "
+                         "install a Linux driver inside WSL).", ("wsl --set-version <distro> 2", "wsl --update")))
+    m = re.match(r"^(\d+)\.(\d+)\.(\d+)(?:\.(\d+))?-microsoft-standard", p.kernel or "", re.I)
+    if m and tuple(int(x or 0) for x in m.groups()) < _WSL_GPU_KERNEL:
+        return error(f"This WSL 2 kernel ({p.kernel}) is older than 5.10.43.3, the first with GPU compute: CUDA "
+                     "finds no GPU ('Found no NVIDIA driver on your system').",
+                     Fix("Update WSL's kernel from Windows, then restart WSL.", ("wsl --update", "wsl --shutdown")))
+    if find_text(f, r"libcuda\.so[^ ]*: cannot open|Failed to dlopen libcuda"):
+        return error("On WSL the driver's libcuda lives in /usr/lib/wsl/lib, which the loader did not find.",
+                     Fix("Put it on the library path.", ("export LD_LIBRARY_PATH=/usr/lib/wsl/lib:$LD_LIBRARY_PATH",)))
+    if b is None or b[0] != "cuda":
         return None
     if f.device_nodes is not None and "/dev/dxg" not in f.device_nodes:
         return error("This is WSL without /dev/dxg: GPU paravirtualisation is off (WSL 1, or an old Windows/WSL), "
                      "so CUDA cannot reach the GPU.",
                      Fix("Use WSL 2 with a current WSL and the current Windows NVIDIA driver (do not install a "
                          "Linux driver inside WSL).", ("wsl --update", "wsl --set-version <distro> 2")))
-    if find_text(f, r"libcuda\.so[^ ]*: cannot open|Failed to dlopen libcuda"):
-        return error("On WSL the driver's libcuda lives in /usr/lib/wsl/lib, which the loader did not find.",
-                     Fix("Put it on the library path.", ("export LD_LIBRARY_PATH=/usr/lib/wsl/lib:$LD_LIBRARY_PATH",)))
     return None

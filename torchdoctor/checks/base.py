@@ -100,6 +100,12 @@ def dists(f: Any, name: str) -> tuple:
     return tuple(d for d in (f.distributions or ()) if d.name == name)
 
 
+def listing_partial(f: Any) -> bool:
+    """A pasted package list that was cut, or names a few packages only: what it lacks is unknown."""
+    report = (f.extra or {}).get("report") or {}
+    return bool(report.get("packages_cut") or report.get("packages_partial"))
+
+
 def torch_version(f: Any) -> str | None:
     """What torch is here: the imported version, else the first distribution's."""
     if f.runtime is not None and f.runtime.version:
@@ -119,6 +125,8 @@ def local_tag(version: str | None) -> str | None:
 def build(f: Any) -> tuple[str, str | None] | None:
     """("cuda", "12.6") | ("rocm", "6.2") | ("cpu", None) | None (cannot tell)."""
     rt = f.runtime
+    if f.origin != "live" and find_text(f, r"Torch not compiled with CUDA enabled"):
+        return ("cpu", None)  # torch's own word on the torch that ran beats a pasted version string
     if rt is not None and rt.status == "ok" and rt.version:
         if rt.cuda:
             return ("cuda", rt.cuda)
@@ -141,6 +149,19 @@ def build(f: Any) -> tuple[str, str | None] | None:
             m = re.match(r"nvidia-cuda-runtime(?:-cu\d+)?\s*[=~]=\s*(\d+)\.(\d+)", req.replace("_", "-"))
             if m:
                 return ("cuda", f"{m.group(1)}.{m.group(2)}")
+    return _build_said(f)
+
+
+def _build_said(f: Any) -> tuple[str, str | None] | None:
+    """No version anywhere (a pasted traceback): torch's own words still tell the kind of build."""
+    if find_text(f, r"hipErrorNoBinaryForGpu|HIP error|TensileLibrary\w*_gfx\w+\.dat|HSA_OVERRIDE_GFX_VERSION"):
+        return ("rocm", None)
+    if find_text(f, r"found version \d+|NVIDIA driver on your system is too old|cudaGetDeviceCount|"
+                    r"CUDA initialization|with CUDA capability sm_\d+ is not compatible|CUDA error: |"
+                    r"CUDA driver version is insufficient|CUDA failed with error|forward compatibility was attempted|"
+                    r"system not yet initiali[sz]ed|CUDA unknown error|Found no NVIDIA driver|cuInit|"
+                    r"no kernel image is available|cuda runtime error"):
+        return ("cuda", None)
     return None
 
 

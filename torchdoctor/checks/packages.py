@@ -7,8 +7,8 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from torchdoctor.checks.base import (Fix, base_version, check, cmd, dists, error, find_text, info, local_tag, pip_argv,
-                                     reinstall_fix, torch_version, warning)
+from torchdoctor.checks.base import (Fix, base_version, check, cmd, dists, error, find_text, info, listing_partial,
+                                     local_tag, pip_argv, reinstall_fix, skipped, torch_version, warning)
 
 
 def _series(version: str | None) -> tuple[int, int] | None:
@@ -66,8 +66,8 @@ def numpy_missing(f: Any, k: Any) -> Any:
     said = find_text(f, r"Failed to initialize NumPy: No module named '?numpy'?")
     if dists(f, "numpy") and not said:
         return None
-    if not said and (f.runtime is None or f.runtime.numpy or not torch_version(f)):
-        return None
+    if not said and (f.runtime is None or f.runtime.numpy or not torch_version(f) or listing_partial(f)):
+        return None  # a cut or partial package list does not show what is absent
     fix = Fix("Install numpy into the same environment.", (cmd(f, *pip_argv(f), "install", "numpy"),))
     if said:
         return warning(f"torch printed '{said.group(0)}': numpy is not installed, so torch.from_numpy() and "
@@ -75,10 +75,12 @@ def numpy_missing(f: Any, k: Any) -> Any:
     return info("numpy is not installed: torch works without it, but torch.from_numpy() and Tensor.numpy() fail.", fix)
 
 
-@check("numpy.abi", "Packages", "numpy's ABI matches torch", needs=("distributions",))
+@check("numpy.abi", "Packages", "numpy's ABI matches torch", needs=())
 def numpy_abi(f: Any, k: Any) -> Any:
     said = find_text(f, r"_ARRAY_API not found|compiled using NumPy 1\.x cannot be run in\s+NumPy 2|"
                         r"numpy\.core\.multiarray failed to import")
+    if f.distributions is None and not said and not (f.runtime is not None and f.runtime.numpy):
+        return skipped("needs the installed package list")
     torch = torch_version(f)
     found = dists(f, "numpy")
     numpy = (f.runtime.numpy if f.runtime is not None and f.runtime.numpy else None) or \
@@ -87,6 +89,14 @@ def numpy_abi(f: Any, k: Any) -> Any:
     numpy2 = _series(numpy) is not None and _series(numpy) >= (2, 0)
     if not said and not (old_torch and numpy2):
         return None
+    if said and _series(torch) is not None and not old_torch and \
+            not find_text(f, r"Failed to initialize NumPy: _ARRAY_API not found|tensor_numpy\.cpp"):
+        # torch 2.3+ is built against NumPy 2 and runs on 1.x and 2.x: unless torch itself says it failed
+        # ("Failed to initialize NumPy", from its tensor_numpy.cpp), the module in the banner is another one
+        return info(f"A module compiled against NumPy 1.x fails under numpy {numpy or '2.x'} ('{said.group(0)}'); "
+                    f"torch {torch} supports NumPy 2, so it is another extension.",
+                    Fix("Upgrade (or rebuild) that extension for NumPy 2, or pin numpy below 2 for it.",
+                        (cmd(f, *pip_argv(f), "install", "numpy<2"),)))
     evidence = f" torch printed: '{said.group(0)}'." if said else ""
     return error(f"numpy {numpy or '(unknown version)'} is a 2.x release, but torch {torch or ''} was compiled "
                  f"against numpy 1.x, so torch cannot use it ('Failed to initialize NumPy').{evidence}",

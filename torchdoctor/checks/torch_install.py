@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from torchdoctor.checks.base import (Fix, base_version, check, cmd, dists, error, local_tag, pip_argv, python_cmd,
-                                     reinstall_fix, skipped, torch_version, warning)
+from torchdoctor.checks.base import (Fix, base_version, check, cmd, dists, error, listing_partial, local_tag, pip_argv,
+                                     python_cmd, reinstall_fix, skipped, torch_version, warning)
 
 # The CUDA library a missing .so comes from (pip wheel name, without the -cuXX suffix).
 _LIB_WHEELS = (
@@ -115,10 +115,14 @@ def _new_python_fix(f: Any, k: Any) -> Fix:
                commands)
 
 
-@check("torch.not_installed", "PyTorch", "torch is installed", needs=("distributions",))
+@check("torch.not_installed", "PyTorch", "torch is installed", needs=())
 def not_installed(f: Any, k: Any) -> Any:
     found = dists(f, "torch")
     rt = f.runtime
+    if f.distributions is None and not (rt is not None and rt.status == "not_installed"):
+        return skipped("needs the installed package list")
+    if not found and listing_partial(f) and not (rt is not None and rt.status in ("not_installed", "ok")):
+        return skipped("the pasted package list is partial: it does not show whether torch is installed")
     if found and rt is not None and rt.status == "not_installed":
         d = found[0]
         return error(f"Package metadata says torch {d.version} is installed in {d.location}, but no torch package "
@@ -179,6 +183,8 @@ def import_failed(f: Any, k: Any) -> Any:
     said = f"`import torch` failed: {rt.error_type + ': ' if rt.error_type else ''}{rt.error}"
     env = f.env or {}
     kind = rt.error_kind
+    if kind == "shadowed" and f.shadowing:
+        return None  # torch.shadowed names the file
     if kind == "shadowed":
         return error(said + " — a local torch.py or torch/ is imported instead of PyTorch (see torch.shadowed).",
                      Fix("Rename the local file or folder, or run from another directory."))
@@ -344,14 +350,40 @@ def wheel_mismatch(f: Any, k: Any) -> Any:
                  reinstall_fix(f, k, "Install the wheel built for this interpreter"))
 
 
-@check("torch.cpu_build_with_gpu", "PyTorch", "the build can use this machine's GPU", needs=("gpus",))
+@check("torch.cpu_build_with_gpu", "PyTorch", "the build can use this machine's GPU", needs=())
 def cpu_build_with_gpu(f: Any, k: Any) -> Any:
-    from torchdoctor.checks.base import build, nvidia_gpus
+    from torchdoctor.checks.base import build, find_text, nvidia_gpus
 
     b = build(f)
     if b is None or b[0] != "cpu" or (f.platform is not None and f.platform.os == "macos"):
         return None
     version = torch_version(f)
+    said = find_text(f, r"Torch not compiled with CUDA enabled")
+    tag = local_tag(version)
+    if said and tag and tag != "cpu":
+        gpus = ", ".join(sorted({g.name or "NVIDIA GPU" for g in nvidia_gpus(f)}))
+        return warning(f"The paste lists torch {version}, but the torch that ran says '{said.group(0)}': that one is "
+                       f"a CPU-only build{' (on a machine with ' + gpus + ')' if gpus else ''}. Another environment "
+                       "or interpreter than the one listed runs the code, or a later install replaced the CUDA "
+                       "build with the CPU one.",
+                       reinstall_fix(f, k, "In the environment that runs the code, install the CUDA build that fits "
+                                           "this driver (`python -c \"import sys, torch; print(sys.executable, "
+                                           "torch.__version__)\"` shows which one that is)"))
+    if f.gpus is None:
+        asked = f.origin != "live" and f.runtime is not None and f.runtime.cuda_available is False
+        if said is None and asked and f.nvidia is None:
+            # a paste that shows torch.cuda.is_available() False on a CPU build, and nothing of the hardware
+            return warning(f"torch {version} is a CPU-only build, so torch.cuda.is_available() is False whatever "
+                           "GPU the machine has; the paste does not show one.",
+                           reinstall_fix(f, k, "If the machine has an NVIDIA GPU, install the CUDA build that fits "
+                                               "its driver (see `nvidia-smi`)"))
+        if said is None:
+            return skipped("needs a GPU scan")
+        # A pasted error: torch itself says it is a CPU build, and the code asked it for CUDA.
+        return warning(f"torch{' ' + version if version else ''} is a CPU-only build: it says '{said.group(0)}' "
+                       "where the code asks for CUDA.",
+                       reinstall_fix(f, k, "If the machine has an NVIDIA GPU, install the CUDA build that fits its "
+                                           "driver (see `nvidia-smi`)"))
     gpus = nvidia_gpus(f)
     amd = [g for g in f.gpus or () if g.vendor == "amd" and g.gfx]
     if gpus:
@@ -364,3 +396,35 @@ def cpu_build_with_gpu(f: Any, k: Any) -> Any:
         return warning(f"torch {version} is a CPU-only build, but this machine has {names}.",
                        reinstall_fix(f, k, "Install the ROCm build that fits this GPU"))
     return None
+
+
+@check("torch.conda_cpu_variant", "PyTorch", "conda installed the CUDA variant of pytorch", needs=("distributions",))
+def conda_cpu_variant(f: Any, k: Any) -> Any:
+    """conda's pytorch carries its variant in the build string ("py3.10_cpu_0", "cpu_generic_py310...");
+    a `cpuonly` package or pytorch-mutex's "cpu" build pins the CPU one, even on a GPU machine."""
+    import re
+
+    from torchdoctor.checks.base import nvidia_gpus
+
+    if f.platform is not None and f.platform.os == "macos":
+        return None
+    torch = [d for d in dists(f, "torch") if d.installer == "conda"]
+    if not torch:
+        return None
+    d = torch[0]
+    pins = [x for x in f.distributions if x.name == "cpuonly" or (x.name == "pytorch-mutex" and (x.build or "") == "cpu")]
+    cpu_build = bool(re.search(r"(^|_)cpu(_|$)", d.build or "")) or (not re.search(r"cuda|cu\d", d.build or "") and pins)
+    if not cpu_build:
+        return None
+    known_no_gpu = f.gpus is not None and not nvidia_gpus(f)
+    if known_no_gpu:
+        return None
+    why = f"build {d.build}" if d.build else "its build string"
+    pinned = f" ({', '.join(sorted({x.name for x in pins}))} pins the CPU variant)" if pins else ""
+    gpus = ", ".join(sorted({g.name or "NVIDIA GPU" for g in nvidia_gpus(f)}))
+    on = f" on a machine with {gpus}" if gpus else ""
+    return warning(f"conda installed the CPU variant of pytorch {d.version} ({why}){pinned}{on}: "
+                   "torch.cuda.is_available() is False ('Torch not compiled with CUDA enabled').",
+                   reinstall_fix(f, k, "Remove the conda pytorch (and cpuonly), then install the CUDA wheel with pip "
+                                       "into this environment (PyTorch publishes no conda packages after 2.5)",
+                                 keep_version=False))

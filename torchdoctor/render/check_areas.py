@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from torchdoctor.checks import AREAS
+from torchdoctor.checks.base import listing_partial
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,9 @@ def _torch(f: Any) -> str:
     installed = found[0].version if found else None
     if rt is None:
         return f"PyTorch {installed} (import not probed)" if installed else "PyTorch: not probed"
+    if rt.status == "ok" and not rt.version and f.origin != "live":
+        return f"PyTorch {installed}: the build is not in the report" if installed else \
+            "PyTorch: the version is not in the report"
     if rt.status == "ok" and not rt.version:
         # A module without __version__: a local torch.py or torch/ was imported (torch.shadowed says which).
         return f"PyTorch: `import torch` loaded {rt.file or 'a module'}, which is not PyTorch"
@@ -95,6 +99,9 @@ def _packages(f: Any) -> str:
     shown = [f"{d.name} {d.version}" for d in f.distributions or () if d.name in names]
     if f.distributions is None:
         return "Packages: not listed"
+    if listing_partial(f):
+        return "Packages: " + (", ".join(dict.fromkeys(shown)) or "none of torchvision, torchaudio, numpy") + \
+            " (a partial list)"
     return "Packages: " + (", ".join(dict.fromkeys(shown)) or "no torchvision, torchaudio or numpy")
 
 
@@ -135,6 +142,8 @@ def cudnn_text(version: Any) -> str:
 
 def _cuda(f: Any) -> str:
     rt = f.runtime
+    if rt is not None and rt.status == "ok" and not rt.version and f.origin != "live":
+        return "CUDA: unknown (the report does not say)"
     if rt is None or rt.status != "ok" or not rt.version:
         return "CUDA: unknown (torch did not import)"
     if not rt.cuda:
@@ -219,11 +228,68 @@ _HEADLINES: dict[str, Callable[[Any], str]] = {
 }
 
 
-def report_notes(facts: Any) -> list[str]:
-    """What the report reader noticed about a `--from` input (cut off, two reports, newer schema)."""
+def report_notes(facts: Any, asks: bool = True) -> list[str]:
+    """What the report reader noticed about a `--from` input (cut off, two reports, newer schema), and
+    (with `asks`) what to ask the reporter for."""
     report = (facts.extra or {}).get("report")
     notes = report.get("notes") if isinstance(report, dict) else None
-    return [str(n) for n in notes or () if n]
+    out = [str(n) for n in notes or () if n]
+    if asks:
+        out += [f"to be sure, ask for {a}" for a in report_asks(facts)]
+    return out
+
+
+def report_asks(facts: Any) -> list[str]:
+    report = (facts.extra or {}).get("report")
+    return [str(a) for a in (report.get("ask") if isinstance(report, dict) else None) or () if a]
+
+
+def paste_shows(facts: Any) -> list[tuple[str, str]]:
+    """(what, where) for the main facts a pasted report established, in reading order."""
+    report = (facts.extra or {}).get("report")
+    if not isinstance(report, dict) or "provenance" not in report:
+        return []
+    where = report["provenance"]
+
+    def at(*keys: str) -> str:
+        for k in keys:
+            if k in where:
+                return str(where[k]).split(": ", 1)[0]
+        return ""
+
+    out: list[tuple[str, str]] = []
+    rt = facts.runtime
+    if rt is not None and rt.status == "ok" and rt.version:
+        out.append((f"PyTorch {rt.version} ({_build(rt)})" + (
+            f", CUDA available: {rt.cuda_available}" if rt.cuda_available is not None else ""),
+            at("runtime.version", "runtime.status")))
+    elif rt is not None and rt.status in ("import_failed", "not_installed"):
+        said = f"{rt.error_type}: {rt.error}" if rt.error_type else (rt.error or "")
+        out.append(("`import torch` fails" + (f": {said}" if said else "") if rt.status == "import_failed"
+                    else "torch is not installed there", at("runtime.status", "runtime.error")))
+    torch = [d for d in facts.distributions or () if d.name == "torch"]
+    if torch and not (rt is not None and rt.version):
+        out.append((", ".join(f"torch {d.version}" + (f" ({d.installer} {d.build})" if d.build else "")
+                              for d in torch), at("distributions")))
+    nv = facts.nvidia
+    if nv is not None and (nv.driver or nv.cuda_driver):
+        out.append((f"NVIDIA driver {nv.driver or 'unknown'}" +
+                    (f", supports CUDA up to {nv.cuda_driver}" if nv.cuda_driver else ""),
+                    at("nvidia.driver", "nvidia.cuda_driver")))
+    elif nv is not None and nv.errors:
+        out.append((f"NVIDIA driver: {nv.errors[0]}", at("nvidia.errors", "nvidia.driver")))
+    if facts.gpus:
+        names = ", ".join(f"{g.name or g.vendor + ' GPU'}" + (f" ({g.gfx})" if g.gfx else "") for g in facts.gpus)
+        out.append((f"GPUs: {names}", at("gpus")))
+    p, py = facts.platform, facts.python
+    if p is not None or py is not None:
+        bits = [x for x in (p.os_version or p.os if p else None, p.arch if p and p.arch != "unknown" else None,
+                            "WSL" if p and p.wsl else None, "Rosetta" if p and p.rosetta else None,
+                            f"Python {py.version}" if py else None) if x]
+        out.append((", ".join(bits), at("platform.os", "python.version")))
+    for text in (rt.warnings if rt is not None else ())[:2]:
+        out.append((f"it printed: `{' '.join(text.split())[:300]}`", "messages"))
+    return out
 
 
 def fact_lines(facts: Any) -> list[str]:

@@ -7,9 +7,10 @@ facts as JSON in a collapsed block (so a maintainer can run `check --from` on it
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Sequence
 
-from torchdoctor.render.check_areas import area_lines, report_notes
+from torchdoctor.render.check_areas import area_lines, paste_shows, report_asks, report_notes
 from torchdoctor.render.check_json import masked_facts
 from torchdoctor.render.sanitize import clean_markdown, code_fence, code_span, strict_json
 
@@ -20,16 +21,28 @@ def _cell(text: str) -> str:
     return clean_markdown(text).replace("\n", " ")
 
 
+def _untrusted(text: str) -> str:
+    """Pasted text for markdown prose: `code` spans kept as code (via code_span), the rest escaped."""
+    parts = re.split(r"(`[^`\n]+`)", text)
+    return "".join(code_span(p[1:-1]) if p.startswith("`") and p.endswith("`") and len(p) > 1 else clean_markdown(p)
+                   for p in parts)
+
+
 def render(facts: Any, findings: Sequence[Any], origin_note: str | None = None, version: str = "") -> str:
     from torchdoctor.render.check_human import summary
 
     out = ["## torchdoctor check", ""]
     if origin_note:
         out += [f"**{clean_markdown(origin_note)}**", ""]
-    notes = report_notes(facts)
+    notes = report_notes(facts, asks=False)
     if notes:
         out += [f"> Note: {clean_markdown(n)}" + ("  " if i < len(notes) - 1 else "")
                 for i, n in enumerate(notes)] + [""]
+    shows = paste_shows(facts)
+    if shows:  # a pasted report: say what it establishes, and where, before judging it
+        out += ["### What the paste shows", ""]
+        out += [f"- {_untrusted(what)}" + (f" ({clean_markdown(where)})" if where else "") for what, where in shows]
+        out += [""]
     out += [f"{summary(findings)} (torchdoctor {version})".replace(" ()", ""), "",
             "| | Area | |", "|---|---|---|"]
     for a in area_lines(facts, findings):
@@ -44,6 +57,10 @@ def render(facts: Any, findings: Sequence[Any], origin_note: str | None = None, 
                 if f.fix.commands:
                     fence = code_fence("\n".join(str(c) for c in f.fix.commands), "sh")
                     out += ["    " + line for line in fence.splitlines()]
+    asks = report_asks(facts)
+    if asks:
+        out += ["", "### What is missing to be sure", ""]
+        out += [f"- Please post {_untrusted(a)}." for a in asks]
     skipped = [f for f in findings if f.severity == "skipped"]
     if skipped:
         out += ["", "<details><summary>Skipped checks</summary>", ""]

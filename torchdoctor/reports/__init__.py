@@ -1,9 +1,14 @@
-"""Recorded machines: a `torchdoctor check --json` report or collect_env text -> Facts.
+"""Recorded machines: a `torchdoctor check --json` report, or whatever people paste -> Facts.
 
 `check --from FILE` judges these facts with the same checks as a live run. Two
 doors: `load_report(text, origin)` for text already in hand, and
 `read_source(path)` which reads a file or "-" (stdin) with a size cap, never
 raising anything but UsageError.
+
+A paste (an issue body, a log, a comment) goes through every reader in
+`reports.readers` (collect_env, HF/Lightning/yolo summaries, nvidia-smi, pip,
+conda, rocminfo, tracebacks and messages, ...), and `reports.merge` turns their
+evidence into one Facts with the provenance of each fact.
 """
 
 from __future__ import annotations
@@ -26,12 +31,13 @@ def load_report(text: str, origin: str) -> Facts:
     if not is_binary(text):
         facts = _json_report(text, origin)
         if facts is None:
-            facts = _collect_env(text, origin)
+            facts = read_paste(text, origin)
         if facts is not None:
             if cut:
                 _note(facts, f"only the first {MAX_REPORT_BYTES // (1024 * 1024)} MiB of the input were read")
             return facts
-    raise UsageError(f"{origin} is not a torchdoctor --json report nor collect_env output")
+    raise UsageError(f"{origin} is not a torchdoctor --json report nor collect_env output, and holds nothing "
+                     "else torchdoctor reads (environment reports, nvidia-smi, pip/conda lists, tracebacks)")
 
 
 def read_source(source: str) -> tuple[str, str]:
@@ -49,12 +55,12 @@ def load_source(source: str) -> Facts:
 
 def _json_report(text: str, origin: str) -> Facts | None:
     start = text.find("{")
-    if start < 0 or text[:start].strip() not in ("", "```", "```json"):
-        return None
-    try:
-        data, _ = json.JSONDecoder().raw_decode(text, start)
-    except (ValueError, RecursionError):
-        return None
+    if start >= 0 and text[:start].strip() in ("", "```", "```json"):
+        data = _decode(text, start)
+    else:
+        # a `check --format markdown` reply (or an issue quoting one): its facts are in a ```json block
+        at = text.find('```json\n{\n "schema"')
+        data = _decode(text, at + len("```json\n")) if at >= 0 else None
     if not isinstance(data, dict):
         return None
     if isinstance(data.get("facts"), dict) and "schema" in data:
@@ -75,17 +81,45 @@ def _json_report(text: str, origin: str) -> Facts | None:
         report["notes"].append(f"the report has schema {schema}, newer than this torchdoctor's {SCHEMA}: "
                                "facts it does not know were ignored; upgrade torchdoctor to judge them all")
     extra = dict(facts.extra)
+    recorded = extra.get("report") if isinstance(extra.get("report"), dict) else {}
+    for key in ("packages_cut", "packages_partial"):  # what the recorded list could not show stays unknown
+        if recorded.get(key):
+            report[key] = True
     extra["report"] = report
     return facts.with_(origin=f"json:{origin}", schema=SCHEMA, extra=extra)
 
 
-def _collect_env(text: str, origin: str) -> Facts | None:
-    from torchdoctor.reports.collect_env import is_report, split_report, to_facts
-
-    split = split_report(text)
-    if not is_report(split):
+def _decode(text: str, start: int) -> object:
+    try:
+        return json.JSONDecoder().raw_decode(text, start)[0]
+    except (ValueError, RecursionError):
         return None
-    return to_facts(split, f"collect_env:{origin}", _knowledge())
+
+
+def read_paste(text: str, origin: str) -> Facts | None:
+    """Every reader over the paste, merged; None when no reader recognised anything."""
+    from torchdoctor.reports.merge import merge
+    from torchdoctor.reports.readers import READERS
+    from torchdoctor.reports.text import clean_lines
+
+    lines = clean_lines(text)
+    evidence = []
+    failed = []
+    error: Exception | None = None
+    for name, reader in READERS:
+        try:
+            evidence += reader.read_lines(lines)
+        except Exception as exc:  # noqa: BLE001 - one broken reader must not lose what the others read
+            failed.append(f"the {name} reader failed ({type(exc).__name__}: {exc}); please report it")
+            error = exc
+    if not evidence:
+        if error is not None:
+            raise error  # nothing read because of a doctor bug: not the input's fault (exit 3)
+        return None
+    facts = merge(evidence, origin, _knowledge())
+    for note in failed:
+        _note(facts, note)
+    return facts
 
 
 def _knowledge() -> Any:

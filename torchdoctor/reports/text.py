@@ -16,7 +16,7 @@ MAX_REPORT_BYTES = 2 * 1024 * 1024  # a collect_env report is ~10 KB; a whole is
 MAX_LINE_CHARS = 4000  # lscpu's flags line is ~1.5 KB; anything longer is not report text
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_QUOTE = re.compile(r"^\s{0,3}(?:>\s?)+")
+_QUOTE = re.compile(r"^\s{0,3}(?:>(?!>>)\s?)+")  # "> " quotes, but not a ">>> " REPL prompt
 
 
 def decode(data: bytes) -> str:
@@ -43,15 +43,21 @@ def is_binary(text: str) -> bool:
 
 
 def clean_lines(text: str) -> list[str]:
-    """NFKC, LF endings, no code fences, no Markdown quote markers, capped line length."""
+    """NFKC, LF endings, no code fences, no Markdown quote markers, capped line length.
+
+    One output line per input line (a fence becomes an empty line), so a line number
+    found here is the paste's line number."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     # NFKC folds full-width "：" to ":" and U+3000 to a space, and NBSP to a space.
     text = unicodedata.normalize("NFKC", text)
     out = []
     for line in text.split("\n"):
         line = line[:MAX_LINE_CHARS]
-        if _FENCE.match(line):
+        if ">" in line[:12]:  # quote markers first: "> ```" is a fence inside a quote
+            line = _QUOTE.sub("", line)
+        head = line[:12]
+        if ("`" in head or "~" in head) and _FENCE.match(line):
+            out.append("")
             continue
-        line = _QUOTE.sub("", line)
         out.append(line.rstrip())
     return out

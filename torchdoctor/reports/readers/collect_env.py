@@ -96,6 +96,7 @@ class Split:
     header: bool = False
     notes: list[str] = field(default_factory=list)
     last: tuple[str, str] = ("none", "")  # what the input's last line was: ("field", key), ("lib", ok), ...
+    where: dict[str, tuple[int, str]] = field(default_factory=dict)  # key -> (1-based line, the line)
 
 
 def label_key(line: str) -> tuple[str, str] | None:
@@ -117,7 +118,21 @@ def is_report(split: "Split") -> bool:
 
 
 def split_report(text: str) -> Split:
-    lines = clean_lines(text)
+    return split_lines(clean_lines(text))
+
+
+_LAST: list = [None, None]  # (lines, Split) of the last call: several readers ask about the same paste
+
+
+def split_lines(lines: list[str]) -> Split:
+    if _LAST[0] is lines:
+        return _LAST[1]
+    out = _split(lines)
+    _LAST[:] = [lines, out]
+    return out
+
+
+def _split(lines: list[str]) -> Split:
     out = Split()
     current: str | None = None
     python_wrap = False
@@ -129,6 +144,7 @@ def split_report(text: str) -> Split:
             current, python_wrap = None, False
             continue
         if _HEADER.search(s):
+            out.where.setdefault("header", (i + 1, s))
             if out.fields:
                 out.notes.append("the input holds more than one report; only the first was read")
                 last = ("none", "")
@@ -137,6 +153,7 @@ def split_report(text: str) -> Split:
             continue
         lib = _LIB.match(s)
         if lib:
+            out.where.setdefault("libraries", (i + 1, s))
             out.libs.append((lib.group(1), lib.group(2).strip()))
             current, last = None, ("lib", lib.group(2).strip())
             continue
@@ -144,12 +161,21 @@ def split_report(text: str) -> Split:
         if hit:
             key, value = hit
             if key in out.fields:
+                if key == "torch" and len(out.fields) <= 2 and not out.header and not out.libs:
+                    # "PyTorch version: 1.13.0" printed by the user's own snippet above the report: start over
+                    out.fields, out.more, out.where = {}, {}, {}
+                    loose = []
+                    out.fields[key] = value
+                    out.where[key] = (i + 1, s)
+                    current, last = None, ("field", key)
+                    continue
                 if key == "torch":
                     out.notes.append("the input holds more than one report; only the first was read")
                     last = ("none", "")
                     break
                 continue
             out.fields[key] = value
+            out.where[key] = (i + 1, s)
             current, last = (key if key in MULTILINE else None), ("field", key)
             python_wrap = key == "python" and "bit runtime)" not in value
             continue
@@ -175,6 +201,7 @@ def _drop_cut_tail(out: Split) -> None:
     if out.fields and not out.libs and "libraries" not in out.fields and kind in ("field", "more"):
         if kind == "field":
             out.fields.pop(what, None)
+            out.where.pop(what, None)
         elif out.more.get(what):
             out.more[what].pop()
         out.notes.append("the last line may be cut off mid-line: it was not read")
@@ -412,13 +439,20 @@ def _distributions(libs: list[tuple[str, str]]) -> tuple[Distribution, ...] | No
                 conda.append(Distribution(name=name, version=parts[1], installer="pip"))
             else:
                 # conda's "pytorch" package is the torch distribution: two of them side by side is the bug.
-                conda.append(Distribution(name="torch" if name == "pytorch" else name, version=parts[1],
+                conda.append(Distribution(name="torch" if name in CONDA_TORCH else name, version=parts[1],
                                           installer="conda", build=build))
     if not collected:
         return None
     seen = {(d.name, d.version) for d in pip}
-    # conda lists pip-installed packages too ("pypi_0 pypi", "<pip>"): one install, not two.
+    # conda lists pip-installed packages too ("pypi_0 pypi", "<pip>"), and pip lists conda's (same
+    # version, no local tag): one install, not two.
+    by_conda = {(d.name, d.version) for d in conda if d.installer == "conda"}
+    pip = [d for d in pip if (d.name, d.version) not in by_conda]
     return tuple(pip + [d for d in conda if not (d.installer == "pip" and (d.name, d.version) in seen)])
+
+
+# conda packages that are the torch distribution ("pytorch-nightly" and "pytorch-cpu" of the 1.0 era too)
+CONDA_TORCH = ("pytorch", "pytorch-nightly", "pytorch-cpu", "pytorch-gpu")
 
 
 def _norm(name: str) -> str:
@@ -441,6 +475,10 @@ def _runtime(f: dict[str, str], split: Split, dists: tuple[Distribution, ...] | 
                                 "(PyTorch version: N/A) although it is installed", **common)
         if dists is not None:
             return TorchRuntime(status="not_installed", **common)
+        if (f.get("torch") or "").strip().lower() in ("n/a", "none"):
+            # The standalone collect_env.py prints N/A when `import torch` raised: not importable.
+            return TorchRuntime(status="import_failed", error="collect_env could not import torch "
+                                "(PyTorch version: N/A)", **common)
         missing.append("runtime")
         return None
     hip = _known(f.get("rocm_build"))
@@ -465,8 +503,9 @@ def to_facts(split: Split, origin: str, knowledge: Any = None) -> Facts:
     platform = _platform(f, [s for s in split.more.get("cpu", [])], missing)
     python = _python(f.get("python"), missing)
     cut_list = "the package list is cut off" in split.notes
-    # A cut list would make present packages look absent: unknown instead (the rows are kept as notes).
-    dists = None if cut_list else _distributions(split.libs)
+    # The rows before a cut are real installs; what came after is unknown, which
+    # extra["report"]["packages_cut"] says, so no check reads a package's absence from them.
+    dists = _distributions(split.libs)
     runtime = _runtime(f, split, dists, arch_list, missing)
     amd_build = bool(_known(f.get("rocm_build")))
     gpus = _gpus(f, split.more, amd_build, knowledge, caps) if "gpus" in f else None
@@ -492,7 +531,7 @@ def to_facts(split: Split, origin: str, knowledge: Any = None) -> Facts:
         "fields": {k: _UUID.sub("", _HOME.sub("~", v)) for k, v in f.items() if v},
     }
     if cut_list:
-        report["partial_packages"] = [f"[{m}] {r}" for m, r in split.libs]
+        report["packages_cut"] = True
     elif truncated:
         report["notes"] = report["notes"] + ["the report ends before its package list: it was cut off"]
     return Facts(origin=origin, platform=platform, python=python, nvidia=nvidia, gpus=gpus,
@@ -511,3 +550,36 @@ def _cudnn(f: dict[str, str], more: dict[str, list[str]]) -> str | None:
 
 def parse_collect_env(text: str, origin: str, knowledge: Any = None) -> Facts:
     return to_facts(split_report(text), origin, knowledge)
+
+
+# ---------------------------------------------------------------- as a reader
+
+READER = "collect_env"
+# The collect_env field each fact is read from (for "where it came from").
+_SOURCE_FIELD = {"runtime.version": "torch", "runtime.status": "torch", "runtime.cuda": "cuda_build",
+                 "runtime.hip": "rocm_build", "runtime.cuda_available": "cuda_available",
+                 "runtime.xpu_available": "xpu_available", "runtime.numpy": "libraries", "python": "python",
+                 "platform.kernel": "python_platform", "platform.wsl": "python_platform", "platform": "os",
+                 "nvidia": "driver", "gpus": "gpus", "distributions": "libraries", "report": "header"}
+
+
+def read(text: str) -> list:
+    return read_lines(clean_lines(text))
+
+
+def read_lines(lines: list[str]) -> list:
+    """collect_env's fields, wherever they are in the paste, as evidence."""
+    from torchdoctor.reports.merge import evidence_of
+
+    split = split_lines(lines)
+    if not is_report(split):
+        return []
+
+    def where(path: str) -> tuple[int, str]:
+        for key in (path, path.split(".")[0]):
+            field_ = _SOURCE_FIELD.get(key)
+            if field_ and field_ in split.where:
+                return split.where[field_]
+        return (0, "")
+
+    return evidence_of(to_facts(split, READER), READER, where)
