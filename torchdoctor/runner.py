@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 # How long to wait for a killed process to be reaped before abandoning it.
 _REAP_SECONDS = 2.0
@@ -71,27 +71,10 @@ def run(
     """Run argv with a hard deadline; never raises (except KeyboardInterrupt, after killing the child)."""
     argv = tuple(str(a) for a in argv)
     start = time.monotonic()
-    kwargs: dict = {}
-    if sys.platform == "win32":
-        kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
-    else:
-        kwargs["start_new_session"] = True  # own process group, so we can kill children too
-    try:
-        proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=dict(env) if env is not None else None,
-            cwd=cwd,
-            **kwargs,
-        )
-    except FileNotFoundError:
-        return RunResult(argv, None, "", "", time.monotonic() - start, error="not found")
-    except PermissionError:
-        return RunResult(argv, None, "", "", time.monotonic() - start, error="permission denied")
-    except OSError as exc:
-        return RunResult(argv, None, "", "", time.monotonic() - start, error=f"could not start: {exc}")
+    proc = _start(argv, start, env, cwd, stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
+                  stderr=subprocess.PIPE)
+    if isinstance(proc, RunResult):
+        return proc
 
     with _LIVE_LOCK:
         _LIVE.add(proc)
@@ -103,6 +86,25 @@ def run(
     finally:
         with _LIVE_LOCK:
             _LIVE.discard(proc)
+
+
+def _start(argv: tuple[str, ...], start: float, env: Mapping[str, str] | None, cwd: str | None,
+           stdin: Any, stderr: Any) -> "subprocess.Popen | RunResult":
+    """Popen in a process group of its own (so we can kill its children too), or why it did not start."""
+    kwargs: dict = {}
+    if sys.platform == "win32":
+        kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
+    else:
+        kwargs["start_new_session"] = True
+    try:
+        return subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE, stderr=stderr,
+                                env=dict(env) if env is not None else None, cwd=cwd, **kwargs)
+    except FileNotFoundError:
+        return RunResult(argv, None, "", "", time.monotonic() - start, error="not found")
+    except PermissionError:
+        return RunResult(argv, None, "", "", time.monotonic() - start, error="permission denied")
+    except OSError as exc:
+        return RunResult(argv, None, "", "", time.monotonic() - start, error=f"could not start: {exc}")
 
 
 def _wait(proc: subprocess.Popen, argv: tuple[str, ...], start: float, timeout: float,
@@ -232,31 +234,37 @@ def stream(
     """Run argv with its output (stdout and stderr together) copied to `sink` (default: our stderr) as
     it comes, for long installs whose progress the user watches. The same deadline and group kill as
     `run`; only the last `keep_bytes` are kept, in the result's stdout."""
-    import threading
-    from collections import deque
-
     argv = tuple(str(a) for a in argv)
     sink = sink if sink is not None else sys.stderr
     start = time.monotonic()
-    kwargs: dict = {}
-    if sys.platform == "win32":
-        kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
-    else:
-        kwargs["start_new_session"] = True
+    proc = _start(argv, start, env, None, stdin=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    if isinstance(proc, RunResult):
+        return proc
+    with _LIVE_LOCK:
+        _LIVE.add(proc)  # Ctrl-C's handler takes pip's whole group down too
     try:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                env=dict(env) if env is not None else None, **kwargs)
-    except FileNotFoundError:
-        return RunResult(argv, None, "", "", time.monotonic() - start, error="not found")
-    except PermissionError:
-        return RunResult(argv, None, "", "", time.monotonic() - start, error="permission denied")
-    except OSError as exc:
-        return RunResult(argv, None, "", "", time.monotonic() - start, error=f"could not start: {exc}")
+        return _stream_wait(proc, argv, start, timeout, sink, keep_bytes)
+    finally:
+        with _LIVE_LOCK:
+            _LIVE.discard(proc)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def _stream_wait(proc: subprocess.Popen, argv: tuple[str, ...], start: float, timeout: float, sink: Any,
+                 keep_bytes: int) -> RunResult:
+    from collections import deque
 
     kept: deque[bytes] = deque()
     size = [0]
 
     def pump() -> None:
+        try:
+            _pump()
+        except (OSError, ValueError):
+            pass  # the pipe was closed under us (a daemon kept it open past the reap wait)
+
+    def _pump() -> None:
         assert proc.stdout is not None
         for chunk in iter(lambda: proc.stdout.read1(8192), b""):  # type: ignore[union-attr]
             kept.append(chunk)
