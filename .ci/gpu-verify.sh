@@ -28,6 +28,7 @@ json() {  # json FILE SECONDS ARGS...: stdout to FILE, stderr and exit code into
 
 { nvidia-smi -L; "$PY" -c "import torch; print(torch.__version__, torch.version.cuda)"; } >> "$LOG" 2>&1
 human 30 suggest
+human 60 install --dry-run
 json "$OUT/suggest.json" 30 suggest --json
 human 180 check
 json "$OUT/check.json" 180 check -v --json
