@@ -52,8 +52,7 @@ def run_install(torch: str | None = None, with_: str | None = None, python: str 
         raise UsageError(str(exc)) from None
     os_name = facts.platform.os if facts.platform else sys.platform
     out = _Out(json_out)
-    out.data.update({"schema": 1, "ok": False, "target": {"executable": _tilde(target.executable),
-                                                          "reason": target.reason},
+    out.data.update({"schema": 1, "ok": False, "target": target.to_dict(),
                      "previous": ins.installed_versions(env), "plan": None, "steps": [], "installed": None,
                      "verification": None, "fallback": None, "dry_run": dry_run})
     out.line(f"Target: {_tilde(target.executable)} ({target.reason})")
