@@ -9,7 +9,7 @@ from torchdoctor.facts import Facts, PlatformFacts, PythonFacts, TorchRuntime
 from torchdoctor.knowledge import load
 from torchdoctor.render.check_areas import area_lines
 from torchdoctor.render.check_human import lines
-from torchdoctor.render.sanitize import clean_markdown
+from torchdoctor.sanitize import clean_markdown
 from torchdoctor.reports import load_report
 
 REPORTS = Path(__file__).parent / "fixtures" / "reports"

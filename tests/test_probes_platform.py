@@ -9,7 +9,7 @@ from probe_fakes import FakeRun, captured, failed, write
 
 from torchdoctor.probes import platform as plat
 from torchdoctor.probes import python_env
-from torchdoctor.probes._util import tilde
+from torchdoctor.privacy import tilde
 
 
 def sysctl_of(values: dict):

@@ -2,8 +2,8 @@
 
 import json
 
-from torchdoctor.render.sanitize import (clean, clean_markdown, code_fence, code_span, escape_controls,
-                                         home_to_tilde, mask_private, strict_json)
+from torchdoctor.privacy import home_to_tilde, mask_ids, private, private_tree, tilde
+from torchdoctor.sanitize import clean, clean_markdown, code_fence, code_span, escape_controls, strict_json
 
 
 def test_escape_sequences_become_visible():
@@ -25,13 +25,13 @@ def test_uuids_and_serials_are_masked():
             "MIG-4f1a2b3c-0000-1111-2222-333344445555\n"
             "    Serial Number                         : 1652823054567\n"
             "<serial>1652823054567</serial> GPU-5d3c2a1b")
-    out = mask_private(text)
+    out = mask_ids(text)
     assert "5d3c2a1b" not in out and "4f1a2b3c" not in out and "1652823054567" not in out
     assert out.count("<masked>") == 6
 
 
 def test_hostname_masked_only_as_a_whole_word():
-    out = mask_private("node42 ran on node42.cluster; node420 is other", ["node42"])
+    out = mask_ids("node42 ran on node42.cluster; node420 is other", ["node42"])
     assert out == "<host> ran on <host>.cluster; node420 is other"
 
 
@@ -56,3 +56,20 @@ def test_markdown_has_no_markup_and_code_cannot_be_closed():
 def test_strict_json_has_no_nan():
     data = strict_json({"a": float("nan"), "b": [float("inf"), 1.5], "c": "x"})
     assert json.dumps(data, allow_nan=False) == '{"a": null, "b": [null, 1.5], "c": "x"}'
+
+
+def test_masks_are_case_insensitive_and_serials_are_masked_after_their_label():
+    out = mask_ids("gpu-5D3C2A1B-1234-5678-9ABC-DEF012345678 board serial: 0324018046013, Serial=ABC123")
+    assert "5D3C2A1B" not in out and "0324018046013" not in out and "ABC123" not in out
+    assert home_to_tilde(r"C:\USERS\ALICE\env\x", r"C:\Users\Alice") == r"~\env\x"
+    assert tilde(r"C:\USERS\ALICE\env", r"C:\Users\Alice") == r"~\env"
+
+
+def test_a_gpu_name_carrying_its_uuid_is_masked_in_json_too():
+    data = private_tree({"gpus": [{"name": "NVIDIA H200 (UUID: GPU-5d3c2a1b-1234-5678-9abc-def012345678)"}],
+                         "n": 1})
+    assert data == {"gpus": [{"name": "NVIDIA H200"}], "n": 1}
+
+
+def test_another_machines_user_folder_is_masked_in_pasted_text():
+    assert private(r"/home/alice/env/lib and C:\Users\Bob\AppData") == r"~/env/lib and ~\AppData"

@@ -5,7 +5,7 @@ The package never imports torch in its own process: torch is what it examines.
 loaded on first use, so `import torchdoctor` stays cheap.
 """
 
-__version__ = "0.1.0"
+from torchdoctor._version import __version__
 
 _API = ("check", "suggest", "smoke", "CheckReport", "SuggestReport", "SmokeReport")
 __all__ = ["__version__", *_API]

@@ -37,7 +37,7 @@ class _Report:
 
     def json(self) -> str:
         """Exactly what the CLI prints with --json (strict: a NaN becomes null, never a bare NaN)."""
-        from torchdoctor.render.sanitize import strict_json
+        from torchdoctor.sanitize import strict_json
 
         return json.dumps(strict_json(self.to_dict()), indent=2, default=str, allow_nan=False) + "\n"
 
@@ -51,7 +51,7 @@ class _Report:
 
     def __repr__(self) -> str:
         last = next((t for t, _ in reversed(self.lines()) if t.strip()), "")
-        from torchdoctor.render.sanitize import clean
+        from torchdoctor.sanitize import clean
 
         return f"<{type(self).__name__} exit_code={self.exit_code}: {clean(last.strip())}>"
 
@@ -77,13 +77,13 @@ class CheckReport(_Report):
     title = "torchdoctor check"
 
     def to_dict(self) -> dict[str, Any]:
-        from torchdoctor import __version__
+        from torchdoctor._version import __version__
         from torchdoctor.render.check_json import document
 
         return document(self.facts, self.findings, self.exit_code, __version__, self.target)
 
     def json(self) -> str:
-        from torchdoctor import __version__
+        from torchdoctor._version import __version__
         from torchdoctor.render.check_json import render
 
         return render(self.facts, self.findings, self.exit_code, __version__, self.target)
@@ -94,7 +94,7 @@ class CheckReport(_Report):
         return lines(self.facts, self.findings, verbose, True, self.note)
 
     def markdown(self) -> str:
-        from torchdoctor import __version__
+        from torchdoctor._version import __version__
         from torchdoctor.render.check_markdown import render
 
         return render(self.facts, self.findings, self.note, __version__)

@@ -12,7 +12,7 @@ from typing import List, Optional
 
 import typer
 
-from torchdoctor import __version__
+from torchdoctor._version import __version__
 from torchdoctor.errors import EXIT_INTERNAL, EXIT_USAGE, DoctorError, UsageError
 
 app = typer.Typer(
@@ -256,7 +256,7 @@ def _exit_code_for(exc: Exception) -> int:
 
 
 def _fail(message: str) -> None:
-    from torchdoctor.render.sanitize import clean
+    from torchdoctor.sanitize import clean
 
     line = " ".join(clean(message).split())  # paths as ~, no escape sequence from a bad value
     try:

@@ -101,7 +101,8 @@ class InstallOutcome:
 def probe_env(executable: str, timeout: float = 30.0) -> TargetEnv:
     """Run the environment child under the target interpreter; never raises."""
     from torchdoctor.child import interpret
-    from torchdoctor.probes.torch_dist import tilde, to_facts
+    from torchdoctor.privacy import tilde
+    from torchdoctor.probes.torch_dist import to_facts
     from torchdoctor.runner import child_env, run
 
     res = interpret(run([executable, str(ENV_CHILD)], timeout=timeout, env=child_env()))

@@ -17,11 +17,13 @@ Stdlib only and cheap: `suggest` resolves its target on every run.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass
 from typing import Mapping
 
 from torchdoctor.errors import UsageError
+from torchdoctor.privacy import home_to_tilde
 
 SOURCES = ("option", "virtualenv", "conda", "path", "py-launcher", "self")
 _WINDOWS = os.name == "nt"
@@ -235,6 +237,50 @@ def _store_stub(exe: str) -> bool:
 
 
 def _tilde(path: str) -> str:
-    from torchdoctor.render.sanitize import home_to_tilde
-
     return home_to_tilde(str(path))
+
+
+# ------------------------------------------------------------------------------ preconditions
+def require_cwd() -> None:
+    """A deleted working directory makes every child Python fail at start: say that, not "torch crashed"."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        raise UsageError("the current directory no longer exists (it was deleted or moved): cd into an existing "
+                         "directory and run again") from None
+    except OSError:
+        pass  # unreadable but present: the children can still start there
+
+
+def require_python3(label: str, python: str) -> None:
+    """A Python too old for the doctor's children (2.7, 3.5): say which it is and what to install.
+    `label` names it as the user chose it ("--python ~/py27", "the active virtualenv ~/old")."""
+    old = _old_python(python)
+    if not old:
+        return
+    try:
+        from torchdoctor.knowledge import load
+
+        k = load()
+    except Exception:  # noqa: BLE001 - the line stays useful without the tables
+        k = None
+    last = k.python_too_old.get(".".join(old.split(".")[:2])) if k is not None else None
+    then = (f"torch {last} was the last release for it" if last
+            else "no torch release that this doctor knows (1.13 and newer) supports it")
+    recommended = k.recommended_python() if k is not None else "3"
+    newest = (f" (torch {k.releases[0].version} supports {k.releases[0].pythons[0]}-{k.releases[0].pythons[-1]})"
+              if k is not None else "")
+    raise UsageError(f"{label} is Python {old}: {then}, and this doctor's probe needs Python 3.6 "
+                     f"or newer. Install Python {recommended}{newest} and create a new environment with it")
+
+
+def _old_python(python: str) -> str | None:
+    """The version of a Python too old for the probe (2.7, 3.5): one tiny query that both understand."""
+    from torchdoctor.runner import child_env, run
+
+    code = "import sys; sys.stdout.write('%d.%d.%d' % tuple(sys.version_info[:3]))"
+    result = run([python, "-c", code], timeout=10, env=child_env())
+    m = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", result.stdout.strip()) if result.ok else None
+    if m and (int(m.group(1)), int(m.group(2))) < (3, 6):
+        return result.stdout.strip()
+    return None

@@ -11,6 +11,7 @@ import traceback
 from typing import Any, Sequence
 
 from torchdoctor.checks import accelerators, build_fit, packages, torch_install  # noqa: F401 - they register
+from torchdoctor.checks.areas import CHECK_AREAS
 from torchdoctor.checks.base import REGISTRY, Check, Finding, Fix, with_id
 
 __all__ = ["CHECKS", "Check", "Finding", "Fix", "run_checks", "AREAS"]
@@ -27,7 +28,7 @@ ORDER = (
 )
 _BY_ID = {c.id: c for c in REGISTRY}
 CHECKS: tuple[Check, ...] = tuple(_BY_ID[i] for i in ORDER) + tuple(c for c in REGISTRY if c.id not in ORDER)
-AREAS = tuple(dict.fromkeys(c.area for c in CHECKS))
+AREAS = tuple(a.name for a in CHECK_AREAS)  # the check report's areas, in order (checks.areas declares them)
 
 # Why a missing fact matters, in words; LIVE facts only exist when the doctor runs on the machine.
 _NEEDS = {
@@ -68,15 +69,4 @@ def run_checks(facts: Any, knowledge: Any, checks: Sequence[Check] = CHECKS) -> 
     return tuple(run_one(c, facts, knowledge) for c in checks)
 
 
-def counts(findings: Sequence[Finding]) -> dict[str, int]:
-    out = {s: 0 for s in ("ok", "info", "warning", "error", "skipped", "crashed")}
-    for f in findings:
-        out[f.severity] = out.get(f.severity, 0) + 1
-    return out
-
-
-def exit_code(findings: Sequence[Finding], strict: bool = False) -> int:
-    c = counts(findings)
-    if c["error"] or (strict and (c["warning"] or c["crashed"])):
-        return 1
-    return 0
+from torchdoctor.findings import counts, exit_code  # noqa: E402,F401 - re-exported for the reports

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from torchdoctor.checks.base import (Fix, build, check, cmd, driver_os, error, find_text, has_nvidia_hardware, info,
+from torchdoctor.checks import areas
+from torchdoctor.checks.base import (Fix, build, smi_broken, check, cmd, driver_os, error, find_text, has_nvidia_hardware, info,
                                      nvidia_gpus, platform_key, python_cmd, reinstall_fix, skipped, torch_version, variant, warning)
 from torchdoctor.versions import driver_key, is_driver_version
 
@@ -14,23 +15,7 @@ def _driver_unreadable(f: Any) -> bool:
     return f.nvidia is None or not f.nvidia.driver or not is_driver_version(f.nvidia.driver)
 
 
-# nvidia-smi ran but did not answer: "couldn't communicate with the NVIDIA driver" (exit 9), a hang.
-# The whole nvidia probe missing its deadline means NVML or nvidia-smi hung (without a driver stack
-# both answer "not found" at once).
-_SMI_BROKEN = re.compile(r"^(?:nvidia-smi (?:exited with status|timed out|was killed)|nvidia probe did not answer)",
-                         re.I)
-
-
-def smi_broken(f: Any) -> str | None:
-    """What a present-but-failing nvidia-smi said (None: it answered, or is not installed)."""
-    for e in f.nvidia.errors if f.nvidia is not None else ():
-        # A probe past its deadline says "hung" only where the rest of the machine was scanned in time.
-        if _SMI_BROKEN.match(e) and (f.gpus is not None or e.startswith("nvidia-smi")):
-            return e
-    return None
-
-
-@check("cuda.no_driver", "NVIDIA driver", "an NVIDIA GPU has a working driver", needs=("nvidia",))
+@check("cuda.no_driver", areas.NVIDIA, "an NVIDIA GPU has a working driver", needs=("nvidia",))
 def no_driver(f: Any, k: Any) -> Any:
     if not _driver_unreadable(f):
         return None
@@ -76,7 +61,7 @@ def _smi_fails(f: Any) -> Any:
                        "machine has no NVIDIA GPU any more, remove the driver packages.", commands))
 
 
-@check("cuda.nvml_mismatch", "NVIDIA driver", "driver libraries match the loaded kernel module", needs=("nvidia",))
+@check("cuda.nvml_mismatch", areas.NVIDIA, "driver libraries match the loaded kernel module", needs=("nvidia",))
 def nvml_mismatch(f: Any, k: Any) -> Any:
     nv = f.nvidia
     said = next((e for e in nv.errors if "mismatch" in e.lower()), None)
@@ -91,7 +76,7 @@ def nvml_mismatch(f: Any, k: Any) -> Any:
                  Fix("Reboot (or unload and reload the nvidia kernel modules).", ("sudo reboot",)))
 
 
-@check("cuda.driver_too_old", "CUDA", "the driver is new enough for torch's CUDA", needs=())
+@check("cuda.driver_too_old", areas.CUDA, "the driver is new enough for torch's CUDA", needs=())
 def driver_too_old(f: Any, k: Any) -> Any:
     b = build(f)
     if b is None or b[0] != "cuda":
@@ -138,7 +123,7 @@ def _arch_list(f: Any, k: Any) -> tuple[tuple[str, ...] | None, str]:
     return k.arch_list(version, var, key), "the release tables"
 
 
-@check("cuda.gpu_arch_unsupported", "CUDA", "the build has code for each GPU", needs=())
+@check("cuda.gpu_arch_unsupported", areas.CUDA, "the build has code for each GPU", needs=())
 def gpu_arch_unsupported(f: Any, k: Any) -> Any:
     from torchdoctor.knowledge import gpu_runs_on
 
@@ -170,7 +155,7 @@ def gpu_arch_unsupported(f: Any, k: Any) -> Any:
     return None
 
 
-@check("cuda.visible_devices", "CUDA", "CUDA_VISIBLE_DEVICES names existing GPUs", needs=("env",))
+@check("cuda.visible_devices", areas.CUDA, "CUDA_VISIBLE_DEVICES names existing GPUs", needs=("env",))
 def visible_devices(f: Any, k: Any) -> Any:
     value = f.env.get("CUDA_VISIBLE_DEVICES")
     count = len(nvidia_gpus(f))
@@ -226,7 +211,7 @@ _INIT_CAUSES = (
 )
 
 
-@check("cuda.init_failed", "CUDA", "CUDA initialises", needs=("runtime",))
+@check("cuda.init_failed", areas.CUDA, "CUDA initialises", needs=("runtime",))
 def init_failed(f: Any, k: Any) -> Any:
     rt = f.runtime
     b = build(f)
@@ -266,7 +251,7 @@ _NVSWITCH = re.compile(r"\b(A100|A800|H100|H800|H200|H20|B200|B300|GB200|GB300)\
                        r"(A100|H100|H200|B200)|\bDGX\b|\bH200\b|\bB200\b", re.I)
 
 
-@check("cuda.fabric_manager", "CUDA", "the NVSwitch Fabric Manager runs", needs=("runtime",))
+@check("cuda.fabric_manager", areas.CUDA, "the NVSwitch Fabric Manager runs", needs=("runtime",))
 def fabric_manager(f: Any, k: Any) -> Any:
     """Error 802 'system not yet initialized': on NVSwitch systems CUDA waits for nvidia-fabricmanager."""
     said = find_text(f, r"Error 802\b[^\n]*|system not yet initiali[sz]ed")
@@ -288,7 +273,7 @@ _OVERRIDES = (("gfx103", "10.3.0", "gfx1030"), ("gfx110", "11.0.0", "gfx1100"), 
               ("gfx120", "12.0.1", "gfx1201"))
 
 
-@check("rocm.gfx_unsupported", "ROCm", "the ROCm build has code for each AMD GPU", needs=("gpus",))
+@check("rocm.gfx_unsupported", areas.ROCM, "the ROCm build has code for each AMD GPU", needs=("gpus",))
 def gfx_unsupported(f: Any, k: Any) -> Any:
     b = build(f)
     amd = [g for g in f.gpus if g.vendor == "amd" and g.gfx]
@@ -353,7 +338,7 @@ def _release_series(version: str | None) -> str | None:
     return f"{m.group(1)}.{m.group(2)}" if m else None
 
 
-@check("mps.unavailable", "Apple MPS", "MPS works on Apple Silicon", needs=("platform",))
+@check("mps.unavailable", areas.MPS, "MPS works on Apple Silicon", needs=("platform",))
 def mps_unavailable(f: Any, k: Any) -> Any:
     p = f.platform
     if p.os != "macos":
@@ -414,7 +399,7 @@ def _nodes(f: Any, prefix: str) -> list[str]:
     return [n for n in f.device_nodes or () if n.rsplit("/", 1)[-1].startswith(prefix)]
 
 
-@check("container.gpu_devices", "Environment", "a container was given its GPU devices", needs=("platform",))
+@check("container.gpu_devices", areas.ENVIRONMENT, "a container was given its GPU devices", needs=("platform",))
 def container_gpu_devices(f: Any, k: Any) -> Any:
     p = f.platform
     if not p.container:
@@ -455,7 +440,7 @@ def container_gpu_devices(f: Any, k: Any) -> Any:
 _WSL_GPU_KERNEL = (5, 10, 43, 3)
 
 
-@check("wsl.gpu", "Environment", "WSL 2 exposes the GPU", needs=("platform",))
+@check("wsl.gpu", areas.ENVIRONMENT, "WSL 2 exposes the GPU", needs=("platform",))
 def wsl_gpu(f: Any, k: Any) -> Any:
     p = f.platform
     if not p.wsl:

@@ -11,47 +11,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable
 
-from torchdoctor.shell import Command, UnsafeArgument, argv_of, render, shell_for_os
-
-SEVERITIES = ("ok", "info", "warning", "error", "skipped", "crashed")
-
-
-@dataclass(frozen=True)
-class Fix:
-    """A sentence and the lines to paste. A command is a `Command` (an argument list, quoted here
-    for its shell) or a plain string: a fixed line of our own holding no outside value."""
-
-    summary: str
-    commands: tuple[str, ...] = ()  # rendered lines (shell.Line: each keeps its argv)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "commands", tuple(c.line if isinstance(c, Command) else c
-                                                   for c in self.commands))
-
-    @property
-    def argv(self) -> tuple[list[str] | None, ...]:
-        return tuple(argv_of(c) for c in self.commands)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"summary": self.summary, "commands": [str(c) for c in self.commands], "argv": list(self.argv)}
-
-
-@dataclass(frozen=True)
-class Finding:
-    id: str
-    severity: str  # ok | info | warning | error | skipped | crashed
-    message: str = ""
-    fix: Fix | None = None
-    area: str = ""
-    title: str = ""
-    detail: str | None = None  # the traceback of a crashed check (verbose / JSON only)
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id, "severity": self.severity, "area": self.area, "title": self.title,
-                               "message": self.message, "fix": self.fix.to_dict() if self.fix else None}
-        if self.detail:
-            out["detail"] = self.detail
-        return out
+from torchdoctor.findings import SEVERITIES, Area, Finding, Fix, error, info, skipped, warning  # noqa: F401 - the checks' vocabulary
+from torchdoctor.shell import Command, UnsafeArgument, render, shell_for_os
 
 
 @dataclass(frozen=True)
@@ -66,28 +27,12 @@ class Check:
 REGISTRY: list[Check] = []
 
 
-def check(id: str, area: str, title: str, needs: Iterable[str] = ()) -> Callable:
+def check(id: str, area: Area, title: str, needs: Iterable[str] = ()) -> Callable:
+    """Register a judge under its documented id, in its declared area (torchdoctor.checks.areas)."""
     def register(fn: Callable) -> Callable:
-        REGISTRY.append(Check(id, area, title, tuple(needs), fn))
+        REGISTRY.append(Check(id, area.name, title, tuple(needs), fn))
         return fn
     return register
-
-
-def error(message: str, fix: Fix | None = None) -> Finding:
-    return Finding("", "error", message, fix)
-
-
-def warning(message: str, fix: Fix | None = None) -> Finding:
-    return Finding("", "warning", message, fix)
-
-
-def info(message: str, fix: Fix | None = None) -> Finding:
-    return Finding("", "info", message, fix)
-
-
-def skipped(reason: str) -> Finding:
-    """The facts are there but do not settle the question: say so instead of calling it ok."""
-    return Finding("", "skipped", reason)
 
 
 def with_id(finding: Finding, c: Check) -> Finding:
@@ -316,3 +261,19 @@ def _for_target(f: Any, line: str) -> Command | str:
         if argv[:len(prefix)] == prefix:
             return cmd(f, *pip_argv(f), *argv[len(prefix):])
     return cmd(f, *argv)
+
+
+# nvidia-smi ran but did not answer: "couldn't communicate with the NVIDIA driver" (exit 9), a hang.
+# The whole nvidia probe missing its deadline means NVML or nvidia-smi hung (without a driver stack
+# both answer "not found" at once).
+_SMI_BROKEN = re.compile(r"^(?:nvidia-smi (?:exited with status|timed out|was killed)|nvidia probe did not answer)",
+                         re.I)
+
+
+def smi_broken(f: Any) -> str | None:
+    """What a present-but-failing nvidia-smi said (None: it answered, or is not installed)."""
+    for e in f.nvidia.errors if f.nvidia is not None else ():
+        # A probe past its deadline says "hung" only where the rest of the machine was scanned in time.
+        if _SMI_BROKEN.match(e) and (f.gpus is not None or e.startswith("nvidia-smi")):
+            return e
+    return None

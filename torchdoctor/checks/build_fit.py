@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from torchdoctor.checks import areas
 from torchdoctor.checks.base import (Fix, build, check, cmd, find_text, has_nvidia_hardware, pip_argv, reinstall_fix,
                                      torch_version, warning)
 
@@ -87,7 +88,7 @@ def cpu_fix(f: Any, k: Any, summary: str) -> Fix:
     return fix
 
 
-@check("torch.cuda_build_without_gpu", "PyTorch", "a CUDA build has an NVIDIA GPU to use", needs=())
+@check("torch.cuda_build_without_gpu", areas.PYTORCH, "a CUDA build has an NVIDIA GPU to use", needs=())
 def cuda_build_without_gpu(f: Any, k: Any) -> Any:
     b = build(f)
     if b is None or b[0] != "cuda":
@@ -121,7 +122,7 @@ def _fix_words(f: Any) -> str:
     return "Install the CPU build instead"
 
 
-@check("torch.rocm_build_without_gpu", "PyTorch", "a ROCm build has an AMD GPU to use", needs=("gpus",))
+@check("torch.rocm_build_without_gpu", areas.PYTORCH, "a ROCm build has an AMD GPU to use", needs=("gpus",))
 def rocm_build_without_gpu(f: Any, k: Any) -> Any:
     b = build(f)
     if b is None or b[0] != "rocm" or any(g.vendor == "amd" for g in f.gpus):

@@ -7,6 +7,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from torchdoctor.checks import areas
 from torchdoctor.checks.base import (Fix, base_version, check, cmd, dists, error, find_text, info, listing_partial,
                                      local_tag, pip_argv, reinstall_fix, skipped, torch_version, warning)
 
@@ -51,17 +52,17 @@ def _companion(f: Any, k: Any, package: str) -> Any:
                                with_=(package,)))
 
 
-@check("torchvision.mismatch", "Packages", "torchvision matches torch", needs=("distributions",))
+@check("torchvision.mismatch", areas.PACKAGES, "torchvision matches torch", needs=("distributions",))
 def torchvision_mismatch(f: Any, k: Any) -> Any:
     return _companion(f, k, "torchvision")
 
 
-@check("torchaudio.mismatch", "Packages", "torchaudio matches torch", needs=("distributions",))
+@check("torchaudio.mismatch", areas.PACKAGES, "torchaudio matches torch", needs=("distributions",))
 def torchaudio_mismatch(f: Any, k: Any) -> Any:
     return _companion(f, k, "torchaudio")
 
 
-@check("numpy.missing", "Packages", "numpy is installed", needs=("distributions",))
+@check("numpy.missing", areas.PACKAGES, "numpy is installed", needs=("distributions",))
 def numpy_missing(f: Any, k: Any) -> Any:
     said = find_text(f, r"Failed to initialize NumPy: No module named '?numpy'?")
     if dists(f, "numpy") and not said:
@@ -75,7 +76,7 @@ def numpy_missing(f: Any, k: Any) -> Any:
     return info("numpy is not installed: torch works without it, but torch.from_numpy() and Tensor.numpy() fail.", fix)
 
 
-@check("numpy.abi", "Packages", "numpy's ABI matches torch", needs=())
+@check("numpy.abi", areas.PACKAGES, "numpy's ABI matches torch", needs=())
 def numpy_abi(f: Any, k: Any) -> Any:
     said = find_text(f, r"_ARRAY_API not found|compiled using NumPy 1\.x cannot be run in\s+NumPy 2|"
                         r"numpy\.core\.multiarray failed to import")

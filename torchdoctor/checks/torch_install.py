@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from torchdoctor.checks import areas
 from torchdoctor.checks.base import (Fix, base_version, check, cmd, dists, error, listing_partial, local_tag, pip_argv,
                                      python_cmd, reinstall_fix, skipped, torch_version, warning)
 
@@ -29,7 +30,7 @@ def _minor(version: str) -> tuple[int, int]:
     return int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
 
 
-@check("python.unsupported", "Python", "Python version and bitness have torch wheels", needs=("python",))
+@check("python.unsupported", areas.PYTHON, "Python version and bitness have torch wheels", needs=("python",))
 def python_unsupported(f: Any, k: Any) -> Any:
     py = f.python
     if py.bits == 32:
@@ -70,7 +71,7 @@ def _when(date: str | None) -> str:
     return f"{calendar.month_name[int(date[5:])]} {date[:4]}"
 
 
-@check("python.end_of_life", "Python", "Python still gets fixes and new torch releases", needs=("python",))
+@check("python.end_of_life", areas.PYTHON, "Python still gets fixes and new torch releases", needs=("python",))
 def python_end_of_life(f: Any, k: Any) -> Any:
     from torchdoctor.knowledge import python_life
 
@@ -115,7 +116,7 @@ def _new_python_fix(f: Any, k: Any) -> Fix:
                commands)
 
 
-@check("torch.not_installed", "PyTorch", "torch is installed", needs=())
+@check("torch.not_installed", areas.PYTORCH, "torch is installed", needs=())
 def not_installed(f: Any, k: Any) -> Any:
     found = dists(f, "torch")
     rt = f.runtime
@@ -136,7 +137,7 @@ def not_installed(f: Any, k: Any) -> Any:
                                                                   keep_version=False))
 
 
-@check("torch.shadowed", "PyTorch", "no local torch.py or torch/ hides the package", needs=("shadowing",))
+@check("torch.shadowed", areas.PYTORCH, "no local torch.py or torch/ hides the package", needs=("shadowing",))
 def shadowed(f: Any, k: Any) -> Any:
     if not f.shadowing:
         return None
@@ -166,7 +167,7 @@ def _library_hint(f: Any, lib: str | None) -> tuple[str, str | None]:
     return f" torch needs {lib}, which the loader could not find.", None
 
 
-@check("torch.import_failed", "PyTorch", "import torch works", needs=("runtime",))
+@check("torch.import_failed", areas.PYTORCH, "import torch works", needs=("runtime",))
 def import_failed(f: Any, k: Any) -> Any:
     from torchdoctor.probes.torch_runtime import missing_library  # pure text helper
 
@@ -252,7 +253,7 @@ def import_failed(f: Any, k: Any) -> Any:
     return error(said + ".", reinstall_fix(f, k, "Reinstall the build that fits this machine"))
 
 
-@check("torch.multiple_installs", "PyTorch", "exactly one torch is installed", needs=("distributions",))
+@check("torch.multiple_installs", areas.PYTORCH, "exactly one torch is installed", needs=("distributions",))
 def multiple_installs(f: Any, k: Any) -> Any:
     torches = dists(f, "torch")
     rt = f.runtime
@@ -320,7 +321,7 @@ _ARCH_WORDS = {"x86_64": ("x86_64", "amd64"), "aarch64": ("aarch64", "arm64"), "
 _OS_WORDS = {"linux": ("linux",), "windows": ("win",), "macos": ("macosx",)}
 
 
-@check("torch.wheel_mismatch", "PyTorch", "the torch wheel fits this interpreter",
+@check("torch.wheel_mismatch", areas.PYTORCH, "the torch wheel fits this interpreter",
        needs=("distributions", "python", "platform"))
 def wheel_mismatch(f: Any, k: Any) -> Any:
     torches = [d for d in dists(f, "torch") if d.wheel_tags]
@@ -350,7 +351,7 @@ def wheel_mismatch(f: Any, k: Any) -> Any:
                  reinstall_fix(f, k, "Install the wheel built for this interpreter"))
 
 
-@check("torch.cpu_build_with_gpu", "PyTorch", "the build can use this machine's GPU", needs=())
+@check("torch.cpu_build_with_gpu", areas.PYTORCH, "the build can use this machine's GPU", needs=())
 def cpu_build_with_gpu(f: Any, k: Any) -> Any:
     from torchdoctor.checks.base import build, find_text, nvidia_gpus
 
@@ -398,7 +399,7 @@ def cpu_build_with_gpu(f: Any, k: Any) -> Any:
     return None
 
 
-@check("torch.conda_cpu_variant", "PyTorch", "conda installed the CUDA variant of pytorch", needs=("distributions",))
+@check("torch.conda_cpu_variant", areas.PYTORCH, "conda installed the CUDA variant of pytorch", needs=("distributions",))
 def conda_cpu_variant(f: Any, k: Any) -> Any:
     """conda's pytorch carries its variant in the build string ("py3.10_cpu_0", "cpu_generic_py310...");
     a `cpuonly` package or pytorch-mutex's "cpu" build pins the CPU one, even on a GPU machine."""

@@ -54,6 +54,8 @@ def check_report(strict: bool = False, timeout: float = 60.0, python: str | None
     else:
         from torchdoctor.target import resolve_target
 
+        from torchdoctor.target import require_cwd
+
         require_cwd()
         target = resolve_target(python, search=search)
         # In-process facts only for our own interpreter found by the search; --python always asks a child.
@@ -108,19 +110,10 @@ def gather(timeout: float = 60.0, python: str | None = None) -> Any:
                          probes=tuple(notes), extra=extra)
 
 
-def require_cwd() -> None:
-    """A deleted working directory makes every child Python fail at start: say that, not "torch crashed"."""
-    try:
-        os.getcwd()
-    except FileNotFoundError:
-        raise UsageError("the current directory no longer exists (it was deleted or moved): cd into an existing "
-                         "directory and run again") from None
-    except OSError:
-        pass  # unreadable but present: the children can still start there
-
-
 def _require_python(target: Any, facts: Any) -> None:
     """The target must run as Python (3.6 or newer, for the probe); otherwise there is nothing to diagnose."""
+    from torchdoctor.target import require_python3
+
     rt = facts.runtime
     if facts.python is not None and _older_than_36(facts.python.version):
         require_python3(target.reason, target.executable)  # 2.7 answers its version, then the probe fails
@@ -135,35 +128,6 @@ def _require_python(target: Any, facts: Any) -> None:
 def _older_than_36(version: str) -> bool:
     m = re.match(r"(\d+)\.(\d+)", version or "")
     return bool(m) and (int(m.group(1)), int(m.group(2))) < (3, 6)
-
-
-def require_python3(label: str, python: str) -> None:
-    """A Python too old for the doctor's children (2.7, 3.5): say which it is and what to install.
-    `label` names it as the user chose it ("--python ~/py27", "the active virtualenv ~/old")."""
-    old = _old_python(python)
-    if not old:
-        return
-    k = _knowledge()
-    last = k.python_too_old.get(".".join(old.split(".")[:2])) if k is not None else None
-    then = (f"torch {last} was the last release for it" if last
-            else "no torch release that this doctor knows (1.13 and newer) supports it")
-    recommended = k.recommended_python() if k is not None else "3"
-    newest = (f" (torch {k.releases[0].version} supports {k.releases[0].pythons[0]}-{k.releases[0].pythons[-1]})"
-              if k is not None else "")
-    raise UsageError(f"{label} is Python {old}: {then}, and this doctor's probe needs Python 3.6 "
-                     f"or newer. Install Python {recommended}{newest} and create a new environment with it")
-
-
-def _old_python(python: str) -> str | None:
-    """The version of a Python too old for the probe (2.7, 3.5): one tiny query that both understand."""
-    from torchdoctor.runner import child_env, run
-
-    code = "import sys; sys.stdout.write('%d.%d.%d' % tuple(sys.version_info[:3]))"
-    result = run([python, "-c", code], timeout=10, env=child_env())
-    m = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", result.stdout.strip()) if result.ok else None
-    if m and (int(m.group(1)), int(m.group(2))) < (3, 6):
-        return result.stdout.strip()
-    return None
 
 
 def _machine() -> Any:
@@ -213,7 +177,7 @@ def _knowledge() -> Any:
 
 
 def _tilde(path: str | None) -> str | None:
-    from torchdoctor.probes.torch_dist import tilde
+    from torchdoctor.privacy import tilde
 
     return tilde(os.path.abspath(path)) if path else path
 

@@ -28,7 +28,7 @@ def run_distributed(device: str = "all", json_out: bool = False, nproc: int | No
     device, backend = validate(device, backend, nproc, timeout, epochs, seed)
     environ = dict(os.environ)
     nodes = validate_nodes(nnodes, node_rank, rdzv_endpoint, launch.joining(environ))
-    from torchdoctor.commands.check import require_python3
+    from torchdoctor.target import require_python3
     from torchdoctor.target import resolve_target
 
     if launch.joining(environ) and python is None:
@@ -169,7 +169,7 @@ def _print(report: dict, json_out: bool, environ: dict) -> None:
               f"group {'passed' if report['ok'] else 'FAILED'} (rank 0 prints the report)")
         return
     if json_out:
-        from torchdoctor.render.sanitize import strict_json
+        from torchdoctor.sanitize import strict_json
 
         sys.stdout.write(json.dumps(strict_json(report), indent=2, default=str, allow_nan=False) + "\n")
         return

@@ -165,7 +165,7 @@ class _Out:
 
     def line(self, text: str) -> None:
         if not self.json_out:
-            from torchdoctor.render.sanitize import clean
+            from torchdoctor.sanitize import clean
 
             sys.stdout.write(clean(text) + "\n")
 
@@ -173,7 +173,7 @@ class _Out:
         self.data["message"] = message
         self.data["exit_code"] = code
         if self.json_out:
-            from torchdoctor.render.sanitize import strict_json
+            from torchdoctor.sanitize import strict_json
 
             sys.stdout.write(json.dumps(strict_json(self.data), indent=2, allow_nan=False) + "\n")
         else:
@@ -186,6 +186,6 @@ def _split(text: str | None) -> list[str]:
 
 
 def _tilde(path: str) -> str:
-    from torchdoctor.render.sanitize import home_to_tilde
+    from torchdoctor.privacy import home_to_tilde
 
     return home_to_tilde(path)

@@ -64,7 +64,7 @@ def smoke_report(device: str = "all", epochs: int = 100, seed: int = 0, timeout:
     from torchdoctor.smoke.devices import parse_request
     from torchdoctor.target import resolve_target
 
-    from torchdoctor.commands.check import require_cwd, require_python3
+    from torchdoctor.target import require_cwd, require_python3
 
     request = parse_request(device)
     if epochs < 1 or epochs > 1_000_000:
@@ -82,7 +82,7 @@ def smoke_report(device: str = "all", epochs: int = 100, seed: int = 0, timeout:
 
 def json_safe(value: Any) -> Any:
     """NaN and infinity are not JSON: they become null (the problems text says what happened)."""
-    from torchdoctor.render.sanitize import strict_json
+    from torchdoctor.sanitize import strict_json
 
     return strict_json(value)
 
@@ -234,6 +234,6 @@ def _torch_import_message(data: dict, exe: str) -> str:
 
 def _display_path(path: str) -> str:
     """Home as ~ (reports must not carry user names)."""
-    from torchdoctor.probes.torch_dist import tilde
+    from torchdoctor.privacy import tilde
 
     return tilde(path) or path

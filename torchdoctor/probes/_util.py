@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from torchdoctor.probes.torch_dist import tilde  # noqa: F401 - the one implementation, re-exported
+from torchdoctor.privacy import tilde  # noqa: F401 - re-exported for the probes
 
 
 def read_text(path: Path, limit: int = 1 << 20) -> str | None:

@@ -19,7 +19,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 from torchdoctor import runner
 from torchdoctor.facts import Gpu, NvidiaFacts, ProbeNote
 from torchdoctor.probes._util import read_text, under
-from torchdoctor.render.sanitize import home_to_tilde, mask_private
+from torchdoctor.privacy import home_to_tilde, mask_ids
 
 Run = Callable[..., runner.RunResult]
 
@@ -200,7 +200,7 @@ def _private(text: str) -> str:
         host = ""
     # Only a name that cannot be an ordinary word ("node-7", "gpu01"): a host called "gpu" would mask "GPU".
     names = [h for h in (host, host.split(".")[0]) if any(c.isdigit() or c in "-." for c in h)]
-    return mask_private(text, names)
+    return mask_ids(text, names)
 
 
 # ---------------------------------------------------------------- sources

@@ -23,20 +23,10 @@ from torchdoctor.probes._util import Stopwatch, read_text, under
 
 Sysctl = Callable[[str], "bytes | None"]
 
-_ARCH_ALIASES = {
-    "x86_64": "x86_64", "amd64": "x86_64", "x64": "x86_64", "em64t": "x86_64",
-    "i386": "x86", "i486": "x86", "i586": "x86", "i686": "x86", "x86": "x86",
-    "aarch64": "aarch64", "arm64": "aarch64", "armv8l": "aarch64", "aarch64_be": "aarch64",
-}
-
-
 def normalise_os(system: str) -> str:
-    s = system.lower()
-    if s == "darwin":
-        return "macos"
-    if s.startswith(("cygwin", "msys", "mingw")):
-        return "windows"
-    return s
+    from torchdoctor.knowledge.platforms import os_name
+
+    return os_name(system) or system.lower()
 
 
 def normalise_arch(machine: str, os_name: str, bits: int) -> tuple[str, str | None]:
@@ -45,10 +35,10 @@ def normalise_arch(machine: str, os_name: str, bits: int) -> tuple[str, str | No
     Linux says aarch64, macOS and Windows say arm64 (the names their wheel tags use).
     A 32-bit Python on a 64-bit x86 machine is "x86": it can only install 32-bit wheels.
     """
+    from torchdoctor.knowledge.platforms import arch_name
+
     m = machine.strip().lower()
-    arch = _ARCH_ALIASES.get(m, m or "unknown")
-    if arch == "aarch64" and os_name in ("macos", "windows"):
-        arch = "arm64"
+    arch = arch_name(m, os_name) or m or "unknown"
     hardware = None
     if bits == 32 and arch == "x86_64":
         arch, hardware = "x86", "x86_64"

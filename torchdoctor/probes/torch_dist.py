@@ -36,28 +36,23 @@ def wanted(name: str) -> bool:
     return name in FAMILY or (name.startswith(FAMILY_PREFIXES) and name != "nvidia-ml-py")
 
 
-def tilde(path: str | None, home: str | None = None) -> str | None:
-    """Show a path under the home directory as "~/..." (privacy: no user names in reports).
+def _load_privacy():
+    """torchdoctor/privacy.py: imported in the doctor, loaded by path in the target interpreter (the
+    doctor's site-packages must not reach the target's sys.path)."""
+    if __name__.startswith("torchdoctor."):
+        from torchdoctor import privacy
 
-    The one implementation for the whole doctor; it lives here because the torch child
-    loads this file by path, with nothing but the standard library.
-    """
-    if not path:
-        return path
-    if home is None:
-        try:
-            home = os.path.expanduser("~")
-        except Exception:  # noqa: BLE001 - no HOME and no passwd entry
-            return path
-    if not home or home in ("/", "~"):
-        return path
-    home = home.rstrip("/\\")
-    if path == home:
-        return "~"
-    for sep in ("/", "\\"):
-        if path.startswith(home + sep):
-            return "~" + sep + path[len(home) + 1:]
-    return path
+        return privacy
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "privacy.py")
+    spec = importlib.util.spec_from_file_location("_torchdoctor_privacy", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+tilde = _load_privacy().tilde
 
 
 def _read(path: str) -> str | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from torchdoctor.probes.torch_dist import tilde
+from torchdoctor.privacy import home_to_tilde, tilde
 from torchdoctor.facts import Distribution, ProbeNote, PythonFacts, RuntimeDevice, TorchRuntime
 
 CHILD = Path(__file__).with_name("torch_child.py")
@@ -189,10 +189,8 @@ def _warnings(recorded: list, stderr: str) -> tuple[str, ...]:
 
 def tilde_text(text: str | None) -> str | None:
     """Error texts quote paths ("/home/alice/venv/.../libtorch_cuda.so: undefined symbol"): the home
-    directory inside them shows as "~" too (sanitize.home_to_tilde, the one text version)."""
-    from torchdoctor.render.sanitize import home_to_tilde
-
-    return home_to_tilde(text) if text else text
+    directory inside them shows as "~" too."""
+    return home_to_tilde(text)
 
 
 def _tail(text: str | None, lines: int = 12) -> str | None:

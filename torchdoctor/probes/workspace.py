@@ -11,7 +11,7 @@ import glob
 import os
 from typing import Mapping, Sequence
 
-from torchdoctor.probes.torch_dist import tilde
+from torchdoctor.privacy import tilde
 
 # Variables that change what torch sees or loads. Nothing else is reported.
 ALLOWED_ENV = (

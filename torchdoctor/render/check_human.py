@@ -12,7 +12,7 @@ import os
 from typing import Any, Mapping, Sequence, TextIO
 
 from torchdoctor.render.check_areas import area_lines, fact_lines, report_notes
-from torchdoctor.render.sanitize import clean
+from torchdoctor.sanitize import clean
 
 UNICODE = {"ok": "✓", "warning": "!", "error": "✗", "skipped": "-", "info": "•", "crashed": "☠"}
 ASCII = {"ok": "OK", "warning": "!", "error": "X", "skipped": "-", "info": "i", "crashed": "CRASH"}

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
-from torchdoctor.render.sanitize import mask_private, strict_json
+from torchdoctor.privacy import mask_ids, private_tree
+from torchdoctor.sanitize import strict_json
 
 # Environment values that can hold GPU/MIG UUIDs (masked in every output, JSON included).
 _DEVICE_LISTS = ("CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES")
@@ -14,10 +15,10 @@ _DEVICE_LISTS = ("CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "ROCR_VISIBLE
 
 def masked_facts(facts: Any) -> dict[str, Any]:
     """facts.to_dict() without device UUIDs: a report is pasted into public issues."""
-    out = facts.to_dict()
+    out = private_tree(facts.to_dict())  # a GPU name or error text that carries a UUID or a serial too
     env = out.get("env")
     if isinstance(env, dict):
-        out["env"] = {k: mask_private(v) if k in _DEVICE_LISTS and isinstance(v, str) else v
+        out["env"] = {k: mask_ids(v) if k in _DEVICE_LISTS and isinstance(v, str) else v
                       for k, v in env.items()}
     return out
 

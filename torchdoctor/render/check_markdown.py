@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 from torchdoctor.render.check_areas import area_lines, paste_shows, report_asks, report_notes
 from torchdoctor.render.check_json import masked_facts
-from torchdoctor.render.sanitize import clean_markdown, code_fence, code_span, strict_json
+from torchdoctor.sanitize import clean_markdown, code_fence, code_span, strict_json
 
 ICON = {"ok": "✅", "warning": "⚠️", "error": "❌", "skipped": "➖", "info": "ℹ️", "crashed": "💥"}
 

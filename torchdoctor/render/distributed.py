@@ -14,7 +14,7 @@ def render_human(report: dict, file: IO[str] | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from torchdoctor.render.sanitize import clean_tree
+    from torchdoctor.sanitize import clean_tree
 
     report = clean_tree(report)  # rank logs and child answers are untrusted text
 

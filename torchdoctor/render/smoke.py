@@ -26,7 +26,7 @@ class Progress:
         self._write(f"smoke: {text}")
 
     def _write(self, line: str) -> None:
-        from torchdoctor.render.sanitize import clean
+        from torchdoctor.sanitize import clean
 
         try:
             self.stream.write(clean(line) + "\n")
@@ -92,7 +92,7 @@ def render_report(report: dict, console: Any = None) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from torchdoctor.render.sanitize import clean_tree
+    from torchdoctor.sanitize import clean_tree
 
     report = clean_tree(report)  # the child's answers: no escape sequence reaches the terminal
     console = console or Console(highlight=False, no_color=bool(os.environ.get("NO_COLOR")) or None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-from torchdoctor.render.sanitize import clean
+from torchdoctor.sanitize import clean
 
 MAX_REJECTED = 8
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from typing import Any, Iterable, Optional, Tuple
 
-from torchdoctor.render.sanitize import clean
+from torchdoctor.sanitize import clean
 
 Line = Tuple[str, Optional[str]]
 

@@ -10,8 +10,9 @@ Facts. Fact names are dotted paths into Facts ("platform.os", "nvidia.driver",
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from torchdoctor.privacy import private
 from typing import Any
 
 # Facts whose values from every reader are kept (deduplicated), not chosen between.
@@ -33,17 +34,6 @@ class Evidence:
     def where(self) -> str:
         at = f" line {self.line}" if self.line else ""
         return f"{self.reader}{at}"
-
-
-_UUID = re.compile(r"\s*\(UUID:[^)]*\)")
-_HOME = re.compile(r"(/home/|/Users/|[A-Za-z]:\\Users\\)[^/\\\s]+", re.I)
-
-
-def private(text: str) -> str:
-    """No UUIDs, serials or user names in anything kept from a paste."""
-    from torchdoctor.render.sanitize import mask_private
-
-    return mask_private(_HOME.sub("~", _UUID.sub("", text)))
 
 
 def excerpt(line: str, limit: int = 160) -> str:

@@ -14,7 +14,7 @@ import stat
 import sys
 
 from torchdoctor.errors import UsageError
-from torchdoctor.render.sanitize import home_to_tilde
+from torchdoctor.privacy import home_to_tilde
 from torchdoctor.reports.text import MAX_REPORT_BYTES, decode
 
 

@@ -28,6 +28,7 @@ from torchdoctor.facts import (
     PythonFacts,
     TorchRuntime,
 )
+from torchdoctor.privacy import private
 from torchdoctor.reports.text import clean_lines
 from torchdoctor.versions import is_driver_version
 
@@ -82,7 +83,6 @@ _WARN = re.compile(
 )
 _WARN_PREFIX = re.compile(r"^.*?\.pyx?:\d+:\s*")  # "…/torch/cuda/__init__.py:235: "
 _HARMLESS = ("found in sys.modules after import of package",)
-_HOME = re.compile(r"(/home/|/Users/|[A-Za-z]:\\Users\\)[^/\\\s]+")
 
 
 @dataclass
@@ -243,7 +243,7 @@ def _warnings(loose: list[tuple[int, str]]) -> list[str]:
         text = re.sub(r"^(\w*Warning|\w*Error):\s*\n", r"\1: ", text)
         if any(h in " ".join(text.split()) for h in _HARMLESS):
             continue
-        text = _HOME.sub("~", text)  # privacy: no user names in any output
+        text = private(text)  # privacy: no user names in any output
         if text and text not in found and len(found) < 40:
             found.append(text[:2000])
     return found
@@ -342,7 +342,6 @@ def _python(value: str | None, missing: list[str]) -> PythonFacts | None:
                        free_threaded="free-threading build" in v, env_kind=env_kind)
 
 
-_UUID = re.compile(r"\s*\(UUID:[^)]*\)")
 
 
 def _gpus(f: dict[str, str], more: dict[str, list[str]], amd_build: bool, knowledge: Any,
@@ -353,7 +352,7 @@ def _gpus(f: dict[str, str], more: dict[str, list[str]], amd_build: bool, knowle
         if not raw:
             continue
         m = re.match(r"^GPU\s*\d+\s*:\s*(.+)$", raw)
-        name = _UUID.sub("", m.group(1) if m else raw).strip()
+        name = private(m.group(1) if m else raw).strip()
         if name and name.lower() not in UNKNOWN:
             names.append(name)
     gpus = []
@@ -528,7 +527,7 @@ def to_facts(split: Split, origin: str, knowledge: Any = None) -> Facts:
         # Kept as collect_env printed them; see the module docstring for why they are not runtime facts.
         "system_cudnn": _cudnn(f, split.more),
         "nvcc": _known(f.get("nvcc")),
-        "fields": {k: _UUID.sub("", _HOME.sub("~", v)) for k, v in f.items() if v},
+        "fields": {k: private(v) for k, v in f.items() if v},
     }
     if cut_list:
         report["packages_cut"] = True

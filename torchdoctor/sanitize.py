@@ -1,11 +1,11 @@
-"""The one gate for untrusted text on its way to a terminal or to markdown.
+"""The one gate for untrusted text on its way to a terminal or to markdown: escaping.
 
-Reports, interpreter answers, probe output and file names are someone else's text. Here:
-- control characters and escape sequences (ESC, CSI, OSC, DCS, C1 controls, bidi overrides)
-  become visible escapes (`\\x1b`), so nothing can retitle a window, clear the screen, write
-  the clipboard (OSC 52) or hide a hyperlink (OSC 8); newlines and tabs stay;
-- GPU and MIG UUIDs, serial numbers and a given host name are masked;
-- paths under the home directory show as `~`.
+Reports, interpreter answers, probe output and file names are someone else's text. Here
+control characters and escape sequences (ESC, CSI, OSC, DCS, C1 controls, bidi overrides)
+become visible escapes (`\\x1b`), so nothing can retitle a window, clear the screen, write
+the clipboard (OSC 52) or hide a hyperlink (OSC 8); newlines and tabs stay. `clean` also
+passes the text through torchdoctor.privacy (ids masked, home as `~`), so nothing printed
+skips it.
 
 JSON keeps the data faithful (json.dumps escapes control characters itself) but strict:
 `strict_json` turns non-finite numbers into null.
@@ -14,26 +14,15 @@ JSON keeps the data faithful (json.dumps escapes control characters itself) but 
 from __future__ import annotations
 
 import math
-import os
 import re
 from typing import Any, Iterable
+
+from torchdoctor.privacy import home_to_tilde, mask_ids
 
 # C0 controls except \t and \n, DEL, and the C1 range (0x9b is a one-byte CSI on some terminals).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Characters that reorder or hide text on screen (Trojan Source) or are invisible.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-
-_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-# GPU-<uuid>, MIG-<uuid>, MIG-GPU-<uuid>/1/2 (old MIG form), and bare UUIDs.
-_GPU_UUID = re.compile(r"\b(?:MIG-)?(?:GPU-)?" + _UUID + r"(?:/\d+/\d+)?\b")
-_MIG_SHORT = re.compile(r"\bMIG-[0-9a-fA-F-]{8,}(?:/\d+/\d+)?")
-_GPU_SHORT = re.compile(r"\bGPU-[0-9a-fA-F]{8}\b(?!-)")
-_SERIAL = re.compile(r"(?im)^(\s*(?:board\s+)?serial(?:\s+number)?\s*[:=]\s*)(\S+)")
-_UUID_FIELD = re.compile(r"(?im)^(\s*(?:gpu\s+)?uuid\s*[:=]\s*)(\S+)")
-_XML_SERIAL = re.compile(r"(?i)(<(?:serial|uuid)>)([^<]+)(</(?:serial|uuid)>)")
-
-MASK = "<masked>"
-
 
 def _visible(match: re.Match[str]) -> str:
     ch = match.group(0)
@@ -48,40 +37,11 @@ def escape_controls(text: str) -> str:
     return _INVISIBLE.sub(_visible, _CONTROL.sub(_visible, text))
 
 
-def mask_private(text: str, hostnames: Iterable[str] = ()) -> str:
-    """GPU/MIG UUIDs, serial numbers and the given host names masked."""
-    text = _GPU_UUID.sub(MASK, text)
-    text = _MIG_SHORT.sub(MASK, text)
-    text = _GPU_SHORT.sub(MASK, text)
-    text = _SERIAL.sub(lambda m: m.group(1) + MASK, text)
-    text = _UUID_FIELD.sub(lambda m: m.group(1) + MASK, text)
-    text = _XML_SERIAL.sub(lambda m: m.group(1) + MASK + m.group(3), text)
-    for host in hostnames:
-        host = (host or "").strip()
-        if len(host) >= 3 and host.lower() not in ("localhost", "localhost.localdomain"):
-            text = re.sub(r"(?<![\w.-])" + re.escape(host) + r"(?![\w-])", "<host>", text, flags=re.I)
-    return text
-
-
-def home_to_tilde(text: str, home: str | None = None) -> str:
-    """Every path under the home directory shows as `~` (case-insensitively: Windows prints
-    `c:\\Users\\...`)."""
-    if home is None:
-        try:
-            home = os.path.expanduser("~")
-        except Exception:  # noqa: BLE001 - no HOME and no passwd entry
-            return text
-    home = (home or "").rstrip("/\\")
-    if len(home) < 2 or home == "~":
-        return text
-    return re.sub(re.escape(home) + r"(?=[/\\]|$|[\s\"':;,)\]])", "~", text, flags=re.I)
-
-
 def clean(text: Any, hostnames: Iterable[str] = ()) -> str:
     """Untrusted text, made safe to print on a terminal: escapes visible, private data masked."""
     if text is None:
         return ""
-    return escape_controls(home_to_tilde(mask_private(str(text), hostnames)))
+    return escape_controls(home_to_tilde(mask_ids(str(text), hostnames)))
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
