@@ -94,7 +94,7 @@ def test_this_machine_real_torch_cpu_exit_0(tmp_path):
 
 
 def test_json_parses_even_when_a_check_crashes(monkeypatch):
-    from torchdoctor.checks.base import Check
+    from torchdoctor.checks.registry import Check
     from torchdoctor.commands import check as command
     from torchdoctor.facts import Facts, PythonFacts
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from torchdoctor.checks import CHECKS, ORDER, run_checks, run_one
-from torchdoctor.checks.base import Check, error
+from torchdoctor.checks.registry import Check
+from torchdoctor.findings import error
 from torchdoctor.facts import (Distribution, Facts, Gpu, NvidiaFacts, PciDevice, PlatformFacts, PythonFacts,
                                RuntimeDevice, TorchRuntime)
 from torchdoctor.knowledge import load

@@ -257,7 +257,8 @@ def test_endpoint_preflight_findings(seen, fid, words):
 
 
 def test_a_usable_endpoint_adds_no_finding():
-    from torchdoctor.distributed.endpoint import Endpoint, split_endpoint
+    from torchdoctor.distributed.endpoint import Endpoint
+    from torchdoctor.requests import split_endpoint
     from torchdoctor.distributed.verdict import endpoint_findings
 
     assert endpoint_findings(Endpoint("h", 1, "host", ("10.0.0.1",), local=True, port_free=True)) == []

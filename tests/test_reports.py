@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from torchdoctor.checks.base import texts, torch_version
+from torchdoctor.checks.views import texts, torch_version
 from torchdoctor.errors import UsageError
 from torchdoctor.facts import Facts
 from torchdoctor.reports import load_report, load_source, read_source

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from torchdoctor.checks.base import listing_partial, smi_broken
+from torchdoctor.checks.views import listing_partial, smi_broken
 from torchdoctor.findings import Area
 from torchdoctor.versions import is_driver_version
 

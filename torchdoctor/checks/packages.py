@@ -1,4 +1,4 @@
-"""Checks on torch's companions: torchvision, torchaudio, numpy."""
+"""torchvision.*, torchaudio.*, numpy.*: the packages torch is used with."""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from torchdoctor.checks import areas
-from torchdoctor.checks.base import (Fix, base_version, check, cmd, dists, error, find_text, info, listing_partial,
-                                     local_tag, pip_argv, reinstall_fix, skipped, torch_version, warning)
+from torchdoctor.checks.fixes import cmd, pip_argv, reinstall_fix
+from torchdoctor.checks.registry import check
+from torchdoctor.checks.views import base_version, dists, find_text, listing_partial, local_tag, torch_version
+from torchdoctor.facts import Facts
+from torchdoctor.findings import Finding, Fix, error, info, skipped, warning
+from torchdoctor.knowledge import Knowledge
 
 
 def _series(version: str | None) -> tuple[int, int] | None:
@@ -28,7 +32,7 @@ def _pinned_torch(requires: tuple[str, ...]) -> str | None:
     return None
 
 
-def _companion(f: Any, k: Any, package: str) -> Any:
+def _companion(f: Facts, k: Knowledge | None, package: str) -> Any:
     torch = torch_version(f)
     found = dists(f, package)
     if not torch or not found:
@@ -53,17 +57,17 @@ def _companion(f: Any, k: Any, package: str) -> Any:
 
 
 @check("torchvision.mismatch", areas.PACKAGES, "torchvision matches torch", needs=("distributions",))
-def torchvision_mismatch(f: Any, k: Any) -> Any:
+def torchvision_mismatch(f: Facts, k: Knowledge | None) -> Finding | None:
     return _companion(f, k, "torchvision")
 
 
 @check("torchaudio.mismatch", areas.PACKAGES, "torchaudio matches torch", needs=("distributions",))
-def torchaudio_mismatch(f: Any, k: Any) -> Any:
+def torchaudio_mismatch(f: Facts, k: Knowledge | None) -> Finding | None:
     return _companion(f, k, "torchaudio")
 
 
 @check("numpy.missing", areas.PACKAGES, "numpy is installed", needs=("distributions",))
-def numpy_missing(f: Any, k: Any) -> Any:
+def numpy_missing(f: Facts, k: Knowledge | None) -> Finding | None:
     said = find_text(f, r"Failed to initialize NumPy: No module named '?numpy'?")
     if dists(f, "numpy") and not said:
         return None
@@ -77,7 +81,7 @@ def numpy_missing(f: Any, k: Any) -> Any:
 
 
 @check("numpy.abi", areas.PACKAGES, "numpy's ABI matches torch", needs=())
-def numpy_abi(f: Any, k: Any) -> Any:
+def numpy_abi(f: Facts, k: Knowledge | None) -> Finding | None:
     said = find_text(f, r"_ARRAY_API not found|compiled using NumPy 1\.x cannot be run in\s+NumPy 2|"
                         r"numpy\.core\.multiarray failed to import")
     if f.distributions is None and not said and not (f.runtime is not None and f.runtime.numpy):

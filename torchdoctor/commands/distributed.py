@@ -95,7 +95,7 @@ def validate(device: str, backend: str | None, nproc: int | None, timeout: float
 def validate_nodes(nnodes: int | None, node_rank: int | None, rdzv_endpoint: str | None,
                    joining: bool) -> tuple[int, int, tuple[str, int]] | None:
     """--nnodes/--node-rank/--rdzv-endpoint: (nnodes, node_rank, (host, port)), or None for one machine."""
-    from torchdoctor.distributed.endpoint import split_endpoint
+    from torchdoctor.requests import split_endpoint
     from torchdoctor.shell import check_arg
 
     if nnodes is None:

@@ -51,16 +51,6 @@ def join_endpoint(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def split_endpoint(text: str) -> tuple[str, int] | None:
-    """"HOST:PORT" or "[v6]:PORT" -> (host, port); None when it is neither."""
-    host, sep, port = text.strip().rpartition(":")
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        return None
-    return host, int(port)
-
-
 def probe(host: str, port: int, role: str, wait: float, resolve_timeout: float = 5.0) -> Endpoint:
     addresses, error = resolve(host, port, resolve_timeout)
     if not addresses:

@@ -1,12 +1,20 @@
-"""Checks on the interpreter and the torch install itself."""
+"""torch.*: the torch install itself — installed, importable, one copy, the right wheel and the right build
+for the GPU this machine really has (the beginner's classic: a CUDA build on a laptop with an Intel GPU).
+"""
 
 from __future__ import annotations
 
-from typing import Any
 
 from torchdoctor.checks import areas
-from torchdoctor.checks.base import (Fix, base_version, check, cmd, dists, error, listing_partial, local_tag, pip_argv,
-                                     python_cmd, reinstall_fix, skipped, torch_version, warning)
+from torchdoctor.checks.fixes import cmd, cpu_fix, pip_argv, python_cmd, reinstall_fix
+from torchdoctor.checks.registry import check
+from torchdoctor.checks.views import (base_version, build, build_description, dists, find_text, hardware_scanned,
+                                      listing, listing_partial, local_tag, minor, no_nvidia_gpu, nvidia_gpus,
+                                      other_gpus, same_build, torch_version)
+from torchdoctor.facts import Facts
+from torchdoctor.findings import Finding, Fix, error, skipped, warning
+from torchdoctor.knowledge import Knowledge
+from torchdoctor.knowledge.platforms import wheel_arch_endings, wheel_os_words
 
 # The CUDA library a missing .so comes from (pip wheel name, without the -cuXX suffix).
 _LIB_WHEELS = (
@@ -16,7 +24,11 @@ _LIB_WHEELS = (
     ("libcudart", "nvidia-cuda-runtime"), ("libnvrtc", "nvidia-cuda-nvrtc"), ("libcupti", "nvidia-cuda-cupti"),
     ("libcufile", "nvidia-cufile"), ("libnvshmem", "nvidia-nvshmem"), ("libnvToolsExt", "nvidia-nvtx"),
 )
+
+
 VC_REDIST_URL = "https://aka.ms/vc14/vc_redist.x64.exe"
+
+
 # Which library an undefined symbol belongs to, from the symbol or the "version libX.so" the loader names.
 _SYMBOL_LIBS = (
     (r"\bnccl[A-Z]\w*|libnccl", "NCCL", "nvidia-nccl"), (r"nvJitLink", "nvJitLink", "nvidia-nvjitlink"),
@@ -25,99 +37,8 @@ _SYMBOL_LIBS = (
 )
 
 
-def _minor(version: str) -> tuple[int, int]:
-    parts = version.split(".")
-    return int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
-
-
-@check("python.unsupported", areas.PYTHON, "Python version and bitness have torch wheels", needs=("python",))
-def python_unsupported(f: Any, k: Any) -> Any:
-    py = f.python
-    if py.bits == 32:
-        return error(f"Python {py.version} is a 32-bit interpreter; PyTorch publishes 64-bit wheels only, so pip "
-                     "finds no torch for it ('from versions: none').",
-                     Fix("Install a 64-bit CPython of a supported version and recreate the environment."))
-    if k is None or (f.runtime is not None and f.runtime.status == "ok"):
-        return None  # torch imports: whatever the tables say, this Python runs it
-    series = "{}.{}".format(*_minor(py.version))
-    supported = sorted({p for r in k.releases for p in (*r.pythons, *r.python_limited)}, key=_minor)
-    if not supported or series in supported:
-        return None
-    if _minor(series) < _minor(supported[0]):
-        last = k.python_too_old.get(series)
-        stay = (f" To stay on Python {series}: torch {last} was the last release with wheels for it "
-                f"(old and unsupported).") if last else ""
-        from torchdoctor.knowledge import python_life
-
-        life = python_life(series)
-        if life is not None and life.ended():
-            stay = f" Python {series} reached its end of life on {_when(life.end_of_life)}." + stay
-        recommended = k.recommended_python()
-        return error(f"Python {py.version} is older than every PyTorch release this doctor knows supports "
-                     f"(the oldest needs Python {supported[0]}).{stay}",
-                     Fix(f"Install Python {recommended} (torch {k.releases[0].version} supports it) and recreate "
-                         "the environment."))
-    return warning(f"No PyTorch release known to this doctor (tables as of {k.as_of}) publishes wheels for Python "
-                   f"{series}; the newest supported is Python {supported[-1]}.",
-                   Fix(f"Use Python {supported[-1]} for PyTorch, or check https://pytorch.org for a newer release."))
-
-
-def _when(date: str | None) -> str:
-    """"2021-12-23" stays; "2026-10" -> "October 2026"."""
-    import calendar
-
-    if not date or len(date) != 7:
-        return date or ""
-    return f"{calendar.month_name[int(date[5:])]} {date[:4]}"
-
-
-@check("python.end_of_life", areas.PYTHON, "Python still gets fixes and new torch releases", needs=("python",))
-def python_end_of_life(f: Any, k: Any) -> Any:
-    from torchdoctor.knowledge import python_life
-
-    py = f.python
-    life = python_life(py.version)
-    if life is None or k is None or not life.ended() or py.implementation not in ("cpython", None):
-        return None
-    if python_unsupported(f, k) is not None:
-        return None  # no torch installs at all: python.unsupported says it (with these dates)
-    os_name = f.platform.os if f.platform is not None else ""
-    last = life.last_torch.get(os_name) or (max(life.last_torch.values(), key=_minor) if life.last_torch else None)
-    newest = k.releases[0]
-    ended = (f"reached its {'planned ' if life.planned else ''}end of life {'in' if len(life.end_of_life) == 7 else 'on'} "
-             f"{_when(life.end_of_life)} (no more security fixes)")
-    if last and base_version(last) != newest.versions[-1]:
-        released = f" ({_when(life.last_torch_released)})" if life.last_torch_released else ""
-        tail = (f", and torch {last}{released} was the last PyTorch release with wheels for Python {life.series}: "
-                f"no newer torch will install here; current torch {newest.versions[-1]} needs Python "
-                f"{newest.pythons[0]} or newer.")
-    else:
-        tail = "; PyTorch will stop publishing wheels for it."
-    return warning(f"Python {py.version} {ended}{tail}", _new_python_fix(f, k))
-
-
-def _new_python_fix(f: Any, k: Any) -> Fix:
-    """How to get a current Python, and the torch this machine gets with it (the planner's command)."""
-    from dataclasses import replace
-
-    from torchdoctor.checks.base import plan_command
-
-    rec = k.recommended_python()
-    fresh = f.with_(python=replace(f.python, version=f"{rec}.0"), runtime=None, distributions=None, extra={})
-    command, torch = plan_command(fresh, k, fmt="uv")  # a uv venv has no pip of its own
-    windows = f.platform is not None and f.platform.os == "windows"
-    get = ("the python.org installer (https://www.python.org/downloads/windows/), " if windows else "") + \
-        f"`uv python install {rec}`, `pyenv install {rec}` or `conda create -n torch python={rec}`"
-    gives = (f"; with Python {rec} this machine gets torch {torch}" if torch
-             else f"; then ask `torchdoctor suggest --python-version {rec}` for the torch command")
-    activate = ".venv\\Scripts\\activate" if windows else ". .venv/bin/activate"
-    commands = (f"uv python install {rec}", f"uv venv --python {rec} .venv", activate) + ((command,) if command else ())
-    return Fix(f"Install a current Python ({get}), make a new environment with it and install torch there{gives}.",
-               commands)
-
-
 @check("torch.not_installed", areas.PYTORCH, "torch is installed", needs=())
-def not_installed(f: Any, k: Any) -> Any:
+def not_installed(f: Facts, k: Knowledge | None) -> Finding | None:
     found = dists(f, "torch")
     rt = f.runtime
     if f.distributions is None and not (rt is not None and rt.status == "not_installed"):
@@ -138,7 +59,7 @@ def not_installed(f: Any, k: Any) -> Any:
 
 
 @check("torch.shadowed", areas.PYTORCH, "no local torch.py or torch/ hides the package", needs=("shadowing",))
-def shadowed(f: Any, k: Any) -> Any:
+def shadowed(f: Facts, k: Knowledge | None) -> Finding | None:
     if not f.shadowing:
         return None
     paths = ", ".join(f.shadowing)
@@ -148,7 +69,7 @@ def shadowed(f: Any, k: Any) -> Any:
                  Fix("Rename it (and delete its __pycache__), or run Python from another directory.", commands))
 
 
-def _library_hint(f: Any, lib: str | None) -> tuple[str, str | None]:
+def _library_hint(f: Facts, lib: str | None) -> tuple[str, str | None]:
     if not lib:
         return "", None
     if lib.startswith("libcuda.so"):
@@ -168,7 +89,7 @@ def _library_hint(f: Any, lib: str | None) -> tuple[str, str | None]:
 
 
 @check("torch.import_failed", areas.PYTORCH, "import torch works", needs=("runtime",))
-def import_failed(f: Any, k: Any) -> Any:
+def import_failed(f: Facts, k: Knowledge | None) -> Finding | None:
     from torchdoctor.probes.torch_runtime import missing_library  # pure text helper
 
     rt = f.runtime
@@ -254,7 +175,7 @@ def import_failed(f: Any, k: Any) -> Any:
 
 
 @check("torch.multiple_installs", areas.PYTORCH, "exactly one torch is installed", needs=("distributions",))
-def multiple_installs(f: Any, k: Any) -> Any:
+def multiple_installs(f: Facts, k: Knowledge | None) -> Finding | None:
     torches = dists(f, "torch")
     rt = f.runtime
     if len(torches) <= 1:
@@ -266,7 +187,7 @@ def multiple_installs(f: Any, k: Any) -> Any:
         others = [n for n in ("torchvision", "torchaudio", "numpy", "triton") if len(dists(f, n)) > 1]
         if not others:
             return None
-        listed = "; ".join(_listing(dists(f, n)) for n in others)
+        listed = "; ".join(listing(dists(f, n)) for n in others)
         return warning(f"More than one copy of {', '.join(others)} is installed: {listed}.",
                        Fix("Uninstall the extra copies.", tuple(cmd(f, *pip_argv(f), "uninstall", "-y", n) for n in others)))
     same_place = len({d.location for d in torches}) < len(torches)
@@ -281,11 +202,11 @@ def multiple_installs(f: Any, k: Any) -> Any:
         commands.append("conda remove --force pytorch")
     broken = rt is not None and rt.status != "ok"
     finding = error if (same_place or conda or broken) else warning
-    return finding(f"{len(torches)} torch installs ({kind}): {_listing(torches)}.",
+    return finding(f"{len(torches)} torch installs ({kind}): {listing(torches)}.",
                    Fix(fix.summary, tuple(commands) + fix.commands))
 
 
-def _symbol_library(f: Any, error: str) -> str:
+def _symbol_library(f: Facts, error: str) -> str:
     """" (the symbol is NCCL's; nvidia-nccl-cu12 2.21.5 is installed)" -- the library to look at."""
     import re
 
@@ -298,42 +219,19 @@ def _symbol_library(f: Any, error: str) -> str:
     return ""
 
 
-def same_build(imported: str, metadata: str) -> bool:
-    """Whether `torch.__version__` and the installed metadata name one build.
-
-    PyPI's CUDA wheels say 2.11.0 in their metadata while __version__ says 2.11.0+cu130, so a
-    local tag on one side only is the same install; a different public version, or two
-    different local tags, is a real mix.
-    """
-    if base_version(imported) != base_version(metadata):
-        return False
-    a, b = local_tag(imported), local_tag(metadata)
-    return a is None or b is None or a == b
-
-
-def _listing(found: Any) -> str:
-    return ", ".join(f"{d.name} {d.version} ({', '.join(x for x in (d.installer or 'unknown installer', d.location) if x)})"
-                     for d in found)
-
-
-_ARCH_WORDS = {"x86_64": ("x86_64", "amd64"), "aarch64": ("aarch64", "arm64"), "arm64": ("arm64", "aarch64"),
-               "x86": ("win32", "i686", "i386")}
-_OS_WORDS = {"linux": ("linux",), "windows": ("win",), "macos": ("macosx",)}
-
-
 @check("torch.wheel_mismatch", areas.PYTORCH, "the torch wheel fits this interpreter",
        needs=("distributions", "python", "platform"))
-def wheel_mismatch(f: Any, k: Any) -> Any:
+def wheel_mismatch(f: Facts, k: Knowledge | None) -> Finding | None:
     torches = [d for d in dists(f, "torch") if d.wheel_tags]
     if not torches:
         return None
     d = torches[0]
     py = f.python
-    maj, mnr = _minor(py.version)
+    maj, mnr = minor(py.version)
     want_py = f"cp{maj}{mnr}"
     want_abi = want_py + ("t" if py.free_threaded else "")
-    arch_ok = _ARCH_WORDS.get(f.platform.arch, (f.platform.arch,))
-    os_ok = _OS_WORDS.get(f.platform.os, (f.platform.os,))
+    arch_ok = wheel_arch_endings(f.platform.arch)
+    os_ok = wheel_os_words(f.platform.os)
     for tag in d.wheel_tags:
         parts = tag.split("-")
         if len(parts) != 3:
@@ -352,9 +250,7 @@ def wheel_mismatch(f: Any, k: Any) -> Any:
 
 
 @check("torch.cpu_build_with_gpu", areas.PYTORCH, "the build can use this machine's GPU", needs=())
-def cpu_build_with_gpu(f: Any, k: Any) -> Any:
-    from torchdoctor.checks.base import build, find_text, nvidia_gpus
-
+def cpu_build_with_gpu(f: Facts, k: Knowledge | None) -> Finding | None:
     b = build(f)
     if b is None or b[0] != "cpu" or (f.platform is not None and f.platform.os == "macos"):
         return None
@@ -400,12 +296,10 @@ def cpu_build_with_gpu(f: Any, k: Any) -> Any:
 
 
 @check("torch.conda_cpu_variant", areas.PYTORCH, "conda installed the CUDA variant of pytorch", needs=("distributions",))
-def conda_cpu_variant(f: Any, k: Any) -> Any:
+def conda_cpu_variant(f: Facts, k: Knowledge | None) -> Finding | None:
     """conda's pytorch carries its variant in the build string ("py3.10_cpu_0", "cpu_generic_py310...");
     a `cpuonly` package or pytorch-mutex's "cpu" build pins the CPU one, even on a GPU machine."""
     import re
-
-    from torchdoctor.checks.base import nvidia_gpus
 
     if f.platform is not None and f.platform.os == "macos":
         return None
@@ -429,3 +323,55 @@ def conda_cpu_variant(f: Any, k: Any) -> Any:
                    reinstall_fix(f, k, "Remove the conda pytorch (and cpuonly), then install the CUDA wheel with pip "
                                        "into this environment (PyTorch publishes no conda packages after 2.5)",
                                  keep_version=False))
+
+
+@check("torch.cuda_build_without_gpu", areas.PYTORCH, "a CUDA build has an NVIDIA GPU to use", needs=())
+def cuda_build_without_gpu(f: Facts, k: Knowledge | None) -> Finding | None:
+    b = build(f)
+    if b is None or b[0] != "cuda":
+        return None
+    how = no_nvidia_gpu(f)
+    if how is None:
+        return None
+    instead = other_gpus(f, "nvidia")
+    has = f"it has: {instead}" if instead not in ("none", "none listed") else (
+        "it has no other GPU either" if instead == "none" else "the report lists no other GPU")
+    consequence = ("CUDA runs only on NVIDIA GPUs, so torch.cuda.is_available() will always be False here and "
+                   "everything runs on the CPU: the CUDA build is a multi-GB download for nothing.")
+    if hardware_scanned(f):
+        msg = f"{build_description(f, b)}, but this machine has no NVIDIA GPU ({how}; {has}). {consequence}"
+    else:  # nobody looked at the hardware: it may be an NVIDIA GPU without its driver
+        msg = (f"{build_description(f, b)}, but no NVIDIA GPU shows on this machine ({how}; {has}). If it has none: "
+               f"{consequence} If it does have an NVIDIA GPU, its driver is missing: install the NVIDIA driver "
+               "instead.")
+    return warning(msg, cpu_fix(f, k, _fix_words(f)))
+
+
+def _fix_words(f: Facts) -> str:
+    kinds = {g.vendor: g for g in f.gpus or ()}
+    linux = f.platform is not None and f.platform.os == "linux"
+    if "amd" in kinds and linux:
+        return "Install the build for this machine's AMD GPU (ROCm) instead"
+    if "intel" in kinds:
+        return "Install the build for this machine (CPU, or XPU where PyTorch supports this Intel GPU) instead"
+    if f.platform is not None and f.platform.os == "windows":
+        return "Install the CPU build instead (on Windows, PyPI's default torch)"
+    return "Install the CPU build instead"
+
+
+@check("torch.rocm_build_without_gpu", areas.PYTORCH, "a ROCm build has an AMD GPU to use", needs=("gpus",))
+def rocm_build_without_gpu(f: Facts, k: Knowledge | None) -> Finding | None:
+    b = build(f)
+    if b is None or b[0] != "rocm" or any(g.vendor == "amd" for g in f.gpus):
+        return None
+    rt = f.runtime
+    if rt is not None and rt.cuda_available:
+        return None  # torch.cuda is HIP on a ROCm build: it found a GPU, whatever our scan says
+    if not hardware_scanned(f) and f.origin == "live":
+        return None  # nobody looked at the hardware: "no AMD GPU" would be a guess
+    instead = other_gpus(f, "amd")
+    where = "the PCI bus shows no AMD GPU" if f.pci is not None else "no AMD GPU is listed"
+    msg = (f"{build_description(f, b)}, but this machine has no AMD GPU ({where}; it has: {instead}). ROCm runs only "
+           "on AMD GPUs, so torch.cuda.is_available() will always be False here and everything runs on the CPU: "
+           "the ROCm build is a multi-GB download for nothing.")
+    return warning(msg, cpu_fix(f, k, "Install the build for this machine's GPU instead"))

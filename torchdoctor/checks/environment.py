@@ -1,0 +1,82 @@
+"""container.* and wsl.*: what the environment around the interpreter passes through to it."""
+
+from __future__ import annotations
+
+import re
+
+from torchdoctor.checks import areas
+from torchdoctor.checks.registry import check
+from torchdoctor.checks.views import build, device_nodes_named, driver_unreadable, find_text, has_nvidia_hardware
+from torchdoctor.facts import Facts
+from torchdoctor.findings import Finding, Fix, error, info, skipped
+from torchdoctor.knowledge import Knowledge
+
+
+@check("container.gpu_devices", areas.ENVIRONMENT, "a container was given its GPU devices", needs=("platform",))
+def container_gpu_devices(f: Facts, k: Knowledge | None) -> Finding | None:
+    p = f.platform
+    if not p.container:
+        return None
+    if f.device_nodes is None:
+        # a report: torch's own words from inside the container
+        said = find_text(f, r"Found no NVIDIA driver on your system")
+        if said is None:
+            return skipped("needs the live machine (the /dev device nodes)")
+        return error(f"This is a {p.container} container where torch says '{said.group(0)}': the GPU was not passed "
+                     "into the container.",
+                     Fix("Install the NVIDIA Container Toolkit on the host and start the container with the GPUs "
+                         "(compose: a `deploy.resources.reservations.devices` entry with `capabilities: [gpu]`).",
+                         ("docker run --gpus all ...", "sudo nvidia-ctk runtime configure --runtime=docker && "
+                                                       "sudo systemctl restart docker")))
+    b = build(f)
+    env = f.env or {}
+    if b is not None and b[0] == "rocm" and not device_nodes_named(f, "kfd"):
+        return error(f"This is a {p.container} container with a ROCm build of torch but no /dev/kfd: the AMD GPU "
+                     "was not passed in.", Fix("Start the container with the AMD devices.",
+                                               ("docker run --device=/dev/kfd --device=/dev/dri --group-add video ...",)))
+    if device_nodes_named(f, "nvidia") or not driver_unreadable(f):
+        return None  # the driver answered from inside: the GPU was passed in
+    expected = has_nvidia_hardware(f) or bool(env.get("NVIDIA_VISIBLE_DEVICES"))
+    if not expected and not (b is not None and b[0] == "cuda"):
+        return None
+    if not expected and f.pci is not None:
+        return None  # the PCI bus shows no NVIDIA GPU at all: torch.cuda_build_without_gpu says it, not "pass it in"
+    fix = Fix("Install the NVIDIA Container Toolkit on the host and start the container with the GPUs.",
+              ("docker run --gpus all ...", "sudo nvidia-ctk runtime configure --runtime=docker",
+               "sudo systemctl restart docker"))
+    msg = (f"This is a {p.container} container without /dev/nvidia* device nodes: no GPU was passed in, so torch "
+           "reports 'Found no NVIDIA driver'.")
+    return error(msg, fix) if expected else info(msg + " (Fine if this container is meant to run on the CPU.)", fix)
+
+
+# WSL 2 kernels before 5.10.43.3 have no GPU compute (Microsoft's "GPU accelerated ML training in WSL" guide)
+_WSL_GPU_KERNEL = (5, 10, 43, 3)
+
+
+@check("wsl.gpu", areas.ENVIRONMENT, "WSL 2 exposes the GPU", needs=("platform",))
+def wsl_gpu(f: Facts, k: Knowledge | None) -> Finding | None:
+    p = f.platform
+    if not p.wsl:
+        return None
+    b = build(f)
+    # These block any GPU use whatever torch's build (a paste often names no torch at all).
+    if p.kernel and re.search(r"^4\.4\.0-\d+-Microsoft$", p.kernel):
+        return error(f"This is WSL 1 (kernel {p.kernel}): WSL 1 has no GPU passthrough, so CUDA cannot reach the GPU.",
+                     Fix("Convert the distribution to WSL 2 (and keep the Windows NVIDIA driver current; do not "
+                         "install a Linux driver inside WSL).", ("wsl --set-version <distro> 2", "wsl --update")))
+    m = re.match(r"^(\d+)\.(\d+)\.(\d+)(?:\.(\d+))?-microsoft-standard", p.kernel or "", re.I)
+    if m and tuple(int(x or 0) for x in m.groups()) < _WSL_GPU_KERNEL:
+        return error(f"This WSL 2 kernel ({p.kernel}) is older than 5.10.43.3, the first with GPU compute: CUDA "
+                     "finds no GPU ('Found no NVIDIA driver on your system').",
+                     Fix("Update WSL's kernel from Windows, then restart WSL.", ("wsl --update", "wsl --shutdown")))
+    if find_text(f, r"libcuda\.so[^ ]*: cannot open|Failed to dlopen libcuda"):
+        return error("On WSL the driver's libcuda lives in /usr/lib/wsl/lib, which the loader did not find.",
+                     Fix("Put it on the library path.", ("export LD_LIBRARY_PATH=/usr/lib/wsl/lib:$LD_LIBRARY_PATH",)))
+    if b is None or b[0] != "cuda":
+        return None
+    if f.device_nodes is not None and "/dev/dxg" not in f.device_nodes:
+        return error("This is WSL without /dev/dxg: GPU paravirtualisation is off (WSL 1, or an old Windows/WSL), "
+                     "so CUDA cannot reach the GPU.",
+                     Fix("Use WSL 2 with a current WSL and the current Windows NVIDIA driver (do not install a "
+                         "Linux driver inside WSL).", ("wsl --update", "wsl --set-version <distro> 2")))
+    return None

@@ -1,0 +1,69 @@
+"""rocm.*: the ROCm build has code for each AMD GPU."""
+
+from __future__ import annotations
+
+import re
+
+from torchdoctor.checks import areas
+from torchdoctor.checks.fixes import cmd
+from torchdoctor.checks.registry import check
+from torchdoctor.checks.views import arch_list, build, find_text, torch_version
+from torchdoctor.facts import Facts
+from torchdoctor.findings import Finding, Fix, error, info
+from torchdoctor.knowledge import Knowledge
+
+_OVERRIDES = (("gfx103", "10.3.0", "gfx1030"), ("gfx110", "11.0.0", "gfx1100"), ("gfx115", "11.0.0", "gfx1100"),
+              ("gfx120", "12.0.1", "gfx1201"))
+
+
+@check("rocm.gfx_unsupported", areas.ROCM, "the ROCm build has code for each AMD GPU", needs=("gpus",))
+def gfx_unsupported(f: Facts, k: Knowledge | None) -> Finding | None:
+    b = build(f)
+    amd = [g for g in f.gpus if g.vendor == "amd" and g.gfx]
+    if b is None or b[0] != "rocm" or not amd:
+        return None
+    archs, where = arch_list(f, k)
+    said = find_text(f, r"hipErrorNoBinaryForGpu[^\n\"]*|HIP error: invalid device function|"
+                        r"TensileLibrary\w*?_(gfx\w+)\.dat")
+    if not archs and said:
+        # a paste: ROCm itself says it has no code object for this GPU
+        g = amd[0]
+        current = (f.env or {}).get("HSA_OVERRIDE_GFX_VERSION")
+        override = next(((v, t) for p, v, t in _OVERRIDES if g.gfx.startswith(p)), None)
+        msg = (f"{g.name or 'AMD GPU'} ({g.gfx}) has no code in this ROCm build: it says '{said.group(0)}'.")
+        if current:
+            msg += (f" With HSA_OVERRIDE_GFX_VERSION={current} (as in the paste) it runs as "
+                    f"{override_target(current) or current}: an unofficial workaround that works for most operations.")
+        fix = (Fix(f"Run it as the closest supported target ({override[1]}) — unofficial, but the usual workaround "
+                   "— or use a build that contains this GPU.", (f"export HSA_OVERRIDE_GFX_VERSION={override[0]}",))
+               if override else Fix("Use a ROCm build that contains this GPU (ROCm's per-gfx wheels), or run on the CPU."))
+        return error(msg, fix)
+    if not archs:
+        return None
+    bare = {a.split(":")[0] for a in archs}
+    bad = [g for g in amd if g.gfx.split(":")[0] not in bare]
+    if not bad:
+        return None
+    current = (f.env or {}).get("HSA_OVERRIDE_GFX_VERSION")
+    if current and override_target(current) in bare:
+        g = bad[0]
+        return info(f"{g.name or 'AMD GPU'} ({g.gfx}) is not in torch {torch_version(f)}'s ROCm build, but "
+                    f"HSA_OVERRIDE_GFX_VERSION={current} runs it as {override_target(current)}, which is: an "
+                    "unofficial workaround that works for most operations.")
+    g = bad[0]
+    override = next(((v, t) for p, v, t in _OVERRIDES if g.gfx.startswith(p) and t in bare), None)
+    msg = (f"{g.name or 'AMD GPU'} ({g.gfx}) is not in torch {torch_version(f)}'s ROCm build, which has "
+           f"{' '.join(archs)} (from {where}): kernels fail with 'HIP error: invalid device function'.")
+    if current:
+        msg += f" HSA_OVERRIDE_GFX_VERSION is set to {current}."
+    if override and not current:
+        return error(msg, Fix(f"Run it as the closest supported target ({override[1]}) — unofficial, but the "
+                              "usual workaround — or use a build that contains this GPU.",
+                              (cmd(f, "export", f"HSA_OVERRIDE_GFX_VERSION={override[0]}"),)))
+    return error(msg, Fix("Use a ROCm build that contains this GPU (ROCm's per-gfx wheels), or run on the CPU."))
+
+
+def override_target(value: str) -> str | None:
+    """HSA_OVERRIDE_GFX_VERSION "10.3.0" -> "gfx1030" ("9.0.10" -> "gfx90a"): the target ROCm loads."""
+    m = re.fullmatch(r"\s*(\d+)\.(\d+)\.(\d+)\s*", value or "")
+    return f"gfx{int(m.group(1))}{int(m.group(2)):x}{int(m.group(3)):x}" if m else None
