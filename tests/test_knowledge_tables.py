@@ -160,3 +160,20 @@ def test_load_reads_none_of_the_rare_tables():
             "print(sorted(m for m in sys.modules if m.rsplit('.', 1)[-1] in rare), _read_cached.cache_info().currsize)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
     assert out.split() == ["[]", "0"], out
+
+
+# ---------------------------------------------------------------- shipped in the wheel
+
+def test_every_table_and_py_typed_is_package_data():
+    import fnmatch
+    import re
+
+    text = (KDIR.parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    globs = re.findall(r'"([^"]+)"', re.search(r"\[tool\.setuptools\.package-data\]\s*torchdoctor = \[(.*?)\]",
+                                               text, re.S).group(1))
+    assert (KDIR.parent / "py.typed").is_file() and "py.typed" in globs
+    tables = [p.name for p in KDIR.iterdir() if p.suffix not in (".py", ".md", ".pyc") and p.name != "__pycache__"]
+    assert {"rocm.json", "wsl.json", "nvswitch.json", "windows.json", "libraries.json", "intel_pci.json",
+            "pci_ids.tsv"} <= set(tables)
+    for name in tables:
+        assert any(fnmatch.fnmatch(f"knowledge/{name}", g) for g in globs), f"{name} would not ship in the wheel"
