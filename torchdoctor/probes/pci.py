@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Iterator
 
 from torchdoctor.facts import Gpu, PciDevice
-from torchdoctor.knowledge import intel_pci
 from torchdoctor.probes._util import read_text, under
 
 VENDORS = {"10de": "nvidia", "1002": "amd", "8086": "intel"}
@@ -25,6 +24,8 @@ def intel_kind(device_id: str, address: str | None) -> str:
     """The kind of an Intel GPU: the kernel's id ranges first (knowledge/intel_pci.json), then its
     pci.ids name. An id neither knows, outside the iGPU slot, is a discrete card we do not know yet
     ("discrete", never guessed to be "arc")."""
+    from torchdoctor.knowledge import intel_pci  # only an Intel GPU needs the table (suggest imports this module)
+
     igpu = intel_pci.igpu_address()
     try:
         dev = int(device_id, 16)
