@@ -152,9 +152,10 @@ def test_intel_ids_pvc_shares_with_the_atom_igpu():
 
 # ---------------------------------------------------------------- load cost
 
-def test_load_reads_none_of_the_rare_tables():
+def test_load_and_the_pci_probe_read_none_of_the_rare_tables():
     code = ("import sys\n"
             "from torchdoctor.knowledge import load, _read_cached\n"
+            "import torchdoctor.probes.pci  # suggest imports it\n"
             "load()\n"
             "rare = ('rocm', 'wsl', 'nvswitch', 'windows', 'libraries', 'intel_pci')\n"
             "print(sorted(m for m in sys.modules if m.rsplit('.', 1)[-1] in rare), _read_cached.cache_info().currsize)\n")
