@@ -16,7 +16,10 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Sequence
 
 if TYPE_CHECKING:
+    from typing import Collection
+
     from torchdoctor.knowledge.gpu_names import GpuIdentity
+    from torchdoctor.knowledge.rocm import GfxOverride
 
 PLATFORM_KEYS = ("linux-x86_64", "linux-aarch64", "windows-x86_64", "macos-arm64", "macos-x86_64")
 OFFERED = ("confirmed", "inferred")  # variant statuses the planner may hand out
@@ -226,6 +229,13 @@ class Knowledge:
         from torchdoctor.knowledge.gpu_names import identify
 
         return identify(name)
+
+    def gfx_override(self, gfx: str, targets: "Collection[str] | None" = None) -> "GfxOverride | None":
+        """The HSA_OVERRIDE_GFX_VERSION workaround for an AMD GPU the build lacks ('gfx1031' -> 10.3.0, run
+        as gfx1030); with `targets`, only one whose target the build has (knowledge/rocm.py)."""
+        from torchdoctor.knowledge.rocm import gfx_override
+
+        return gfx_override(gfx, targets)
 
     def mps_macos_minimum(self, torch_version: str) -> tuple[str, tuple[str, ...], str] | None:
         """The macOS MPS needs in this torch release ('2.9' -> ('14.0', sources, 'inferred')), separate

@@ -17,43 +17,32 @@ from torchdoctor.probes._util import read_text, under
 
 VENDORS = {"10de": "nvidia", "1002": "amd", "8086": "intel"}
 
-# Intel GPU kind, decided by PCI device id. Source: the Linux kernel's
-# include/drm/intel/pciids.h (INTEL_DG2_*, INTEL_ATS_M_*, INTEL_BMG_*, INTEL_PVC_*, INTEL_DG1_*).
-# Ids outside these ranges are classed by their pci.ids name (the bundled table, knowledge/pci_ids.tsv).
-# Intel's integrated GPU sits at 0000:00:02.0, so an id neither knows, elsewhere, is a discrete
-# card we do not know yet (say "discrete", never guess "arc").
-_INTEL_RANGES = (
-    (0x5690, 0x56BF, "arc"),         # DG2 / Alchemist: Arc A-series (desktop, mobile, Pro)
-    (0x56C0, 0x56C2, "datacenter"),  # ATS-M: Data Center GPU Flex 140/170
-    (0xE202, 0xE22F, "arc"),         # BMG / Battlemage: Arc B-series and Arc Pro B
-    (0x0B69, 0x0B6E, "datacenter"),  # PVC: Data Center GPU Max
-    (0x0BD0, 0x0BDB, "datacenter"),  # PVC: Data Center GPU Max 1100/1550 (0x0BDC-0x0BEF: Atom iGPUs)
-    (0x4905, 0x4909, "discrete"),    # DG1: Iris Xe MAX (no PyTorch XPU support)
-)
-INTEL_IGPU_ADDRESS = "0000:00:02.0"
-# PVC reuses three ids of the 2011 Atom D2xxx/N2xxx (Cedarview) integrated GPU (pci.ids names those):
-# in the iGPU slot it is the Atom, elsewhere the Data Center GPU Max.
-_PVC_SHARED = (0x0BE0, 0x0BE1, 0x0BE5)
-
 PCI_IDS_PATHS = ("/usr/share/hwdata/pci.ids", "/usr/share/misc/pci.ids", "/usr/share/pci.ids")
 
 
 def intel_kind(device_id: str, address: str | None) -> str:
+    """The kind of an Intel GPU: the kernel's id ranges first (knowledge/intel_pci.json), then its
+    pci.ids name. An id neither knows, outside the iGPU slot, is a discrete card we do not know yet
+    ("discrete", never guessed to be "arc")."""
+    from torchdoctor.knowledge import intel_pci  # only an Intel GPU needs the table (suggest imports this module)
+
+    igpu = intel_pci.igpu_address()
     try:
         dev = int(device_id, 16)
     except ValueError:
-        return "integrated" if address == INTEL_IGPU_ADDRESS else "discrete"
-    for low, high, kind in _INTEL_RANGES:
-        if low <= dev <= high:
-            return kind
-    if dev in _PVC_SHARED and address is not None:
-        return "integrated" if address == INTEL_IGPU_ADDRESS else "datacenter"
+        return "integrated" if address == igpu else "discrete"
+    kind = intel_pci.kind_of_device(dev)
+    if kind is not None:
+        return kind
+    shared = intel_pci.kind_of_shared_id(dev, address) if address is not None else None
+    if shared is not None:
+        return shared
     from torchdoctor.knowledge.pci_ids import lookup_pci
 
     named = lookup_pci("8086", device_id)
     if named is not None:
         return intel_kind_of_name(named.name, named.chip)
-    if address is None or address == INTEL_IGPU_ADDRESS:
+    if address is None or address == igpu:
         return "integrated"
     return "discrete"
 
