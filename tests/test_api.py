@@ -100,7 +100,7 @@ def test_a_broken_patient_is_a_report_not_an_exception(torchless_python, tmp_pat
     assert any(f.id == "torch.not_installed" and f.severity == "error" for f in report.findings)
     assert report.text().startswith(f"Examining {report.target.display} (--python ")
     smoked = torchdoctor.smoke(python=torchless_python, timeout=60)
-    assert smoked.exit_code == 1 and "torch is not installed" in smoked.error and smoked.devices == []
+    assert smoked.exit_code == 1 and "torch is not installed" in smoked.error and list(smoked.devices) == []
     assert smoked.to_dict()["target"]["source"] == "option"
     assert "torch is not installed" in smoked._repr_html_()
 

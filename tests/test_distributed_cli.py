@@ -2,7 +2,7 @@
 
 import pytest
 
-from torchdoctor.commands.distributed import validate
+from torchdoctor.requests import distributed_options as validate
 from torchdoctor.errors import UsageError
 
 

@@ -192,7 +192,7 @@ def test_nobody_listens_at_the_endpoint():
     assert [f["id"] for f in report["findings"]] == ["distributed.endpoint_unreachable"]
     finding = report["findings"][0]
     assert f"nothing answered at 127.0.0.1:{port}" in finding["message"] and "refused" in finding["message"]
-    assert "firewall" in finding["fix"] and "GLOO_SOCKET_IFNAME" in finding["fix"]
+    assert "firewall" in finding["fix"]["summary"] and "GLOO_SOCKET_IFNAME" in finding["fix"]["summary"]
     assert report["endpoint"]["reachable"] is False and report["endpoint"]["waited"] > 0
 
 

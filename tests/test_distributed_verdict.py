@@ -148,7 +148,7 @@ def test_dead_rendezvous_from_the_h200_capture():
     assert not report["ok"]
     assert _ids(report) == ["distributed.rendezvous_failed"]  # one group finding, not one per rank
     assert "127.0.0.1, 29599" in report["findings"][0]["message"]
-    assert "firewall" in report["findings"][0]["fix"]
+    assert "firewall" in report["findings"][0]["fix"]["summary"]
     assert [r["status"] for r in report["ranks"]] == ["unknown", "error"]
 
 
@@ -253,7 +253,7 @@ def test_endpoint_preflight_findings(seen, fid, words):
     report = judge(_outcome(endpoint=ep, never_started=True, partial_view=True, nnodes=2, node_rank=0), {})
     assert _ids(report) == [fid] and report["endpoint"]["role"] == seen["role"]
     if fid in ("distributed.endpoint_not_local", "distributed.endpoint_unreachable"):
-        assert "NCCL_SOCKET_IFNAME" in finding.fix and "GLOO_SOCKET_IFNAME" in finding.fix
+        assert "NCCL_SOCKET_IFNAME" in finding.fix.summary and "GLOO_SOCKET_IFNAME" in finding.fix.summary
 
 
 def test_a_usable_endpoint_adds_no_finding():

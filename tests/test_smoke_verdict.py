@@ -6,7 +6,8 @@ import math
 import pytest
 
 from torchdoctor.child import ChildResult
-from torchdoctor.commands.smoke import collect, json_safe
+from torchdoctor.operations.smoke import collect
+from torchdoctor.sanitize import strict_json as json_safe
 from torchdoctor.smoke import verdict
 from torchdoctor.smoke.devices import parse_request
 

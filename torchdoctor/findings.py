@@ -39,6 +39,15 @@ class Fix:
     def to_dict(self) -> dict[str, Any]:
         return {"summary": self.summary, "commands": [str(c) for c in self.commands], "argv": list(self.argv)}
 
+    @classmethod
+    def from_dict(cls, data: Any) -> "Fix | None":
+        """A fix read back from JSON (or a sentence): its lines keep their text; their argv is not rebuilt."""
+        if isinstance(data, str):
+            return cls(data)
+        if not isinstance(data, dict):
+            return None
+        return cls(str(data.get("summary") or ""), tuple(str(c) for c in data.get("commands") or ()))
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -60,6 +69,12 @@ class Finding:
         if self.detail:
             out["detail"] = self.detail
         return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Finding":
+        return cls(str(data.get("id") or ""), str(data.get("severity") or ERROR), str(data.get("message") or ""),
+                   Fix.from_dict(data.get("fix")), str(data.get("area") or ""), str(data.get("title") or ""),
+                   data.get("detail"))
 
 
 @dataclass(frozen=True)

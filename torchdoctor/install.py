@@ -14,8 +14,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -49,6 +48,15 @@ class TargetEnv:
 class Step:
     purpose: str
     command: Command
+
+
+# What each reason to stop verifies (the finding's title).
+BLOCKED_TITLES = {
+    "install.conda_torch": "torch is not conda's own package (pip would break conda's environment)",
+    "install.externally_managed": "the environment accepts pip installs (PEP 668)",
+    "install.no_installer": "the target has pip, or uv is on PATH",
+    "install.no_plan": "a published build fits this machine",
+}
 
 
 @dataclass(frozen=True)
@@ -86,15 +94,6 @@ class StepResult:
     def to_dict(self) -> dict[str, Any]:
         return {"purpose": self.purpose, "argv": list(self.command.argv), "command": self.command.line,
                 "exit_code": self.exit_code, "seconds": round(self.seconds, 3), "timed_out": self.timed_out}
-
-
-@dataclass
-class InstallOutcome:
-    ok: bool
-    message: str
-    steps: list[StepResult] = field(default_factory=list)
-    fallback_used: str | None = None  # the torch version of the verified fallback, when it was needed
-    plan: Any = None  # the plan that was finally run (the fallback's when it was used)
 
 
 # ------------------------------------------------------------------------------ the target environment
@@ -298,8 +297,3 @@ def _json(text: str | None) -> dict[str, Any] | None:
 
 def installed_versions(env: TargetEnv) -> dict[str, str]:
     return {d.name: d.version for d in env.distributions if d.name in ("torch", *COMPANIONS)}
-
-
-def with_fallback(plan: Any, retry: Any) -> Any:
-    """The retry plan keeps the reasons of the first, so the output says why it was needed."""
-    return replace(retry, reasons=retry.reasons or plan.reasons)

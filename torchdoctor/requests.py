@@ -94,9 +94,9 @@ class SuggestRequest:
               driver: str | None = None, gpus: Iterable[str] = (), index_base: str | None = None,
               python: str | None = None, search: bool = True, knowledge: Any = None) -> "SuggestRequest":
         k = knowledge if knowledge is not None else _knowledge()
+        plan = plan_request(torch=torch, with_=with_, fmt=fmt, index_base=index_base, k=k)
         if python is not None and python_version is not None:
             raise UsageError("--python and --python-version cannot be combined: each names the Python to plan for")
-        plan = plan_request(torch=torch, with_=with_, fmt=fmt, index_base=index_base, k=k)
         described = describe(os_=os_, arch=arch, python_version=python_version, driver=driver, gpus=tuple(gpus), k=k)
         return cls(plan, described, python_option(python), search)
 
@@ -283,12 +283,12 @@ class DistributedRequest:
               timeout: float = 120.0, python: str | None = None, epochs: int = 100, seed: int = 0,
               nnodes: int | None = None, node_rank: int | None = None, rdzv_endpoint: str | None = None,
               joining: bool = False, search: bool = True) -> "DistributedRequest":
-        device, backend = _distributed_options(device, backend, nproc, timeout, epochs, seed)
+        device, backend = distributed_options(device, backend, nproc, timeout, epochs, seed)
         nodes = _nodes(nnodes, node_rank, rdzv_endpoint, joining)
         return cls(device, backend, nproc, float(timeout), python_option(python), epochs, seed, nodes, search)
 
 
-def _distributed_options(device: str, backend: str | None, nproc: int | None, timeout: float,
+def distributed_options(device: str, backend: str | None, nproc: int | None, timeout: float,
                          epochs: int, seed: int = 0) -> tuple[str, str | None]:
     """Options alone, before anything runs: UsageError (exit 2) for what can never work."""
     device = (device or "all").strip().lower()

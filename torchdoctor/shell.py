@@ -132,9 +132,6 @@ class Command:
     def __str__(self) -> str:
         return self.line
 
-    def for_shell(self, shell: str) -> "Command":
-        return Command(self.argv, shell)
-
     def to_dict(self) -> dict[str, Any]:
         return {"command": self.line, "argv": list(self.argv), "shell": self.shell}
 

@@ -22,7 +22,10 @@ import signal as _signal
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from torchdoctor.checks.areas import DISTRIBUTED
 from torchdoctor.distributed.endpoint import Endpoint
+from torchdoctor.findings import Finding
+from torchdoctor.findings import finding
 from torchdoctor.distributed.logs import LauncherLog
 
 SCHEMA = 1
@@ -65,15 +68,34 @@ class Outcome:
     never_started: bool = False  # no rank ran: the preflight failed or the nodes never all came
 
 
-@dataclass(frozen=True)
-class Finding:
-    id: str
-    severity: str  # "error" | "warning" | "info"
-    message: str
-    fix: str | None = None
+# What each distributed finding verifies, by id (the shared Finding's title; docs/findings.md lists them).
+FINDING_IDS = {
+    "distributed.launch_failed": "torch's launcher starts every rank",
+    "distributed.rendezvous_failed": "the ranks meet at the rendezvous",
+    "distributed.timeout": "the group finishes within --timeout",
+    "distributed.rank_missing": "every rank reports",
+    "distributed.world_size_mismatch": "the group has the expected size",
+    "distributed.rank_timeout": "each rank finishes in time",
+    "distributed.rank_failed": "each rank's checks hold",
+    "distributed.rank_error": "each rank runs without an error",
+    "distributed.rank_crashed": "no rank crashes",
+    "distributed.allreduce_wrong": "all-reduce returns the exact sum",
+    "distributed.weights_diverged": "DDP keeps the weights bit-identical on every rank",
+    "distributed.reference_mismatch": "DDP training agrees with the single-process reference",
+    "distributed.nodes_missing": "every node joins the rendezvous",
+    "distributed.endpoint_unresolved": "the rendezvous host resolves",
+    "distributed.endpoint_not_local": "node 0 owns the rendezvous address",
+    "distributed.endpoint_port_busy": "the rendezvous port is free on node 0",
+    "distributed.endpoint_unreachable": "the rendezvous answers from this node",
+    "distributed.endpoint_loopback": "the rendezvous address is reachable from other nodes",
+    "distributed.nccl_error": "NCCL reports no error",
+    "distributed.nccl_warning": "NCCL reports no warning",
+}
 
-    def to_dict(self) -> dict:
-        return {"id": self.id, "severity": self.severity, "message": self.message, "fix": self.fix}
+
+def _found(id: str, severity: str, message: str, fix: str | None = None) -> Finding:
+    """A distributed verdict as the shared Finding (its fix a sentence: the advice has no command)."""
+    return finding(id, severity, message, fix, DISTRIBUTED, FINDING_IDS[id])
 
 
 def judge(outcome: Outcome, results: Mapping[int, Mapping[str, Any]]) -> dict:
@@ -168,7 +190,7 @@ def _judge_rank(rank: int, result: Mapping[str, Any] | None, exit_, outcome: Out
         out["status"] = "timeout" if error.get("type") == "Timeout" else "error"
         out["problems"].append(f"{error.get('stage', stage)}: {error.get('type')}: {error.get('message')}")
         if error.get("stage") != "rendezvous":  # rendezvous failures get one group finding instead
-            found.append(Finding(
+            found.append(_found(
                 "distributed.rank_timeout" if out["status"] == "timeout" else "distributed.rank_error", "error",
                 f"rank {rank} failed in stage {error.get('stage', stage)!r}: "
                 f"{error.get('type')}: {_clean(error.get('message'))}",
@@ -185,7 +207,7 @@ def _judge_rank(rank: int, result: Mapping[str, Any] | None, exit_, outcome: Out
             how = (f"was killed by {_signal_name(-code)}" if code is not None and code < 0
                    else f"exited with status {code}" if code is not None else "stopped without a result")
             out["problems"].append(f"{how} in stage {stage!r}")
-            found.append(Finding("distributed.rank_crashed", "error",
+            found.append(_found("distributed.rank_crashed", "error",
                                  f"rank {rank} {how} during stage {stage!r}; the other ranks were not left "
                                  "hanging (torchrun stops the group when a rank dies)"))
     else:
@@ -202,19 +224,19 @@ def _judge_checks(rank: int, result: Mapping[str, Any], out: dict, found: list[F
         msg = (f"all-reduce on rank {rank} gave {ar.get('got')} where every element must be exactly "
                f"{ar.get('expected')} ({ar.get('wrong_elements')} of {ar.get('elements')} wrong)")
         out["problems"].append(msg)
-        found.append(Finding("distributed.allreduce_wrong", "error", msg))
+        found.append(_found("distributed.allreduce_wrong", "error", msg))
     for key, label in (("classic", "classic loop"), ("two_layer", "two-layer network")):
         w = result.get(key) or {}
         if not w.get("identical"):
             msg = f"{label}: after DDP training the weights on rank {rank} differ from another rank's"
             out["problems"].append(msg)
-            found.append(Finding("distributed.weights_diverged", "error", msg + " (they must be bit-identical)"))
+            found.append(_found("distributed.weights_diverged", "error", msg + " (they must be bit-identical)"))
         rel, tol = w.get("rel_error"), w.get("tolerance")
         if rel is None or tol is None or not rel <= tol:
             msg = (f"{label}: rank {rank}'s DDP weights differ from the single-process reference by "
                    f"{_fmt(rel)} (tolerance {_fmt(tol)}, {w.get('dtype')})")
             out["problems"].append(msg)
-            found.append(Finding("distributed.reference_mismatch", "error", msg))
+            found.append(_found("distributed.reference_mismatch", "error", msg))
 
 
 # ------------------------------------------------------------------------------ the group
@@ -222,7 +244,7 @@ def _judge_checks(rank: int, result: Mapping[str, Any], out: dict, found: list[F
 def _group_findings(outcome: Outcome, ranks: list[dict], world: int | None) -> list[Finding]:
     found: list[Finding] = endpoint_findings(outcome.endpoint) if outcome.endpoint else []
     if outcome.start_error:
-        found.append(Finding("distributed.launch_failed", "error",
+        found.append(_found("distributed.launch_failed", "error",
                              f"could not start the ranks: {outcome.start_error}"))
         return found
     if outcome.nodes_missing:
@@ -232,25 +254,25 @@ def _group_findings(outcome: Outcome, ranks: list[dict], world: int | None) -> l
         detail = outcome.rendezvous_error \
             or (_clean(rdzv_failed[0]["error"].get("message")) if rdzv_failed else "") \
             or _first(outcome.log.rendezvous_errors)
-        found.append(Finding("distributed.rendezvous_failed", "error",
+        found.append(_found("distributed.rendezvous_failed", "error",
                              f"the process group never formed: {detail}", RENDEZVOUS_FIX))
     if outcome.timed_out:
         stages = ", ".join(f"rank {r['rank']}: {r.get('stage', 'not started')}" for r in ranks) or "no rank reported"
-        found.append(Finding("distributed.timeout", "error",
+        found.append(_found("distributed.timeout", "error",
                              f"the run did not finish within {outcome.timeout:.0f} s and was stopped "
                              f"(stage reached: {stages})", TIMEOUT_FIX))
     missing = [r["rank"] for r in ranks if r["status"] == "missing"]
     if missing and not outcome.timed_out and not outcome.rendezvous_error:
         tail = _first(outcome.log.tail[::-1])
-        found.append(Finding("distributed.rank_missing", "error",
+        found.append(_found("distributed.rank_missing", "error",
                              f"rank(s) {_list(missing)} of {world} never reported a result"
                              + (f"; last output: {tail}" if tail else "")))
     if outcome.mode == "launch" and not ranks and not found and not outcome.never_started:
-        found.append(Finding("distributed.launch_failed", "error",
+        found.append(_found("distributed.launch_failed", "error",
                              f"torch's launcher exited with status {outcome.returncode} and no rank reported"))
     sizes = ({r.get("world_size") for r in ranks} | {world}) - {None}
     if len(sizes) > 1:
-        found.append(Finding("distributed.world_size_mismatch", "error",
+        found.append(_found("distributed.world_size_mismatch", "error",
                              f"expected {world} ranks, but the ranks saw world sizes {sorted(sizes)}"))
     return found
 
@@ -260,7 +282,7 @@ def nodes_missing(outcome: Outcome) -> Finding:
     n, where, wait = outcome.nnodes or 0, outcome.rdzv_endpoint, outcome.join_timeout
     joined = "1 of 2 nodes" if n == 2 else f"at most {n - 1} of {n} nodes"
     gone = "the other node" if n == 2 else "at least one node"
-    return Finding("distributed.nodes_missing", "error",
+    return _found("distributed.nodes_missing", "error",
                    f"{joined} joined at {where} within {wait} s: {gone} never came, so no rank started",
                    f"Start the same command on every node (--node-rank 0 to {n - 1}, the same --nnodes {n} "
                    f"and --rdzv-endpoint {where}) within {wait} s of each other (half of --timeout). If they "
@@ -271,33 +293,33 @@ def endpoint_findings(ep: Endpoint) -> list[Finding]:
     """The rendezvous endpoint's preflight, judged: each problem with its fix (pure)."""
     where = ep.where
     if ep.resolve_error:
-        return [Finding("distributed.endpoint_unresolved", "error",
+        return [_found("distributed.endpoint_unresolved", "error",
                         f"the rendezvous host {ep.host!r} does not resolve on this node ({ep.resolve_error})",
                         "Use node rank 0's IP address, or a name every node resolves (DNS, /etc/hosts); "
                         "check it for typos.")]
     addresses = ", ".join(ep.addresses[:3])
     if ep.role == "host" and ep.local is False:
-        return [Finding("distributed.endpoint_not_local", "error",
+        return [_found("distributed.endpoint_not_local", "error",
                         f"this node (rank 0) hosts the rendezvous, but {ep.host} ({addresses}) is not an "
                         f"address of this machine ({ep.error})",
                         "Run --node-rank 0 on the machine at that address, or give --rdzv-endpoint an address "
                         "of this node's interface that the other nodes reach (`ip -brief addr` lists them). "
                         + IFNAME_FIX)]
     if ep.role == "host" and ep.port_free is False:
-        return [Finding("distributed.endpoint_port_busy", "error",
+        return [_found("distributed.endpoint_port_busy", "error",
                         f"port {ep.port} is already in use on this node ({ep.error}), so the rendezvous "
                         f"cannot listen at {where}",
                         f"Pick a free port for --rdzv-endpoint on every node, or end what holds it "
                         f"(`ss -ltnp 'sport = :{ep.port}'` names it; often a torchrun left over).")]
     if ep.role == "client" and ep.reachable is False:
-        return [Finding("distributed.endpoint_unreachable", "error",
+        return [_found("distributed.endpoint_unreachable", "error",
                         f"nothing answered at {where} ({addresses}) within {ep.waited:.0f} s ({ep.error}): "
                         "node rank 0 is not running there, the address is wrong, or a firewall blocks the port",
                         f"Start --node-rank 0 on {ep.host} first; open TCP port {ep.port} between the nodes "
                         "(firewall, security group); check that the address is node rank 0's interface that "
                         "this node reaches. " + IFNAME_FIX)]
     if ep.addresses and all(_loopback(a) for a in ep.addresses):
-        return [Finding("distributed.endpoint_loopback", "warning",
+        return [_found("distributed.endpoint_loopback", "warning",
                         f"the rendezvous endpoint {ep.host} is a loopback address here ({addresses}): only "
                         "nodes on this same machine can reach it",
                         "For nodes on other machines, give --rdzv-endpoint the address of node rank 0's interface "
@@ -322,8 +344,8 @@ def _nccl_findings(outcome: Outcome, found: list[Finding]) -> list[Finding]:
     failed = any(f.severity == "error" for f in found)
     shown = "; ".join(warnings[:3])
     if failed:
-        return [Finding("distributed.nccl_error", "error", f"NCCL reported: {shown}", NCCL_FIX)]
-    return [Finding("distributed.nccl_warning", "warning", f"NCCL warned (the run still passed): {shown}")]
+        return [_found("distributed.nccl_error", "error", f"NCCL reported: {shown}", NCCL_FIX)]
+    return [_found("distributed.nccl_warning", "warning", f"NCCL warned (the run still passed): {shown}")]
 
 
 def _version_note(backend: str | None, version: str | None) -> str | None:

@@ -93,9 +93,6 @@ class Release:
     def variant(self, name: str) -> Variant | None:
         return next((v for v in self.variants if v.name == name), None)
 
-    def variants_for(self, platform_key: str) -> tuple[Variant, ...]:
-        return tuple(v for v in self.variants if platform_key in v.platforms)
-
     def free_threaded_platforms(self, python: str, pypi: bool) -> tuple[str, ...]:
         """The platforms with cp3XXt wheels for this Python (on PyPI when `pypi`)."""
         table = self.pypi_free_threaded if pypi and self.pypi_free_threaded is not None else self.free_threaded

@@ -51,8 +51,8 @@ def render_human(report: dict, file: IO[str] | None = None) -> None:
     for f in report["findings"]:
         style = {"error": "red", "warning": "yellow"}.get(f["severity"], None)
         console.print(f"{f['severity']}: {f['message']}  [{f['id']}]", style=style)
-        if f.get("fix"):
-            console.print(f"  fix: {f['fix']}")
+        for line in fix_lines(f.get("fix")):
+            console.print(line)
     for r in report["ranks"]:  # the others' problems are in the findings above
         for problem in r.get("problems", []) if r["status"] in ("stopped", "unknown") else ():
             console.print(f"rank {r['rank']}: {problem}", style="red")
@@ -116,3 +116,27 @@ def _size(n: int) -> str:
 
 def _dash(value: Any) -> str:
     return "-" if value is None else str(value)
+
+
+def fix_lines(fix: Any) -> list[str]:
+    """A finding's fix (the shared {summary, commands, argv} object) as indented lines."""
+    if not fix:
+        return []
+    if isinstance(fix, str):
+        return [f"  fix: {fix}"]
+    return [f"  fix: {fix.get('summary', '')}"] + [f"    $ {c}" for c in fix.get("commands") or ()]
+
+
+def report_lines(report: dict) -> list[tuple[str, str | None]]:
+    """The report as plain lines (str(), notebooks): the summary, each rank, the bandwidth, the findings."""
+    ok = report.get("ok")
+    out: list[tuple[str, str | None]] = [(summary_line(report), "bold green" if ok else "bold red")]
+    for r in report.get("ranks") or ():
+        out.append(("  ".join(rank_cells(r)), None if r.get("status") == "passed" else "red"))
+    for row in report.get("bandwidth") or ():
+        out.append((f"all-reduce {_size(row['bytes'])}: {_ms(row['seconds'])}, algbw {row['algbw_gbps']:.2f} GB/s, "
+                    f"busbw {row['busbw_gbps']:.2f} GB/s", None))
+    for f in report.get("findings") or ():
+        out.append((f"{f['severity']}: {f['message']}  [{f['id']}]", {"error": "red", "warning": "yellow"}.get(f["severity"])))
+        out += [(line, None) for line in fix_lines(f.get("fix"))]
+    return out

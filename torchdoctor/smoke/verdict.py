@@ -21,11 +21,33 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from torchdoctor.checks.areas import SMOKE
+from torchdoctor.findings import ERROR, Finding, finding
+
 GRAD_TOLERANCE = {"float64": 1e-10, "float32": 1e-4}
 AGREEMENT_TOLERANCE = {"float64": 1e-10, "float32": 1e-4}
 CONVERGED_WITHIN = 1e-3
 PREDICTION_WITHIN = 1e-2
 STAGES = ("init", "classic", "gradcheck", "agreement", "throughput")
+
+# Every id a smoke run can report, with what the failed check verifies (docs/findings.md lists them).
+FINDING_IDS = {
+    "smoke.torch_missing": "torch is installed for the examined interpreter",
+    "smoke.torch_import_failed": "torch imports",
+    "smoke.device_unavailable": "the requested device is usable by this torch",
+    "smoke.timeout": "the device run finishes within --timeout",
+    "smoke.crashed": "the device run does not crash",
+    "smoke.child_failed": "the device run's child answers",
+    "smoke.incomplete": "the child reports every stage",
+    "smoke.stage_error": "each stage runs without an error",
+    "smoke.init_failed": "the first operation on the device works",
+    "smoke.diverged": "the classic loop stays finite",
+    "smoke.not_converged": "the classic loop converges to w = 2",
+    "smoke.wrong_prediction": "the trained model predicts 8 at x = 4",
+    "smoke.grad_mismatch": "autograd's gradients equal the hand-derived formulas",
+    "smoke.reference_mismatch": "float32 training agrees with the CPU float64 reference",
+    "smoke.no_progress": "the throughput run makes progress with a finite loss",
+}
 
 # The lines that say what really went wrong, when a child dies with a wall of text.
 _ERROR_LINE = re.compile(
@@ -40,6 +62,12 @@ class DeviceVerdict:
     status: str  # "passed" | "failed" (a check did not hold) | "error" | "timeout" | "crashed"
     problems: tuple[str, ...] = ()
     checks: Mapping[str, str] = field(default_factory=dict)  # stage -> passed|failed|error|missing
+    ids: tuple[str, ...] = ()  # the finding id of each problem, in the same order (FINDING_IDS)
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(finding(fid, ERROR, f"{self.device}: {text}", area=SMOKE, title=FINDING_IDS[fid])
+                     for fid, text in zip(self.ids, self.problems))
 
 
 def _finite(v: Any) -> bool:
@@ -67,16 +95,20 @@ def stage_error(entry: Any) -> str | None:
 
 
 def judge_classic(c: Mapping[str, Any]) -> list[str]:
+    return [text for _, text in _classic(c)]
+
+
+def _classic(c: Mapping[str, Any]) -> list[tuple[str, str]]:
     w, epochs = c.get("w"), c.get("epochs")
     if not _finite(w) or not _finite(c.get("final_loss")):
-        return [f"the classic loop diverged: w = {w}, final loss = {c.get('final_loss')}"]
+        return [("smoke.diverged", f"the classic loop diverged: w = {w}, final loss = {c.get('final_loss')}")]
     problems = []
     if abs(w - 2.0) >= CONVERGED_WITHIN or c.get("converged_epoch") is None:
-        problems.append(f"the classic loop did not converge: w = {w:.6g} after {epochs} epochs "
-                        f"(needs |w - 2| < {CONVERGED_WITHIN:g})")
+        problems.append(("smoke.not_converged", f"the classic loop did not converge: w = {w:.6g} after {epochs} "
+                         f"epochs (needs |w - 2| < {CONVERGED_WITHIN:g})"))
     pred = c.get("prediction_at_4")
     if _finite(pred) and abs(pred - 8.0) > PREDICTION_WITHIN:
-        problems.append(f"the trained model predicts {pred:.6g} at x = 4 instead of 8")
+        problems.append(("smoke.wrong_prediction", f"the trained model predicts {pred:.6g} at x = 4 instead of 8"))
     return problems
 
 
@@ -116,8 +148,12 @@ def judge_init(i: Mapping[str, Any]) -> list[str]:
     return []  # a failed first op carries "error" and is handled as a stage error
 
 
-_JUDGES = {"init": judge_init, "classic": judge_classic, "gradcheck": judge_gradcheck,
-           "agreement": judge_agreement, "throughput": judge_throughput}
+# stage -> (its judge, as (id, problem) pairs)
+_JUDGES = {"init": lambda e: [("smoke.init_failed", t) for t in judge_init(e)],
+           "classic": _classic,
+           "gradcheck": lambda e: [("smoke.grad_mismatch", t) for t in judge_gradcheck(e)],
+           "agreement": lambda e: [("smoke.reference_mismatch", t) for t in judge_agreement(e)],
+           "throughput": lambda e: [("smoke.no_progress", t) for t in judge_throughput(e)]}
 
 
 def judge_device(device: str, status: str, detail: str, data: Mapping[str, Any] | None,
@@ -125,10 +161,11 @@ def judge_device(device: str, status: str, detail: str, data: Mapping[str, Any] 
     """One device's child run (its ChildResult status/detail/answer/stderr) -> verdict."""
     data = data or {}
     problems: list[str] = []
+    ids: list[str] = []
     checks: dict[str, str] = {}
     if data.get("import_error"):
         return DeviceVerdict(device, False, "error", (f"torch failed to import: {data['import_error']}",),
-                             {s: "missing" for s in STAGES})
+                             {s: "missing" for s in STAGES}, ("smoke.torch_import_failed",))
     for stage in STAGES:
         entry = data.get(stage)
         if entry is None:
@@ -138,10 +175,12 @@ def judge_device(device: str, status: str, detail: str, data: Mapping[str, Any] 
         if err:
             checks[stage] = "error"
             problems.append(f"{stage}: {err}")
+            ids.append("smoke.stage_error")
             continue
         found = _JUDGES[stage](entry)
         checks[stage] = "failed" if found else "passed"
-        problems += found
+        problems += [text for _, text in found]
+        ids += [fid for fid, _ in found]
 
     reached = next((s for s in STAGES if checks[s] == "missing"), None)
     if "torch" not in data and "import_seconds" not in data:
@@ -151,20 +190,24 @@ def judge_device(device: str, status: str, detail: str, data: Mapping[str, Any] 
         limit = f" within {timeout:g} s" if timeout else ""
         problems.insert(0, f"did not finish{limit}{where}: the device hung or is far too slow "
                            "(raise --timeout if it is just slow)")
-        return DeviceVerdict(device, False, "timeout", tuple(problems), checks)
+        ids.insert(0, "smoke.timeout")
+        return DeviceVerdict(device, False, "timeout", tuple(problems), checks, tuple(ids))
     if status in ("crashed", "failed", "no_answer", "not_started"):
         why = first_error_line(stderr) if stderr else ""
         where = f" during {reached}" if reached else ""
         problems.insert(0, f"{detail or status}{where}" + (f": {why}" if why and why not in detail else ""))
-        return DeviceVerdict(device, False, "crashed" if status == "crashed" else "error", tuple(problems), checks)
+        ids.insert(0, "smoke.crashed" if status == "crashed" else "smoke.child_failed")
+        return DeviceVerdict(device, False, "crashed" if status == "crashed" else "error", tuple(problems), checks,
+                             tuple(ids))
     if any(v == "error" for v in checks.values()):
-        return DeviceVerdict(device, False, "error", tuple(problems), checks)
+        return DeviceVerdict(device, False, "error", tuple(problems), checks, tuple(ids))
     if any(v == "missing" for v in checks.values()):
         missing = ", ".join(s for s, v in checks.items() if v == "missing")
         problems.append(f"the child did not report: {missing}")
-        return DeviceVerdict(device, False, "error", tuple(problems), checks)
+        ids.append("smoke.incomplete")
+        return DeviceVerdict(device, False, "error", tuple(problems), checks, tuple(ids))
     if problems:
-        return DeviceVerdict(device, False, "failed", tuple(problems), checks)
+        return DeviceVerdict(device, False, "failed", tuple(problems), checks, tuple(ids))
     return DeviceVerdict(device, True, "passed", (), checks)
 
 
@@ -199,4 +242,5 @@ def device_entry(verdict: DeviceVerdict, data: Mapping[str, Any] | None, seconds
         "child_seconds": seconds,
     }
     entry["warnings"] = list(data.get("warnings") or [])
+    entry["findings"] = [f.to_dict() for f in verdict.findings]
     return entry
