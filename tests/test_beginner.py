@@ -318,7 +318,7 @@ def test_live_check_python_on_this_gpu_less_machine(fake_cuda_venv):
 
 def test_live_check_on_windows_facts(fake_cuda_venv, monkeypatch, capsys, tmp_path):
     """The real torch child (fake CUDA torch) with the Windows machine probes (registry: UHD 620, no NVML)."""
-    from torchdoctor.commands import check as check_cmd
+    from torchdoctor.operations import check as check_cmd
     from torchdoctor.probes import gather_machine
 
     adapters = [{"DriverDesc": "Intel(R) UHD Graphics 620", "MatchingDeviceId": "PCI\\VEN_8086&DEV_5917&SUBSYS_1"}]
@@ -326,14 +326,15 @@ def test_live_check_on_windows_facts(fake_cuda_venv, monkeypatch, capsys, tmp_pa
                              nvml=fake_nvml(init_error="NVML Shared Library Not Found"),
                              platform_overrides={"system": "Windows", "machine": "AMD64", "kernel": "10.0.19044",
                                                  "bits": 64, "environ": {}, "confstr": lambda n: None})
-    monkeypatch.setattr(check_cmd, "_machine", lambda: windows)
+    monkeypatch.setattr(check_cmd, "machine", lambda: windows)
     for k, v in FAKE.items():
         monkeypatch.setenv(k, v)
     site = next(Path(fake_cuda_venv).parents[1].glob("lib/python*/site-packages"))
     py_tag = wheel_tag(fake_cuda_venv).rsplit("-", 1)[0]
     write_dist(site, "torch", "2.13.0+cu130", f"{py_tag}-win_amd64")  # the wheel a Windows pip would have put there
     try:
-        code = check_cmd.run_check(json_out=True, python=str(fake_cuda_venv))
+        from torchdoctor.commands.check import run_check
+        code = run_check(json_out=True, python=str(fake_cuda_venv))
     finally:
         write_dist(site, "torch", "2.13.0+cu130", wheel_tag(fake_cuda_venv))
     data = json.loads(capsys.readouterr().out)

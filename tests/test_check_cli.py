@@ -95,7 +95,7 @@ def test_this_machine_real_torch_cpu_exit_0(tmp_path):
 
 def test_json_parses_even_when_a_check_crashes(monkeypatch):
     from torchdoctor.checks.registry import Check
-    from torchdoctor.commands import check as command
+    from torchdoctor.operations import check as command
     from torchdoctor.facts import Facts, PythonFacts
 
     def boom(f, k):
@@ -114,7 +114,7 @@ def test_json_parses_even_when_a_check_crashes(monkeypatch):
 
 
 def test_human_output_shape_and_verbose(monkeypatch):
-    from torchdoctor.commands import check as command
+    from torchdoctor.operations import check as command
     from torchdoctor.facts import Facts, PythonFacts, TorchRuntime
 
     facts = Facts(python=PythonFacts("3.11.7"), distributions=(), runtime=TorchRuntime("not_installed"))
@@ -127,7 +127,7 @@ def test_human_output_shape_and_verbose(monkeypatch):
 
 
 def test_no_torch_import_in_the_doctor_process():
-    code = ("import sys; from torchdoctor.commands.check import gather; gather(timeout=60); "
+    code = ("import sys; from torchdoctor.operations.check import gather; gather(timeout=60); "
             "print('torch' in sys.modules)")
     import subprocess
 
