@@ -15,6 +15,7 @@ from torchdoctor.checks.views import (arch_list, build, device_nodes_named, driv
 from torchdoctor.facts import Facts
 from torchdoctor.findings import Finding, Fix, error, skipped, warning
 from torchdoctor.knowledge import Knowledge
+from torchdoctor.knowledge.nvswitch import is_nvswitch_system
 from torchdoctor.versions import driver_key
 
 
@@ -234,10 +235,6 @@ def init_failed(f: Facts, k: Knowledge | None) -> Finding | None:
                  Fix("Run nvidia-smi; if it works, reload the driver modules or reboot.", ("nvidia-smi",)))
 
 
-_NVSWITCH = re.compile(r"\b(A100|A800|H100|H800|H200|H20|B200|B300|GB200|GB300)\b.*\b(SXM|HGX)|\b(SXM|HGX)\w*\b.*\b"
-                       r"(A100|H100|H200|B200)|\bDGX\b|\bH200\b|\bB200\b", re.I)
-
-
 @check("cuda.fabric_manager", areas.CUDA, "the NVSwitch Fabric Manager runs", needs=("runtime",))
 def fabric_manager(f: Facts, k: Knowledge | None) -> Finding | None:
     """Error 802 'system not yet initialized': on NVSwitch systems CUDA waits for nvidia-fabricmanager."""
@@ -245,7 +242,7 @@ def fabric_manager(f: Facts, k: Knowledge | None) -> Finding | None:
     if said is None:
         return None
     gpus = [g.name for g in nvidia_gpus(f) if g.name]
-    nvswitch = [n for n in gpus if _NVSWITCH.search(n)]
+    nvswitch = [n for n in gpus if is_nvswitch_system(n)]  # knowledge/nvswitch.json
     where = (f" on {len(gpus)} x {nvswitch[0]}" if nvswitch else "")
     branch = f.nvidia.driver.split(".")[0] if f.nvidia is not None and f.nvidia.driver else None
     package = f"nvidia-fabricmanager-{branch}" if branch else "nvidia-fabricmanager (of the driver's branch)"

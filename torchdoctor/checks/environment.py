@@ -10,6 +10,7 @@ from torchdoctor.checks.views import build, device_nodes_named, driver_unreadabl
 from torchdoctor.facts import Facts
 from torchdoctor.findings import Finding, Fix, error, info, skipped
 from torchdoctor.knowledge import Knowledge
+from torchdoctor.knowledge.wsl import gpu_kernel_floor
 
 
 @check("container.gpu_devices", areas.ENVIRONMENT, "a container was given its GPU devices", needs=("platform",))
@@ -49,8 +50,7 @@ def container_gpu_devices(f: Facts, k: Knowledge | None) -> Finding | None:
     return error(msg, fix) if expected else info(msg + " (Fine if this container is meant to run on the CPU.)", fix)
 
 
-# WSL 2 kernels before 5.10.43.3 have no GPU compute (Microsoft's "GPU accelerated ML training in WSL" guide)
-_WSL_GPU_KERNEL = (5, 10, 43, 3)
+# WSL 2 kernels before the floor (5.10.43.3, Microsoft's WSL GPU guide: knowledge/wsl.json) have no GPU compute
 
 
 @check("wsl.gpu", areas.ENVIRONMENT, "WSL 2 exposes the GPU", needs=("platform",))
@@ -65,8 +65,8 @@ def wsl_gpu(f: Facts, k: Knowledge | None) -> Finding | None:
                      Fix("Convert the distribution to WSL 2 (and keep the Windows NVIDIA driver current; do not "
                          "install a Linux driver inside WSL).", ("wsl --set-version <distro> 2", "wsl --update")))
     m = re.match(r"^(\d+)\.(\d+)\.(\d+)(?:\.(\d+))?-microsoft-standard", p.kernel or "", re.I)
-    if m and tuple(int(x or 0) for x in m.groups()) < _WSL_GPU_KERNEL:
-        return error(f"This WSL 2 kernel ({p.kernel}) is older than 5.10.43.3, the first with GPU compute: CUDA "
+    if m and tuple(int(x or 0) for x in m.groups()) < gpu_kernel_floor().version:
+        return error(f"This WSL 2 kernel ({p.kernel}) is older than {gpu_kernel_floor()}, the first with GPU compute: CUDA "
                      "finds no GPU ('Found no NVIDIA driver on your system').",
                      Fix("Update WSL's kernel from Windows, then restart WSL.", ("wsl --update", "wsl --shutdown")))
     if find_text(f, r"libcuda\.so[^ ]*: cannot open|Failed to dlopen libcuda"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 
 from torchdoctor.checks import areas
 from torchdoctor.checks.fixes import cmd
@@ -12,8 +11,7 @@ from torchdoctor.facts import Facts
 from torchdoctor.findings import Finding, Fix, error, info
 from torchdoctor.knowledge import Knowledge
 
-_OVERRIDES = (("gfx103", "10.3.0", "gfx1030"), ("gfx110", "11.0.0", "gfx1100"), ("gfx115", "11.0.0", "gfx1100"),
-              ("gfx120", "12.0.1", "gfx1201"))
+from torchdoctor.knowledge.rocm import gfx_override, override_target  # the HSA override table (rocm.json)
 
 
 @check("rocm.gfx_unsupported", areas.ROCM, "the ROCm build has code for each AMD GPU", needs=("gpus",))
@@ -29,7 +27,8 @@ def gfx_unsupported(f: Facts, k: Knowledge | None) -> Finding | None:
         # a paste: ROCm itself says it has no code object for this GPU
         g = amd[0]
         current = (f.env or {}).get("HSA_OVERRIDE_GFX_VERSION")
-        override = next(((v, t) for p, v, t in _OVERRIDES if g.gfx.startswith(p)), None)
+        row = gfx_override(g.gfx)
+        override = (row.value, row.target) if row else None
         msg = (f"{g.name or 'AMD GPU'} ({g.gfx}) has no code in this ROCm build: it says '{said.group(0)}'.")
         if current:
             msg += (f" With HSA_OVERRIDE_GFX_VERSION={current} (as in the paste) it runs as "
@@ -51,7 +50,8 @@ def gfx_unsupported(f: Facts, k: Knowledge | None) -> Finding | None:
                     f"HSA_OVERRIDE_GFX_VERSION={current} runs it as {override_target(current)}, which is: an "
                     "unofficial workaround that works for most operations.")
     g = bad[0]
-    override = next(((v, t) for p, v, t in _OVERRIDES if g.gfx.startswith(p) and t in bare), None)
+    row = gfx_override(g.gfx, bare)
+    override = (row.value, row.target) if row else None
     msg = (f"{g.name or 'AMD GPU'} ({g.gfx}) is not in torch {torch_version(f)}'s ROCm build, which has "
            f"{' '.join(archs)} (from {where}): kernels fail with 'HIP error: invalid device function'.")
     if current:
@@ -61,9 +61,3 @@ def gfx_unsupported(f: Facts, k: Knowledge | None) -> Finding | None:
                               "usual workaround — or use a build that contains this GPU.",
                               (cmd(f, "export", f"HSA_OVERRIDE_GFX_VERSION={override[0]}"),)))
     return error(msg, Fix("Use a ROCm build that contains this GPU (ROCm's per-gfx wheels), or run on the CPU."))
-
-
-def override_target(value: str) -> str | None:
-    """HSA_OVERRIDE_GFX_VERSION "10.3.0" -> "gfx1030" ("9.0.10" -> "gfx90a"): the target ROCm loads."""
-    m = re.fullmatch(r"\s*(\d+)\.(\d+)\.(\d+)\s*", value or "")
-    return f"gfx{int(m.group(1))}{int(m.group(2)):x}{int(m.group(3)):x}" if m else None

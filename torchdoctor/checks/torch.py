@@ -14,28 +14,9 @@ from torchdoctor.checks.views import (base_version, build, build_description, di
 from torchdoctor.facts import Facts
 from torchdoctor.findings import Finding, Fix, error, skipped, warning
 from torchdoctor.knowledge import Knowledge
+from torchdoctor.knowledge.libraries import library_of_symbol, wheel_for_library
+from torchdoctor.knowledge.windows import vc_redist
 from torchdoctor.knowledge.platforms import wheel_arch_endings, wheel_os_words
-
-# The CUDA library a missing .so comes from (pip wheel name, without the -cuXX suffix).
-_LIB_WHEELS = (
-    ("libcudnn", "nvidia-cudnn"), ("libcublas", "nvidia-cublas"), ("libcurand", "nvidia-curand"),
-    ("libcusparseLt", "nvidia-cusparselt"), ("libcusparse", "nvidia-cusparse"), ("libcufft", "nvidia-cufft"),
-    ("libcusolver", "nvidia-cusolver"), ("libnccl", "nvidia-nccl"), ("libnvJitLink", "nvidia-nvjitlink"),
-    ("libcudart", "nvidia-cuda-runtime"), ("libnvrtc", "nvidia-cuda-nvrtc"), ("libcupti", "nvidia-cuda-cupti"),
-    ("libcufile", "nvidia-cufile"), ("libnvshmem", "nvidia-nvshmem"), ("libnvToolsExt", "nvidia-nvtx"),
-)
-
-
-VC_REDIST_URL = "https://aka.ms/vc14/vc_redist.x64.exe"
-
-
-# Which library an undefined symbol belongs to, from the symbol or the "version libX.so" the loader names.
-_SYMBOL_LIBS = (
-    (r"\bnccl[A-Z]\w*|libnccl", "NCCL", "nvidia-nccl"), (r"nvJitLink", "nvJitLink", "nvidia-nvjitlink"),
-    (r"\bcusparse\w*|libcusparse", "cuSPARSE", "nvidia-cusparse"), (r"\bcublas\w*|libcublas", "cuBLAS", "nvidia-cublas"),
-    (r"\bcudnn\w*|libcudnn", "cuDNN", "nvidia-cudnn"), (r"iJIT_NotifyEvent|libmkl", "MKL", None),
-)
-
 
 @check("torch.not_installed", areas.PYTORCH, "torch is installed", needs=())
 def not_installed(f: Facts, k: Knowledge | None) -> Finding | None:
@@ -76,21 +57,21 @@ def _library_hint(f: Facts, lib: str | None) -> tuple[str, str | None]:
         wsl = f.platform is not None and f.platform.wsl
         return (f" {lib} belongs to the NVIDIA driver, not to torch: the driver is not installed or its library "
                 "is not on the loader's path" + (" (on WSL it lives in /usr/lib/wsl/lib)" if wsl else "") + "."), "driver"
-    for prefix, wheel in _LIB_WHEELS:
-        if lib.startswith(prefix):
-            have = [d for d in f.distributions or () if d.name.startswith(wheel + "-cu") or d.name == wheel]
-            if have:
-                d = have[0]
-                return (f" {lib} comes from {d.name} {d.version} (installed in {d.location}), which the loader did "
-                        "not find: a lib/lib64 split or an LD_LIBRARY_PATH pointing elsewhere."), wheel
-            return (f" {lib} comes from the {wheel}-cuXX wheel, which is not installed (torch installed with "
-                    "--no-deps, or by a resolver that skipped its CUDA dependencies)."), wheel
+    wheel = wheel_for_library(lib)  # knowledge/libraries.json
+    if wheel is not None:
+        have = [d for d in f.distributions or () if d.name.startswith(wheel + "-cu") or d.name == wheel]
+        if have:
+            d = have[0]
+            return (f" {lib} comes from {d.name} {d.version} (installed in {d.location}), which the loader did "
+                    "not find: a lib/lib64 split or an LD_LIBRARY_PATH pointing elsewhere."), wheel
+        return (f" {lib} comes from the {wheel}-cuXX wheel, which is not installed (torch installed with "
+                "--no-deps, or by a resolver that skipped its CUDA dependencies)."), wheel
     return f" torch needs {lib}, which the loader could not find.", None
 
 
 @check("torch.import_failed", areas.PYTORCH, "import torch works", needs=("runtime",))
 def import_failed(f: Facts, k: Knowledge | None) -> Finding | None:
-    from torchdoctor.probes.torch_runtime import missing_library  # pure text helper
+    from torchdoctor.knowledge.import_errors import missing_library
 
     rt = f.runtime
     if rt.status == "not_run":
@@ -155,7 +136,7 @@ def import_failed(f: Facts, k: Knowledge | None) -> Finding | None:
         return error(f"{said}. On Windows this means {what}: usually the Microsoft Visual C++ Redistributable is "
                      "missing or old" + (" (or a GUI toolkit such as PyQt was imported before torch)"
                                          if kind == "dll_init" else "") + ".",
-                     Fix(f"Install the latest Microsoft Visual C++ Redistributable (x64) from {VC_REDIST_URL}, then "
+                     Fix(f"Install the latest Microsoft Visual C++ Redistributable (x64) from {vc_redist().url}, then "
                          "open a new terminal.", ("winget install Microsoft.VCRedist.2015+.x64",)))
     if kind == "c_extensions":
         return error(said + ". Python found a torch folder without its compiled extensions: a PyTorch source "
@@ -208,15 +189,14 @@ def multiple_installs(f: Facts, k: Knowledge | None) -> Finding | None:
 
 def _symbol_library(f: Facts, error: str) -> str:
     """" (the symbol is NCCL's; nvidia-nccl-cu12 2.21.5 is installed)" -- the library to look at."""
-    import re
-
     symbol = error.split("undefined symbol:", 1)[-1] if "undefined symbol:" in error else error
-    for pattern, name, wheel in _SYMBOL_LIBS:
-        if re.search(pattern, symbol):
-            have = [d for d in f.distributions or () if wheel and d.name.startswith(wheel + "-cu")]
-            there = f"; {have[0].name} {have[0].version} is installed" if have else ""
-            return f" (the missing symbol is {name}'s: another {name} than torch's was loaded{there})"
-    return ""
+    lib = library_of_symbol(symbol)  # knowledge/libraries.json
+    if lib is None:
+        return ""
+    name, wheel = lib.library, lib.wheel
+    have = [d for d in f.distributions or () if wheel and d.name.startswith(wheel + "-cu")]
+    there = f"; {have[0].name} {have[0].version} is installed" if have else ""
+    return f" (the missing symbol is {name}'s: another {name} than torch's was loaded{there})"
 
 
 @check("torch.wheel_mismatch", areas.PYTORCH, "the torch wheel fits this interpreter",

@@ -8,8 +8,6 @@ and for `--python` its distributions, all without the doctor importing torch.
 
 from __future__ import annotations
 
-import os
-import re
 import signal
 import sys
 from dataclasses import dataclass
@@ -18,26 +16,11 @@ from typing import Any
 
 from torchdoctor.privacy import home_to_tilde, tilde
 from torchdoctor.facts import Distribution, ProbeNote, PythonFacts, RuntimeDevice, TorchRuntime
+from torchdoctor.knowledge.import_errors import classify
 
 CHILD = Path(__file__).with_name("torch_child.py")
 # `-c` keeps sys.path[0] == the working directory, as in the user's own `python -c "import torch"`.
 BOOTSTRAP = "import runpy, sys; runpy.run_path(sys.argv[1], run_name='__main__')"
-
-# (kind, pattern) in order: the first that matches the error text names the failure.
-_KINDS = (
-    ("shadowed", re.compile(r"partially initialized module 'torch'|loaded the `?torch/_C`? folder", re.I)),
-    ("dll_init", re.compile(r"WinError 1114")),
-    ("dll_load", re.compile(r"WinError 126|DLL load failed", re.I)),
-    ("undefined_symbol", re.compile(r"undefined symbol|Symbol not found", re.I)),
-    ("missing_library", re.compile(r"cannot open shared object file|Library not loaded|image not found", re.I)),
-    ("not_installed", re.compile(r"No module named '?torch'?\s*$|No module named 'torch'")),
-    ("c_extensions", re.compile(r"Failed to load PyTorch C extensions", re.I)),
-)
-_LIBRARY = re.compile(r"([\w.+-]+\.(?:so(?:\.\d+)*|dylib|dll))")
-# The library the loader could not open is the one right before this (an error may name others first:
-# "Could not load library libcudnn_cnn_infer.so.8. Error: libcuda.so: cannot open shared object file").
-_NOT_OPENED = re.compile(r"([\w.+-]+\.so(?:\.\d+)*): cannot open shared object file")
-
 
 @dataclass(frozen=True)
 class TargetProbe:
@@ -49,20 +32,6 @@ class TargetProbe:
     sys_path: tuple[str, ...]  # absolute, raw: for the shadowing scan, never reported as is
     cwd: str | None
     note: ProbeNote
-
-
-def classify(error_type: str | None, error: str | None, traceback_tail: str | None = None) -> str:
-    text = " ".join(x for x in (error_type, error, traceback_tail) if x)
-    for kind, pattern in _KINDS:
-        if pattern.search(text):
-            return kind
-    return "other"
-
-
-def missing_library(error: str | None) -> str | None:
-    """'libcudnn.so.9: cannot open shared object file' -> 'libcudnn.so.9'."""
-    m = _NOT_OPENED.search(error or "") or _LIBRARY.search(error or "")
-    return m.group(1) if m else None
 
 
 def signal_name(number: int) -> str:

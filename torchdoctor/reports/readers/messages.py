@@ -276,7 +276,7 @@ def _short(exc_type: str) -> str:
 
 def _import_failed(exc_type: str, message: str | None, tb: tuple | None, lines: list[str], start: int,
                    kind: str | None = None) -> list[Evidence]:
-    from torchdoctor.probes.torch_runtime import classify
+    from torchdoctor.knowledge.import_errors import classify
 
     error = private(message or "")[:2000]
     kind = kind or classify(exc_type, error)
