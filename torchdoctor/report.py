@@ -147,6 +147,7 @@ class SuggestReport(Report):
     def to_dict(self) -> dict[str, Any]:
         data = {"schema": SCHEMA, **self.result.to_dict(), "origin": self.origin}
         data["target"] = self.target.to_dict() if self.target is not None else None
+        data["findings"] = [f.to_dict() for f in self.findings if isinstance(f, Finding)]
         return data
 
 
