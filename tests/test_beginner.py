@@ -5,8 +5,6 @@ student's fixtures (collect_env text and check --json) and live on this GPU-less
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -379,7 +377,7 @@ def test_smoke_classic_loop_is_the_students_loop_bit_for_bit():
     y_data = [2.0, 4.0, 6.0]
     w = torch.tensor([3.0], requires_grad=True)
     curve = []
-    for epoch in range(100):
+    for _epoch in range(100):
         for x_val, y_val in zip(x_data, y_data):
             y_pred = w * x_val
             l = (y_pred - y_val) ** 2

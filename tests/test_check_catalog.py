@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from test_checks import H200, K, RTX5090, judge, machine, torch_dist
+from test_checks import H200, RTX5090, judge, machine, torch_dist
 from torchdoctor.child import ChildResult
 from torchdoctor.facts import Distribution, Gpu, NvidiaFacts, PlatformFacts
 from torchdoctor.probes.torch_runtime import from_child

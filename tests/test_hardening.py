@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import pty
-import resource
 import select
 import shlex
 import signal

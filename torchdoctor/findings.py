@@ -26,7 +26,7 @@ class Fix:
     shell) or a plain string: a fixed line of our own that holds no outside value."""
 
     summary: str
-    commands: tuple[str, ...] = ()  # rendered lines (shell.Line: each keeps its argv)
+    commands: tuple[str | Command, ...] = ()  # given as Commands or str; kept as rendered lines (shell.Line)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "commands", tuple(c.line if isinstance(c, Command) else c

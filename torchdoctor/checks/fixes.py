@@ -90,7 +90,7 @@ def plan_command(f: Facts, k: Knowledge | None, fmt: str = "pip") -> tuple[Comma
     return _for_target(f, res.plan.command), f"{res.plan.torch}+{res.plan.variant}"
 
 
-def _uninstall_first(f: Facts, command: Command, with_: tuple[str, ...]) -> tuple[Command, ...]:
+def _uninstall_first(f: Facts, command: Command, with_: tuple[str, ...]) -> tuple[Command | str, ...]:
     """An installed torch satisfies `torch==2.13.0` whatever its build (+cpu), so pip would keep it:
     the old build goes first."""
     if not torch_version(f):

@@ -238,9 +238,9 @@ def cpu_build_with_gpu(f: Facts, k: Knowledge | None) -> Finding | None:
     said = find_text(f, r"Torch not compiled with CUDA enabled")
     tag = local_tag(version)
     if said and tag and tag != "cpu":
-        gpus = ", ".join(sorted({g.name or "NVIDIA GPU" for g in nvidia_gpus(f)}))
+        seen = ", ".join(sorted({g.name or "NVIDIA GPU" for g in nvidia_gpus(f)}))
         return warning(f"The paste lists torch {version}, but the torch that ran says '{said.group(0)}': that one is "
-                       f"a CPU-only build{' (on a machine with ' + gpus + ')' if gpus else ''}. Another environment "
+                       f"a CPU-only build{' (on a machine with ' + seen + ')' if seen else ''}. Another environment "
                        "or interpreter than the one listed runs the code, or a later install replaced the CUDA "
                        "build with the CPU one.",
                        reinstall_fix(f, k, "In the environment that runs the code, install the CUDA build that fits "
