@@ -30,7 +30,7 @@ def run_check(json_out: bool = False, verbose: bool = False, fmt: str = "human",
 
 def _list_checks(fmt: str) -> int:
     from torchdoctor.checks import CHECKS
-    from torchdoctor.render.check_human import write_safely
+    from torchdoctor.render.stream import write_safely
 
     if fmt == "json":
         from torchdoctor.facts import SCHEMA

@@ -8,6 +8,8 @@ encoding cannot show the Unicode ones.
 
 from __future__ import annotations
 
+from torchdoctor.render.stream import write_safely  # noqa: F401 - kept importable from here
+
 import os
 from typing import Any, Mapping, Sequence, TextIO
 
@@ -123,13 +125,3 @@ def render(facts: Any, findings: Sequence[Any], stream: TextIO, environ: Mapping
     console = Console(file=stream, highlight=False, soft_wrap=True, emoji=False)
     for text, style in report:
         console.print(Text(text, style=style or ""))
-
-
-def write_safely(stream: TextIO, text: str) -> None:
-    """Write, replacing what the stream's encoding cannot show (LANG=C pipes), never raising for it."""
-    try:
-        stream.write(text)
-    except UnicodeEncodeError:
-        encoding = getattr(stream, "encoding", None) or "ascii"
-        stream.write(text.encode(encoding, errors="replace").decode(encoding, errors="replace"))
-    stream.flush()

@@ -15,7 +15,7 @@ Line = tuple[str, "str | None"]
 
 
 def emit(report: Any, fmt: str, stream: TextIO, verbose: bool = False, compact: bool = False) -> None:
-    from torchdoctor.render.check_human import write_safely
+    from torchdoctor.render.stream import write_safely
 
     if fmt == "json":
         write_safely(stream, report.json(compact=compact))
