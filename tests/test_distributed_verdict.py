@@ -7,7 +7,7 @@ import pytest
 
 from conftest import FIXTURES, h200
 from torchdoctor.distributed import logs
-from torchdoctor.distributed.verdict import Outcome, bandwidth, bus_bandwidth, judge
+from torchdoctor.verdicts.distributed import Outcome, bandwidth, bus_bandwidth, judge
 from torchdoctor.render.distributed import render_human, summary_line
 
 
@@ -243,7 +243,7 @@ def test_a_rendezvous_timeout_names_the_missing_nodes_and_the_endpoint():
 ])
 def test_endpoint_preflight_findings(seen, fid, words):
     from torchdoctor.distributed.endpoint import Endpoint
-    from torchdoctor.distributed.verdict import endpoint_findings
+    from torchdoctor.verdicts.distributed import endpoint_findings
 
     ep = Endpoint("10.0.0.1" if seen["role"] == "host" or "resolve_error" not in seen else "nodes.example",
                   29500, **seen)
@@ -259,7 +259,7 @@ def test_endpoint_preflight_findings(seen, fid, words):
 def test_a_usable_endpoint_adds_no_finding():
     from torchdoctor.distributed.endpoint import Endpoint
     from torchdoctor.requests import split_endpoint
-    from torchdoctor.distributed.verdict import endpoint_findings
+    from torchdoctor.verdicts.distributed import endpoint_findings
 
     assert endpoint_findings(Endpoint("h", 1, "host", ("10.0.0.1",), local=True, port_free=True)) == []
     assert endpoint_findings(Endpoint("h", 1, "client", ("10.0.0.1", "fe80::1%eth0"), reachable=True)) == []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from torchdoctor.distributed.verdict import Outcome, judge
+from torchdoctor.verdicts.distributed import Outcome, judge
 from torchdoctor.findings import Finding
 from torchdoctor.render.emit import FORMATS, emit
 

@@ -147,7 +147,7 @@ def test_real_child_turns_a_device_error_into_data():
         pytest.skip("needs a CPU-only torch build")
     from torchdoctor.child import run_script
     from torchdoctor.smoke.devices import CHILD_SCRIPT
-    from torchdoctor.smoke.verdict import judge_device
+    from torchdoctor.verdicts.smoke import judge_device
 
     res = run_script(CHILD_SCRIPT, ["--device", "cuda:0"], timeout=120)
     assert res.status == "ok" and res.data["torch"]["build"] == "cpu"

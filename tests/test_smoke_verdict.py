@@ -8,7 +8,7 @@ import pytest
 from torchdoctor.child import ChildResult
 from torchdoctor.operations.smoke import collect
 from torchdoctor.sanitize import strict_json as json_safe
-from torchdoctor.smoke import verdict
+from torchdoctor.verdicts import smoke as verdict
 from torchdoctor.smoke.devices import parse_request
 
 NO_KERNEL = ("RuntimeError: CUDA error: no kernel image is available for execution on the device\n"

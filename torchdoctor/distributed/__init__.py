@@ -5,7 +5,7 @@ preflight.py  a child script: which torch, is torch.distributed / NCCL / CUDA th
 launch.py   starts N local ranks through `python -m torch.distributed.run`, or joins a
             group a user's own torchrun set up (RANK/WORLD_SIZE in the environment)
 logs.py     reads the launcher's text output: failed ranks, NCCL warnings, rendezvous errors (pure)
-verdict.py  combines the per-rank results into one report with findings (pure)
+outcome.py  what the launcher saw (the input of torchdoctor/verdicts/distributed.py, which judges it)
 
 How results come back: every rank writes `rank-<RANK>.json` into the directory named by
 TORCHDOCTOR_DIST_RESULTS, atomically (write, then rename) and again after every stage, so a

@@ -26,7 +26,7 @@ from typing import Mapping
 
 from torchdoctor.distributed import GATHER_ENV, GATHERED_FILE, RESULTS_ENV
 from torchdoctor.distributed import endpoint, logs
-from torchdoctor.distributed.verdict import Outcome
+from torchdoctor.distributed.outcome import Outcome
 from torchdoctor.shell import Command
 
 HERE = Path(__file__).resolve().parent

@@ -1,6 +1,6 @@
 """`smoke --distributed`: launch torch's own launcher (or join the group it started), judge the ranks.
 
-The group's verdicts come from torchdoctor.distributed.verdict; this module decides how to start it.
+The group's verdicts come from torchdoctor.verdicts.distributed; this module decides how to start it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from torchdoctor.requests import DistributedRequest
 def distributed_report(request: DistributedRequest, environ: Mapping[str, str],
                        note: Callable[[str], None] | None = None) -> DistributedReport:
     from torchdoctor.distributed import launch
-    from torchdoctor.distributed.verdict import judge
+    from torchdoctor.verdicts.distributed import judge
 
     note = note or (lambda message: None)
     device, backend, nodes = request.device, request.backend, request.nodes

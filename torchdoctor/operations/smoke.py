@@ -38,7 +38,7 @@ def collect(request, epochs: int, seed: int, timeout: float, python: str | None,
 
     `runner(args, timeout, python) -> ChildResult` is injectable so tests can fake a GPU."""
     from torchdoctor.smoke import devices as dev
-    from torchdoctor.smoke import verdict
+    from torchdoctor.verdicts import smoke as verdict
 
     on_event = on_event or (lambda *a, **k: None)
     runner = runner or _run_child
@@ -157,7 +157,7 @@ def _failed(report: dict, fid: str, message: str) -> dict:
     """The run could not train at all: the report's error, and its finding."""
     from torchdoctor.checks.areas import SMOKE
     from torchdoctor.findings import ERROR, finding
-    from torchdoctor.smoke.verdict import FINDING_IDS
+    from torchdoctor.verdicts.smoke import FINDING_IDS
 
     report["error"] = message
     report["findings"] = [finding(fid, ERROR, message, area=SMOKE, title=FINDING_IDS[fid]).to_dict()]

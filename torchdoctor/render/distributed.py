@@ -1,6 +1,6 @@
 """Human view of a `smoke --distributed` report: one row per rank, the bandwidth, the findings.
 
-Only formats: the report dict comes from torchdoctor.distributed.verdict.judge.
+Only formats: the report dict comes from torchdoctor.verdicts.distributed.judge.
 """
 
 from __future__ import annotations

@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import re
 import signal as _signal
-from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from torchdoctor.checks.areas import DISTRIBUTED
 from torchdoctor.distributed.endpoint import Endpoint
+from torchdoctor.distributed.outcome import Outcome
 from torchdoctor.findings import Finding
 from torchdoctor.findings import finding
-from torchdoctor.distributed.logs import LauncherLog
 
 SCHEMA = 1
 
@@ -39,33 +38,6 @@ NCCL_FIX = ("Rerun with NCCL_DEBUG=INFO to see the transport NCCL picked; on a s
 TIMEOUT_FIX = "Raise --timeout if the machine is just slow; otherwise the stage named is where it hangs."
 IFNAME_FIX = ("If the nodes have several networks, name the one that connects them for the ranks' own traffic "
               "too: NCCL_SOCKET_IFNAME=<interface> (NCCL) or GLOO_SOCKET_IFNAME=<interface> (gloo).")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How the run went, seen from the doctor's side (launcher or joined worker)."""
-
-    mode: str  # "launch" (we started N local ranks) | "join" (a user's torchrun started us)
-    world_size: int | None  # expected number of ranks
-    device: str  # "cpu" | "cuda" | "auto"
-    backend: str | None  # "gloo" | "nccl" | None (the worker picks)
-    timeout: float
-    seconds: float = 0.0
-    returncode: int | None = None
-    timed_out: bool = False
-    start_error: str | None = None  # the launcher/worker could not start at all
-    rendezvous_error: str | None = None  # our own pre-check: nothing listens at MASTER_ADDR:PORT
-    log: LauncherLog = field(default_factory=LauncherLog)
-    torch: str | None = None
-    partial_view: bool = False  # join mode without the gathered results: we see our own rank only
-    # A multi-node launch (--nnodes): this node's place, the endpoint preflight, how it ended.
-    nnodes: int | None = None
-    node_rank: int | None = None
-    rdzv_endpoint: str | None = None  # "HOST:PORT"
-    join_timeout: int | None = None  # torchrun's rendezvous join_timeout, seconds
-    endpoint: Endpoint | None = None  # what the preflight saw of it
-    nodes_missing: bool = False  # torchrun's rendezvous timed out: not every node joined
-    never_started: bool = False  # no rank ran: the preflight failed or the nodes never all came
 
 
 # What each distributed finding verifies, by id (the shared Finding's title; docs/findings.md lists them).
