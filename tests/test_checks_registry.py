@@ -6,7 +6,7 @@ from pathlib import Path
 from torchdoctor.checks import AREAS, CHECKS, MODULE_OF_PREFIX, ORDER
 from torchdoctor.checks.areas import CHECK_AREAS
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "checks.md"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "findings.md"
 
 
 def test_every_check_is_placed_in_the_order_once():
