@@ -8,9 +8,9 @@ import typer.main
 
 from torchdoctor import errors
 from torchdoctor.cli import app
-from torchdoctor.distributed.verdict import FINDING_IDS as DISTRIBUTED_IDS
+from torchdoctor.verdicts.distributed import FINDING_IDS as DISTRIBUTED_IDS
 from torchdoctor.install import BLOCKED_TITLES as INSTALL_IDS
-from torchdoctor.smoke.verdict import FINDING_IDS as SMOKE_IDS
+from torchdoctor.verdicts.smoke import FINDING_IDS as SMOKE_IDS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
