@@ -367,6 +367,14 @@ SCHEMAS: dict[str, Obj] = {
         "shared_with_igpu": Obj({"ids": NonEmpty(HEX4), "kind": Enum(*INTEL_KINDS), "igpu_kind": Enum(*INTEL_KINDS),
                                  "source": SOURCE}, {"note": NOTE}),
     }),
+    "builds.json": table({
+        "jetson": Obj({"capabilities": NonEmpty(CC), "name_words": NonEmpty(WORD), "sbsa_capabilities": [CC],
+                       "source": SOURCE}, {"note": NOTE}),
+        "xpu_os": Obj({"rows": NonEmpty(Obj({"kind": AnyOf(None, Enum(*INTEL_KINDS)), "os": NonEmpty(Enum(*OS_NAMES)),
+                                             "source": SOURCE}, {"note": NOTE}))}, {"note": NOTE}),
+        "retired_variants": [Obj({"variant": VARIANT, "family": str, "last_series": MINOR, "below_cc": CC,
+                                  "kernels": str, "source": SOURCE}, {"note": NOTE})],
+    }),
 }
 TSV_TABLES = ("pci_ids.tsv",)
 
