@@ -57,9 +57,9 @@ def _python_problem(m: Machine, k: Knowledge, cands: list[Candidate], req: PlanR
         newest, oldest = k.releases[0], k.releases[-1]
         pv = version_tuple(m.python)
         if not req.torch and pv < version_tuple(oldest.pythons[0]):
-            last = k.python_too_old.get(m.python)
-            what = (f"torch {last} was the last release for Python {m.python} (`pip install torch=={last}`, "
-                    "CPU/CUDA 10.2 era, unsupported)" if last else f"no torch release in these tables supports Python {m.python}")
+            last_for_python = k.python_too_old.get(m.python)
+            what = (f"torch {last_for_python} was the last release for Python {m.python} (`pip install "
+                    f"torch=={last_for_python}`, CPU/CUDA 10.2 era, unsupported)" if last_for_python else f"no torch release in these tables supports Python {m.python}")
             return problem("python.too_old", f"Python {m.python} is older than every torch release from "
                                              f"{oldest.version} on: {what}. Better: install Python "
                                              f"{k.recommended_python()} (torch {newest.version} supports "
