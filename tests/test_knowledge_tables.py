@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from torchdoctor.knowledge import intel_pci, libraries, load, nvswitch, rocm, windows, wsl
+from torchdoctor.knowledge import builds, intel_pci, libraries, load, nvswitch, rocm, windows, wsl
 
 KDIR = Path(__file__).resolve().parents[1] / "torchdoctor" / "knowledge"
 SOURCES = json.loads((KDIR / "sources.json").read_text(encoding="utf-8"))["sources"]
@@ -69,6 +69,19 @@ def test_wsl_gpu_kernel_floor():
     assert floor.version == (5, 10, 43, 3) and str(floor) == "5.10.43.3"
     assert (5, 10, 16, 3) < floor.version <= (5, 10, 43, 3) < (5, 15, 90, 1)
     assert floor.source and all(key in SOURCES for key in floor.source)
+
+
+# ---------------------------------------------------------------- builds (the planner's constants)
+
+def test_builds_hold_the_planners_old_constants():
+    jetson = builds.jetson()
+    assert jetson.capabilities == {(5, 3), (6, 2), (7, 2), (8, 7)} and jetson.sbsa_capabilities == {(11, 0)}
+    assert jetson.name_words == ("jetson", "orin", "xavier", "tegra")
+    assert builds.xpu_os() == {"arc": ("linux", "windows"), "integrated-arc": ("linux", "windows"),
+                               None: ("linux", "windows"), "datacenter": ("linux",)}
+    (cu126,) = builds.retired_variants()
+    assert (cu126.variant, cu126.family, cu126.last_series, cu126.below_cc, cu126.kernels) == \
+        ("cu126", "CUDA 12.x", "2.14", (7, 5), "Maxwell/Pascal/Volta")
 
 
 # ---------------------------------------------------------------- NVSwitch systems
@@ -157,7 +170,7 @@ def test_load_and_the_pci_probe_read_none_of_the_rare_tables():
             "from torchdoctor.knowledge import load, _read_cached\n"
             "import torchdoctor.probes.pci  # suggest imports it\n"
             "load()\n"
-            "rare = ('rocm', 'wsl', 'nvswitch', 'windows', 'libraries', 'intel_pci')\n"
+            "rare = ('rocm', 'wsl', 'nvswitch', 'windows', 'libraries', 'intel_pci', 'builds')\n"
             "print(sorted(m for m in sys.modules if m.rsplit('.', 1)[-1] in rare), _read_cached.cache_info().currsize)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
     assert out.split() == ["[]", "0"], out

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from torchdoctor.facts import Facts, Gpu
 from torchdoctor.findings import Finding
+from torchdoctor.knowledge import PLATFORM_KEYS
 from torchdoctor.knowledge.platforms import arch_name
 from torchdoctor.plan.problems import problem
 
@@ -89,7 +90,7 @@ def preflight(m: Machine) -> Finding | None:
     if m.key == "windows-aarch64":
         return problem("platform.unsupported_arch", "Windows on Arm has only nightly (pre-release) PyTorch wheels; "
                                                     "no stable release supports it.")
-    if m.key not in ("linux-x86_64", "linux-aarch64", "windows-x86_64", "macos-arm64", "macos-x86_64"):
+    if m.key not in PLATFORM_KEYS:
         return problem("platform.unsupported_arch", f"PyTorch publishes no wheels for {m.os} on {m.arch}.")
     if m.rosetta:
         return problem("python.rosetta", "This is an x86_64 Python running under Rosetta on Apple Silicon: it can "
