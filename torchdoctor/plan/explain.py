@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from torchdoctor.facts import Gpu
 from torchdoctor.knowledge import Knowledge, builds, cuda_of, driver_key, variant_kind
 from torchdoctor.plan.device import Target, capability, gpu_label
-from torchdoctor.plan.gates import Candidate, arch_span, needed_driver, rank, version_tuple, wheel_gate
+from torchdoctor.plan.gates import Candidate, arch_span, needed_driver, rank, numbers, wheel_gate
 from torchdoctor.plan.machine import Machine
 from torchdoctor.requests import COMPANIONS, PlanRequest
 
@@ -19,9 +20,13 @@ def machine_summary(m: Machine, k: Knowledge) -> dict[str, Any]:
             "driver_max_cuda": k.max_cuda_for_driver(m.driver, m.driver_os) if m.driver else None,
             "gpus": [gpu_label(g, k) for g in m.gpus],
             # what each GPU runs, as the plan used it: compute capability, gfx target, Intel XPU class
-            "gpu_details": [{"vendor": g.vendor, "name": g.name,
-                             "capability": "{}.{}".format(*capability(g, k)) if g.vendor == "nvidia" and capability(g, k) else None,
+            "gpu_details": [{"vendor": g.vendor, "name": g.name, "capability": _capability_text(g, k),
                              "gfx": g.gfx, "kind": g.kind} for g in m.gpus]}
+
+
+def _capability_text(gpu: Gpu, k: Knowledge) -> str | None:
+    cc = capability(gpu, k) if gpu.vendor == "nvidia" else None
+    return f"{cc[0]}.{cc[1]}" if cc else None
 
 
 def explain(c: Candidate, m: Machine, k: Knowledge, target: Target, req: PlanRequest) -> tuple[list[str], list[str]]:
@@ -122,7 +127,7 @@ def _older_macos_release(m: Machine, k: Knowledge, need: str) -> str | None:
     """The newest release whose wheel for this Python runs on a macOS older than `need`."""
     for rel in k.releases:
         low = rel.macos_minimum(m.key, m.python, m.free_threaded)
-        if low and version_tuple(low) < version_tuple(need) and wheel_gate(m, rel, None, "cpu", "pypi") is None:
+        if low and numbers(low) < numbers(need) and wheel_gate(m, rel, None, "cpu", "pypi") is None:
             return f"{rel.version} (macOS >= {low})"
     return None
 
@@ -134,7 +139,7 @@ def rejected_lines(cands: list[Candidate], chosen: Candidate | None, k: Knowledg
     for c in cands:
         by_patch.setdefault(c.patch, []).append(c)
     for patch, group in by_patch.items():
-        if chosen is not None and version_tuple(patch) < version_tuple(chosen.patch):
+        if chosen is not None and numbers(patch) < numbers(chosen.patch):
             break
         others = [c for c in group if c is not chosen and not c.ok]
         if chosen is not None and patch == chosen.patch:
@@ -166,7 +171,8 @@ def _collapse(lines: list[str]) -> list[str]:
     return [f"torch {lo}: {why}" if lo == hi else f"torch {lo} to {hi}: {why}" for lo, hi, why in out]
 
 
-def upgrade_lines(cands: list[Candidate], chosen: Candidate | None, m: Machine, k: Knowledge, target: Target) -> list[str]:
+def upgrade_lines(cands: list[Candidate], chosen: Candidate | None, m: Machine, k: Knowledge,
+                  target: Target) -> list[str]:
     """What a newer driver would unlock: the best candidate failing only the driver gate."""
     if m.driver is None or target.device != "cuda":
         return []
@@ -182,17 +188,18 @@ def upgrade_lines(cands: list[Candidate], chosen: Candidate | None, m: Machine, 
         blocked = [c for c in blocked
                    if driver_key(needed_driver(m, k, target.gpus, c.variant) or "0")[0] <= last_branch]
     if chosen is not None:
-        blocked = [c for c in blocked if (version_tuple(c.patch), rank(c)) > (version_tuple(chosen.patch), rank(chosen))]
+        blocked = [c for c in blocked if (numbers(c.patch), rank(c)) > (numbers(chosen.patch), rank(chosen))]
     if not blocked:
         return []
-    best_patch = max(version_tuple(c.patch) for c in blocked)
-    best = max((c for c in blocked if version_tuple(c.patch) == best_patch), key=lambda c: version_tuple(cuda_of(c.variant) or "0"))
+    best_patch = max(numbers(c.patch) for c in blocked)
+    best = max((c for c in blocked if numbers(c.patch) == best_patch),
+               key=lambda c: numbers(cuda_of(c.variant) or "0"))
     floor = needed_driver(m, k, target.gpus, best.variant)
     out = [f"A driver >= {floor} would unlock torch {best.patch}+{best.variant}"
            + (" (plain PyPI)" if best.source == "pypi" else "") + "."]
     # The smallest upgrade that already helps, when it differs.
     lowest = min(blocked, key=lambda c: (driver_key(needed_driver(m, k, target.gpus, c.variant) or "0"),
-                                         tuple(-x for x in version_tuple(c.patch))))
+                                         tuple(-x for x in numbers(c.patch))))
     low_floor = needed_driver(m, k, target.gpus, lowest.variant)
     if low_floor != floor:
         out.append(f"A driver >= {low_floor} would already unlock torch {lowest.patch}+{lowest.variant}.")

@@ -41,16 +41,13 @@ class Candidate:
     def ok_but_driver(self) -> bool:
         return not (self.wheel or self.arch or self.companion)
 
-    @property
-    def label(self) -> str:
-        return f"{self.patch}+{self.variant}" + (" (PyPI)" if self.source == "pypi" else "")
-
 
 def python_range(rel: Release) -> str:
     return f"{rel.pythons[0]}-{rel.pythons[-1]}"
 
 
-def version_tuple(text: str) -> tuple[int, ...]:
+def numbers(text: str) -> tuple[int, ...]:
+    """The numbers in a version, to compare: "2.12.1" -> (2, 12, 1), "glibc 2.28" -> (2, 28)."""
     return tuple(int(x) for x in re.findall(r"\d+", text))
 
 
@@ -62,10 +59,10 @@ def wheel_gate(m: Machine, rel: Release, var: Variant | None, variant: str, sour
     if m.free_threaded and m.python and m.key not in rel.free_threaded_platforms(m.python, source == "pypi"):
         return f"no free-threaded wheel for Python {m.python}t" + (" on PyPI" if source == "pypi" else "")
     need_glibc = rel.glibc_min.get(m.key)
-    if m.libc == "glibc" and m.libc_version and need_glibc and version_tuple(m.libc_version) < version_tuple(need_glibc):
+    if m.libc == "glibc" and m.libc_version and need_glibc and numbers(m.libc_version) < numbers(need_glibc):
         return f"needs glibc >= {need_glibc} (this system: {m.libc_version})"
     need_mac = rel.macos_minimum(m.key, m.python, m.free_threaded)
-    if m.macos_version and need_mac and version_tuple(m.macos_version) < version_tuple(need_mac):
+    if m.macos_version and need_mac and numbers(m.macos_version) < numbers(need_mac):
         return f"needs macOS >= {need_mac} (this Mac: {m.macos_version})"
     if source == "index" and (var is None or m.key not in var.platforms):
         return f"no {variant} build for {m.key}"
@@ -224,8 +221,8 @@ def _patch_candidates(m: Machine, k: Knowledge, target: Target, req: PlanRequest
 def rank(c: Candidate) -> tuple:
     """Within one release: native driver support, then not experimental, then the CUDA closest to
     what the driver supports natively (newest when native, oldest when relying on compatibility)."""
-    cuda = version_tuple(cuda_of(c.variant) or "0")
-    rocm = version_tuple(c.variant[4:]) if c.variant.startswith("rocm") else (0,)
+    cuda = numbers(cuda_of(c.variant) or "0")
+    rocm = numbers(c.variant[4:]) if c.variant.startswith("rocm") else (0,)
     return (c.native, c.role != "experimental", cuda if c.native else tuple(-x for x in cuda), rocm,
             c.source == "pypi")
 
@@ -234,6 +231,6 @@ def pick(cands: list[Candidate]) -> Candidate | None:
     ok = [c for c in cands if c.ok]
     if not ok:
         return None
-    newest = max(version_tuple(c.patch) for c in ok)
-    return max((c for c in ok if version_tuple(c.patch) == newest), key=rank)
+    newest = max(numbers(c.patch) for c in ok)
+    return max((c for c in ok if numbers(c.patch) == newest), key=rank)
 

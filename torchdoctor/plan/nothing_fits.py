@@ -5,7 +5,7 @@ from __future__ import annotations
 from torchdoctor.findings import Finding
 from torchdoctor.knowledge import Knowledge, driver_key
 from torchdoctor.plan.device import Target, gpu_label
-from torchdoctor.plan.gates import Candidate, candidates, needed_driver, pick, python_range, rank, version_tuple
+from torchdoctor.plan.gates import Candidate, candidates, needed_driver, pick, python_range, rank, numbers
 from torchdoctor.plan.machine import Machine
 from torchdoctor.plan.problems import problem
 from torchdoctor.requests import PlanRequest
@@ -29,13 +29,13 @@ def why_nothing(m: Machine, k: Knowledge, target: Target, cands: list[Candidate]
     blocked = [c for c in cands if c.ok_but_driver]
     if not blocked:
         return [problem("platform.no_wheel", "No build fits this machine.")]
-    best = max(blocked, key=lambda c: (version_tuple(c.patch), rank(c)))
+    best = max(blocked, key=lambda c: (numbers(c.patch), rank(c)))
 
     def floor(c: Candidate) -> str:
         return needed_driver(m, k, target.gpus, c.variant) or "?"
 
     low = min(blocked, key=lambda c: (driver_key(floor(c)) if floor(c) != "?" else (9999,),
-                                      tuple(-x for x in version_tuple(c.patch))))
+                                      tuple(-x for x in numbers(c.patch))))
     msg = f"NVIDIA driver {m.driver} is too old for every CUDA build that has kernels for this GPU: "
     msg += f"driver >= {floor(low)} runs torch {low.patch}+{low.variant}"
     if low is not best and floor(low) != floor(best):
@@ -50,16 +50,16 @@ def _older_hint(m: Machine, k: Knowledge, target: Target, req: PlanRequest) -> s
     return f" Without --torch the newest fitting build is torch {c.patch}+{c.variant}." if c else ""
 
 
-
 def _python_problem(m: Machine, k: Knowledge, cands: list[Candidate], req: PlanRequest) -> Finding:
     reasons = sorted({c.wheel for c in cands if c.wheel})
     if m.python and not m.free_threaded:
         newest, oldest = k.releases[0], k.releases[-1]
-        pv = version_tuple(m.python)
-        if not req.torch and pv < version_tuple(oldest.pythons[0]):
+        pv = numbers(m.python)
+        if not req.torch and pv < numbers(oldest.pythons[0]):
             last_for_python = k.python_too_old.get(m.python)
             what = (f"torch {last_for_python} was the last release for Python {m.python} (`pip install "
-                    f"torch=={last_for_python}`, CPU/CUDA 10.2 era, unsupported)" if last_for_python else f"no torch release in these tables supports Python {m.python}")
+                    f"torch=={last_for_python}`, CPU/CUDA 10.2 era, unsupported)" if last_for_python
+                    else f"no torch release in these tables supports Python {m.python}")
             return problem("python.too_old", f"Python {m.python} is older than every torch release from "
                                              f"{oldest.version} on: {what}. Better: install Python "
                                              f"{k.recommended_python()} (torch {newest.version} supports "
@@ -69,13 +69,13 @@ def _python_problem(m: Machine, k: Knowledge, cands: list[Candidate], req: PlanR
             # Intel Mac: the platform's own last release decides, not the newest release.
             last = on_platform[0]
             py_ok = [p for p in (last.pythons + tuple(last.python_limited)) if m.key in last.python_platforms(p)]
-            py_ok.sort(key=version_tuple)
-            if py_ok and pv > version_tuple(py_ok[-1]):
+            py_ok.sort(key=numbers)
+            if py_ok and pv > numbers(py_ok[-1]):
                 return problem("python.too_new", f"torch {last.version} is the last release for {m.key} and supports "
                                                  f"Python {py_ok[0]}-{py_ok[-1]}; this is Python {m.python}. Install "
                                                  f"Python {py_ok[-1]} next to it and use that "
                                                  f"(`pip install torch=={last.version}`).")
-        if not req.torch and pv > version_tuple(newest.pythons[-1]):
+        if not req.torch and pv > numbers(newest.pythons[-1]):
             return problem("python.too_new", f"Python {m.python} is newer than every torch release: torch "
                                              f"{newest.version} supports {python_range(newest)}. Install Python "
                                              f"{newest.pythons[-1]} (or older) next to it and use that.")

@@ -14,15 +14,16 @@ from torchdoctor.knowledge import Knowledge, variant_kind
 from torchdoctor.plan.commands import pinned_packages, plan_from, render_command
 from torchdoctor.plan.device import Target, choose_target, jetson_problem
 from torchdoctor.plan.explain import explain, machine_summary, rejected_lines, upgrade_lines
-from torchdoctor.plan.gates import Candidate, candidates, pick, version_tuple, wheel_gate
+from torchdoctor.plan.gates import Candidate, candidates, pick, numbers, wheel_gate
 from torchdoctor.plan.machine import Machine, preflight, read_machine
 from torchdoctor.plan.nothing_fits import why_nothing
-from torchdoctor.plan.problems import problem
 from torchdoctor.plan.result import Plan, PlanResult
 from torchdoctor.requests import PlanRequest
 
 
 def plan_install(facts: Facts, knowledge: Knowledge, request: PlanRequest | None = None) -> PlanResult:
+    """The plan for this machine, or the findings that say why none fits. Raises ValueError for a pinned
+    version or variant the tables do not know."""
     k, req = knowledge, request or PlanRequest()
     m = read_machine(facts)
     summary = machine_summary(m, k)
@@ -72,12 +73,13 @@ def plan_install(facts: Facts, knowledge: Knowledge, request: PlanRequest | None
             which = ("a newer Arc card" if any(g.kind == "discrete" for g in target.maybe_xpu)
                      else "Core Ultra (Meteor Lake or newer) graphics")
             reasons.append(f"If it is {which}, try the XPU build instead: {cmd}")
-    held = [c for c in cands if c.companion and not (c.wheel or c.arch or c.driver) and version_tuple(c.patch) > version_tuple(chosen.patch)]
+    held = [c for c in cands if c.companion and not (c.wheel or c.arch or c.driver)
+            and numbers(c.patch) > numbers(chosen.patch)]
     if held:
-        newest = max(held, key=lambda c: version_tuple(c.patch))
+        newest = max(held, key=lambda c: numbers(c.patch))
         reasons.insert(1, f"Trade-off: --with {', '.join(req.with_)} holds torch back to {chosen.patch}: "
                           f"{newest.companion}. Without it: torch {newest.patch}+{newest.variant}.")
-    newer = next((c for c in cands if c.rel.series == chosen.rel.series and version_tuple(c.patch) > version_tuple(chosen.patch)
+    newer = next((c for c in cands if c.rel.series == chosen.rel.series and numbers(c.patch) > numbers(chosen.patch)
                   and (c.variant, c.source) == (chosen.variant, chosen.source) and c.wheel), None)
     if newer is not None:  # a patch exception decided it (2.12.0 has cp313t wheels, 2.12.1 has none)
         reasons.insert(1, f"torch {chosen.patch} rather than the newer {newer.patch}: {newer.patch} has {newer.wheel}.")
@@ -85,7 +87,7 @@ def plan_install(facts: Facts, knowledge: Knowledge, request: PlanRequest | None
     if chosen.source == "index" and chosen.status == "inferred":
         every = candidates(m, k, target, req, k.releases, None, None)  # also when --torch pins 2.15
         verified = pick([c for c in every if c.status == "confirmed" and c.variant == chosen.variant
-                          and version_tuple(c.patch) < version_tuple(chosen.patch)])
+                          and numbers(c.patch) < numbers(chosen.patch)])
         if verified is not None:
             retry = plan_from(verified, m, k, target, req, [], [])
             plan = replace(plan, retry_torch=retry.torch, retry_command=retry.command)
@@ -99,8 +101,8 @@ def plan_install(facts: Facts, knowledge: Knowledge, request: PlanRequest | None
                          if variant_kind(default) != "cpu" else "")
                 plan = replace(plan, retry_torch=pypi.patch, retry_command=command,
                                reasons=plan.reasons + ((extra,) if extra else ()))
-    return PlanResult(plan, (), tuple(rejected_lines(cands, chosen, k, m)), tuple(upgrade_lines(cands, chosen, m, k, target)),
-                      None, summary, k.as_of)
+    return PlanResult(plan, (), tuple(rejected_lines(cands, chosen, k, m)),
+                      tuple(upgrade_lines(cands, chosen, m, k, target)), None, summary, k.as_of)
 
 
 def _plan_cpu(m: Machine, k: Knowledge, req: PlanRequest, releases, pin_patch) -> Plan | None:
@@ -123,7 +125,7 @@ def _with_new_python(facts: Facts, k: Knowledge, req: PlanRequest, problems: lis
     if plan is None:
         return problems
     first = problems[0]
-    return [problem(first.id, f"{first.message} With Python {k.recommended_python()} this machine gets torch "
-                              f"{plan.torch} ({plan.variant}): `{plan.command}`."), *problems[1:]]
+    return [replace(first, message=f"{first.message} With Python {k.recommended_python()} this machine gets torch "
+                                   f"{plan.torch} ({plan.variant}): `{plan.command}`."), *problems[1:]]
 
 
