@@ -256,6 +256,9 @@ def test_unknown_gpu_name_resolves_through_the_table():
     (machine(libc="musl", libc_version="1.2.4"), "platform.musl"),
     (machine(os="freebsd"), "platform.unsupported_os"),
     (machine(os="windows", arch="aarch64"), "platform.unsupported_arch"),
+    # 32-bit ARM userland on a 64-bit kernel, and big-endian ARM: no torch wheel runs there
+    (machine(arch="armv8l"), "platform.unsupported_arch"),
+    (machine(arch="aarch64_be"), "platform.unsupported_arch"),
     (machine(os="macos", arch="x86_64", rosetta=True), "python.rosetta"),
     (machine(os="windows", gpus=[Gpu(vendor="amd", gfx="gfx1100")]), "amd.no_rocm_on_os"),
     (machine(arch="aarch64", driver="540.4.0", gpus=[nv((8, 7), "Orin")]), "gpu.jetson"),
