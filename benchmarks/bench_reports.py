@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from torchdoctor.reports import load_report  # noqa: E402
-from torchdoctor.reports.text import MAX_REPORT_BYTES  # noqa: E402
+from torchdoctor.recorded import load_report  # noqa: E402
+from torchdoctor.recorded.text import MAX_REPORT_BYTES  # noqa: E402
 
 
 def body(size: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from torchdoctor.facts import Gpu
-from torchdoctor.reports.evidence import Evidence, excerpt
+from torchdoctor.recorded.evidence import Evidence, excerpt
 
 _AMD = re.compile(r"\b(AMD|Radeon|Instinct|gfx\d{3,4}[a-z]?)\b", re.I)
 _INTEL = re.compile(r"\b(Intel|Arc|Iris|UHD Graphics|HD Graphics)\b", re.I)

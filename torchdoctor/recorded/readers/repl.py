@@ -16,9 +16,9 @@ import ast
 import re
 from typing import Any
 
-from torchdoctor.reports.evidence import Evidence
-from torchdoctor.reports.readers._common import bool_word, candidates, gpu_from_name, torch_from_version
-from torchdoctor.reports.text import clean_lines
+from torchdoctor.recorded.evidence import Evidence
+from torchdoctor.recorded.readers._common import bool_word, candidates, gpu_from_name, torch_from_version
+from torchdoctor.recorded.text import clean_lines
 
 READER = "repl"
 _PROMPT = re.compile(r"^\s*(?:>>>|In \[\d+\]:)\s?(.*)$")

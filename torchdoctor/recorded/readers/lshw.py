@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 
 from torchdoctor.facts import Gpu
-from torchdoctor.reports.evidence import Evidence
-from torchdoctor.reports.readers._common import candidates, gpu_from_name
-from torchdoctor.reports.text import clean_lines
+from torchdoctor.recorded.evidence import Evidence
+from torchdoctor.recorded.readers._common import candidates, gpu_from_name
+from torchdoctor.recorded.text import clean_lines
 from torchdoctor.versions import is_driver_version
 
 READER = "lshw"

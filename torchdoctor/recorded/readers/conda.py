@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 
 from torchdoctor.facts import Distribution
-from torchdoctor.reports.evidence import Evidence
-from torchdoctor.reports.readers.collect_env import CONDA_TORCH, _distributions
-from torchdoctor.reports.text import clean_lines
+from torchdoctor.recorded.evidence import Evidence
+from torchdoctor.recorded.readers.collect_env import CONDA_TORCH, _distributions
+from torchdoctor.recorded.text import clean_lines
 
 READER = "conda"
 _LIST_HEAD = re.compile(r"^\s*#\s*Name\s+Version\s+Build(\s+Channel)?\s*$")

@@ -29,7 +29,7 @@ from torchdoctor.facts import (
     TorchRuntime,
 )
 from torchdoctor.privacy import private
-from torchdoctor.reports.text import clean_lines
+from torchdoctor.recorded.text import clean_lines
 from torchdoctor.versions import is_driver_version
 
 # Printed label (lower-cased) -> our key. Old and new spellings both.
@@ -568,7 +568,7 @@ def read(text: str) -> list:
 
 def read_lines(lines: list[str]) -> list:
     """collect_env's fields, wherever they are in the paste, as evidence."""
-    from torchdoctor.reports.merge import evidence_of
+    from torchdoctor.recorded.merge import evidence_of
 
     split = split_lines(lines)
     if not is_report(split):

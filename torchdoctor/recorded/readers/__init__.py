@@ -7,7 +7,7 @@ lines (`read_lines`) and `merge` decides between what they found.
 
 from __future__ import annotations
 
-from torchdoctor.reports.readers import (collect_env, conda, env_list, lshw, messages, nvidia_smi, pip, prose,
+from torchdoctor.recorded.readers import (collect_env, conda, env_list, lshw, messages, nvidia_smi, pip, prose,
                                         repl, rocminfo)
 
 # (name, module): every module has read(text) and read_lines(lines).

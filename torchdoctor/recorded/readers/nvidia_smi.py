@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from torchdoctor.reports.evidence import Evidence
-from torchdoctor.reports.readers._common import gpu_from_name
-from torchdoctor.reports.text import clean_lines
+from torchdoctor.recorded.evidence import Evidence
+from torchdoctor.recorded.readers._common import gpu_from_name
+from torchdoctor.recorded.text import clean_lines
 from torchdoctor.versions import is_driver_version
 
 READER = "nvidia_smi"

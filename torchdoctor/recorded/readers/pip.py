@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from torchdoctor.facts import Distribution
-from torchdoctor.reports.evidence import Evidence
-from torchdoctor.reports.text import clean_lines
+from torchdoctor.recorded.evidence import Evidence
+from torchdoctor.recorded.text import clean_lines
 
 READER = "pip"
 _NAME = r"([A-Za-z0-9][A-Za-z0-9._-]*)"
@@ -72,7 +72,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
                         requires = tuple(x.strip() for x in r.group(1).split(",") if x.strip())
                     loc = re.match(r"^\s*Location:\s*(.+)$", nxt)
                     if loc:
-                        from torchdoctor.reports.evidence import private
+                        from torchdoctor.recorded.evidence import private
 
                         location = private(loc.group(1).strip())
                 rows.append((i, Distribution(name=_norm(m.group(1)), version=v.group(1), installer="pip",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from torchdoctor.facts import Gpu
-from torchdoctor.reports.evidence import Evidence
-from torchdoctor.reports.text import clean_lines
+from torchdoctor.recorded.evidence import Evidence
+from torchdoctor.recorded.text import clean_lines
 
 READER = "rocminfo"
 _NAME = re.compile(r"^\s*Name:\s+(gfx[0-9a-f]{3,4})\s*$")

@@ -22,8 +22,8 @@ import re
 from typing import Any, Iterable
 
 from torchdoctor.facts import Distribution, Facts, Gpu, NvidiaFacts, PlatformFacts, PythonFacts, TorchRuntime
-from torchdoctor.reports.evidence import ADDITIVE, Evidence, excerpt
-from torchdoctor.reports.readers.collect_env import _capability, _identified
+from torchdoctor.recorded.evidence import ADDITIVE, Evidence, excerpt
+from torchdoctor.recorded.readers.collect_env import _capability, _identified
 
 PRECEDENCE = (
     "nvidia_smi", "rocminfo", "collect_env", "lshw", "pip", "conda", "conda_plan", "pip_partial", "pip_show",

@@ -20,9 +20,9 @@ import re
 from typing import Any
 
 from torchdoctor.facts import PlatformFacts
-from torchdoctor.reports.evidence import Evidence, excerpt
-from torchdoctor.reports.readers._common import bool_word, candidates, gpu_from_name, torch_from_version
-from torchdoctor.reports.text import clean_lines
+from torchdoctor.recorded.evidence import Evidence, excerpt
+from torchdoctor.recorded.readers._common import bool_word, candidates, gpu_from_name, torch_from_version
+from torchdoctor.recorded.text import clean_lines
 from torchdoctor.versions import is_driver_version
 
 LABELS = {
@@ -81,7 +81,7 @@ def read(text: str) -> list[Evidence]:
 
 
 def read_lines(lines: list[str]) -> list[Evidence]:
-    from torchdoctor.reports.readers import collect_env
+    from torchdoctor.recorded.readers import collect_env
 
     reader = flavour(lines)
     theirs = collect_env.is_report(collect_env.split_lines(lines))  # then its labelled lines are its own
@@ -295,7 +295,7 @@ def _cuda_value(value: str) -> Any:
 
 
 def _platform(found: dict) -> PlatformFacts | None:
-    from torchdoctor.reports.readers.collect_env import _platform as read_platform
+    from torchdoctor.recorded.readers.collect_env import _platform as read_platform
 
     fields = {}
     if "platform" in found:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from torchdoctor.reports.evidence import Evidence
-from torchdoctor.reports.readers._common import candidates, gpu_from_name
-from torchdoctor.reports.text import clean_lines
+from torchdoctor.recorded.evidence import Evidence
+from torchdoctor.recorded.readers._common import candidates, gpu_from_name
+from torchdoctor.recorded.text import clean_lines
 from torchdoctor.versions import is_driver_version
 
 READER = "prose"
@@ -54,7 +54,7 @@ _APPLE_SILICON = re.compile(r"\b(?:Apple\s+)?M[1-5](?:\s+(?:Pro|Max|Ultra))?\b(?
 
 def _first(lines: list[str], text: str, word: str, rx: re.Pattern) -> tuple[int, re.Match] | None:
     """The first line holding `word` (in the lower-cased joined `text`) where `rx` matches."""
-    from torchdoctor.reports.readers._common import _joined
+    from torchdoctor.recorded.readers._common import _joined
 
     _, starts = _joined(lines)
     import bisect
@@ -80,9 +80,9 @@ def read_lines(lines: list[str]) -> list[Evidence]:
     gpus = []
     seen_os = seen_platform = apple = wsl = driver = False
     gfx = None
-    from torchdoctor.reports.readers._common import _joined
+    from torchdoctor.recorded.readers._common import _joined
 
-    from torchdoctor.reports.readers import collect_env
+    from torchdoctor.recorded.readers import collect_env
 
     theirs = collect_env.is_report(collect_env.split_lines(lines))
     text, _ = _joined(lines)
@@ -118,7 +118,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
             out.append(Evidence("report.gfx", gfx, READER, i + 1, line))
         m = _PLATFORM.search(line) if not seen_platform and "-" in low else None
         if m and not seen_platform:
-            from torchdoctor.reports.readers.collect_env import _platform
+            from torchdoctor.recorded.readers.collect_env import _platform
 
             p = _platform({"python_platform": m.group(1)}, [], [])
             if p is not None:

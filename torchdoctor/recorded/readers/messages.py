@@ -18,10 +18,10 @@ from __future__ import annotations
 import re
 
 from torchdoctor.facts import Gpu
-from torchdoctor.reports.evidence import Evidence, excerpt, private
-from torchdoctor.reports.readers._common import candidates
-from torchdoctor.reports.readers.collect_env import _warnings
-from torchdoctor.reports.text import clean_lines
+from torchdoctor.recorded.evidence import Evidence, excerpt, private
+from torchdoctor.recorded.readers._common import candidates
+from torchdoctor.recorded.readers.collect_env import _warnings
+from torchdoctor.recorded.text import clean_lines
 
 READER = "messages"
 
