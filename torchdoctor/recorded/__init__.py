@@ -7,7 +7,7 @@ raising anything but UsageError.
 
 A paste (an issue body, a log, a comment) goes through every reader in
 `recorded.readers` (collect_env, HF/Lightning/yolo summaries, nvidia-smi, pip,
-conda, rocminfo, tracebacks and messages, ...), and `recorded.merge` turns their
+conda, rocminfo, tracebacks and messages, ...; docs/pastes.md), and `recorded.merge` turns their
 evidence into one Facts with the provenance of each fact.
 """
 
@@ -99,37 +99,18 @@ def _decode(text: str, start: int) -> object:
 def read_paste(text: str, origin: str) -> Facts | None:
     """Every reader over the paste, merged; None when no reader recognised anything."""
     from torchdoctor.recorded.merge import merge
-    from torchdoctor.recorded.readers import READERS
+    from torchdoctor.recorded.readers import paste_of, read_all
     from torchdoctor.recorded.text import clean_lines
 
-    lines = clean_lines(text)
-    evidence = []
-    failed = []
-    error: Exception | None = None
-    for name, reader in READERS:
-        try:
-            evidence += reader.read_lines(lines)
-        except Exception as exc:  # noqa: BLE001 - one broken reader must not lose what the others read
-            failed.append(f"the {name} reader failed ({type(exc).__name__}: {exc}); please report it")
-            error = exc
+    evidence, failed = read_all(paste_of(clean_lines(text)))
     if not evidence:
-        if error is not None:
-            raise error  # nothing read because of a doctor bug: not the input's fault (exit 3)
+        if failed:
+            raise failed[-1][1]  # nothing read because of a doctor bug: not the input's fault (exit 3)
         return None
-    facts = merge(evidence, origin, _knowledge())
-    for note in failed:
-        _note(facts, note)
+    facts = merge(evidence, origin)
+    for name, exc in failed:
+        _note(facts, f"the {name} reader failed ({type(exc).__name__}: {exc}); please report it")
     return facts
-
-
-def _knowledge() -> Any:
-    """The GPU table, if it loads: without it GPU names still parse, capabilities stay unknown."""
-    try:
-        from torchdoctor.knowledge import load
-
-        return load()
-    except Exception:  # noqa: BLE001 - missing or broken tables must not stop a report from loading
-        return None
 
 
 def _note(facts: Facts, note: str) -> None:

@@ -10,13 +10,17 @@ Facts. Fact names are dotted paths into Facts ("platform.os", "nvidia.driver",
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-
-from torchdoctor.privacy import private
 from typing import Any
+
+from torchdoctor.facts import Facts, NvidiaFacts, PlatformFacts, PythonFacts, TorchRuntime
+from torchdoctor.privacy import private
 
 # Facts whose values from every reader are kept (deduplicated), not chosen between.
 ADDITIVE = ("runtime.warnings", "nvidia.errors", "report.notes")
+# The Facts sections a dotted fact name starts with ("runtime.version").
+SECTIONS = {"platform": PlatformFacts, "python": PythonFacts, "nvidia": NvidiaFacts, "runtime": TorchRuntime}
 
 
 @dataclass(frozen=True)
@@ -39,3 +43,36 @@ class Evidence:
 def excerpt(line: str, limit: int = 160) -> str:
     line = private(line.strip())
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def evidence_of(facts: Facts, reader: str, where: Any = None) -> list[Evidence]:
+    """A reader that builds a whole Facts (collect_env) speaks as evidence: every fact it set.
+
+    `where(path) -> (line, excerpt)` names the line each fact came from. Unset (default) fields
+    are no evidence, except the build fields of a torch that imported: `cuda: None` there says
+    "a CPU build", which another reader must not override with a guess."""
+    out: list[Evidence] = []
+
+    def add(path: str, value: Any) -> None:
+        line, text = where(path) if where else (0, "")
+        out.append(Evidence(path, value, reader, line, text))
+
+    for name in SECTIONS:
+        section = getattr(facts, name)
+        if section is None:
+            continue
+        for f in dataclasses.fields(section):
+            value = getattr(section, f.name)
+            keep = name == "runtime" and f.name in ("cuda", "hip") and section.status == "ok"
+            if value == f.default and not keep and not (f.name == "arch" and name == "platform"):
+                continue
+            add(f"{name}.{f.name}", value)
+    if facts.gpus is not None:
+        add("gpus", facts.gpus)
+    if facts.distributions is not None:
+        add("distributions", facts.distributions)
+    for k, v in (facts.extra.get("report") or {}).items():
+        add(f"report.{k}", v)
+    return out
+
+

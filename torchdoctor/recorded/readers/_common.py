@@ -79,35 +79,3 @@ def bool_word(text: str) -> bool | None:
     if v in ("false", "no", "n", "0"):
         return False
     return None
-
-
-_JOINED: list = [None, "", [0]]  # (lines, lower-cased text, line starts) of the last paste
-
-
-def _joined(lines: list[str]) -> tuple[str, list[int]]:
-    if _JOINED[0] is not lines:
-        from itertools import accumulate
-
-        starts = list(accumulate(map(len, lines[:-1]), lambda at, n: at + n + 1, initial=0))
-        _JOINED[:] = [lines, "\n".join(lines).lower(), starts]
-    return _JOINED[1], _JOINED[2]
-
-
-def candidates(lines: list[str], words: tuple[str, ...]) -> list[int]:
-    """Indices of the lines holding any of `words` (lower case), in order.
-
-    str.find over the joined text runs at memchr speed: a 100 KB paste has ~3000 lines, and a dozen
-    regexes per line cost far more than a few substring scans; the readers' regexes then run on
-    the few lines found."""
-    import bisect
-
-    text, starts = _joined(lines)
-    hits: set[int] = set()
-    for word in words:
-        at = text.find(word)
-        while at >= 0:
-            line = bisect.bisect_right(starts, at) - 1
-            hits.add(line)
-            nxt = starts[line + 1] if line + 1 < len(starts) else len(text)
-            at = text.find(word, nxt)  # the rest of that line is found already
-    return sorted(hits)

@@ -2,7 +2,7 @@
 
 collect_env has printed "Label: value" lines since torch 0.4; the labels barely
 changed, values did ("No"/"False", "Could not collect"/"No CUDA"/"N/A"). The
-reading is in two steps: `split_report` finds the labelled fields, the package
+reading is in two steps: `split_lines` finds the labelled fields, the package
 lines and the warnings printed around them; `to_facts` maps those strings onto
 typed facts. Anything collect_env could not collect, or the paste lost, stays
 None and is listed in extra["report"]["missing"]: the judges then skip, never guess.
@@ -29,7 +29,8 @@ from torchdoctor.facts import (
     TorchRuntime,
 )
 from torchdoctor.privacy import private
-from torchdoctor.recorded.text import clean_lines
+from torchdoctor.recorded.evidence import Evidence, evidence_of
+from torchdoctor.recorded.paste import Paste
 from torchdoctor.versions import is_driver_version
 
 # Printed label (lower-cased) -> our key. Old and new spellings both.
@@ -117,22 +118,7 @@ def is_report(split: "Split") -> bool:
     return n >= 2 or (split.header and n >= 1)
 
 
-def split_report(text: str) -> Split:
-    return split_lines(clean_lines(text))
-
-
-_LAST: list = [None, None]  # (lines, Split) of the last call: several readers ask about the same paste
-
-
-def split_lines(lines: list[str]) -> Split:
-    if _LAST[0] is lines:
-        return _LAST[1]
-    out = _split(lines)
-    _LAST[:] = [lines, out]
-    return out
-
-
-def _split(lines: list[str]) -> Split:
+def split_lines(lines: tuple[str, ...]) -> Split:
     out = Split()
     current: str | None = None
     python_wrap = False
@@ -344,8 +330,9 @@ def _python(value: str | None, missing: list[str]) -> PythonFacts | None:
 
 
 
-def _gpus(f: dict[str, str], more: dict[str, list[str]], amd_build: bool, knowledge: Any,
+def _gpus(f: dict[str, str], more: dict[str, list[str]], amd_build: bool,
           arch_warnings: dict[str, tuple[int, int]]) -> tuple[Gpu, ...] | None:
+    """The GPUs as collect_env names them; what the GPU table says of each is added by the merge step."""
     lines = [_known(f.get("gpus"))] + more.get("gpus", [])
     names: list[str] = []
     for raw in lines:
@@ -359,41 +346,18 @@ def _gpus(f: dict[str, str], more: dict[str, list[str]], amd_build: bool, knowle
     for name in names:
         gfx = re.search(r"\((gfx[0-9a-f]+)", name)
         if amd_build or gfx or re.search(r"\b(AMD|Radeon|Instinct)\b", name):
+            # a ROCm build's bare "Device 66a1" is an AMD GPU too
             clean = re.sub(r"\s*\(gfx[^)]*\)", "", name).strip()
-            # a ROCm build's bare "Device 66a1" is an AMD PCI id: say so, and the pci.ids table names it
-            named = clean if re.search(r"\b(AMD|Radeon|Instinct)\b", clean) else f"AMD {clean}"
-            target = gfx.group(1) if gfx else _identified(knowledge, named, "gfx")
-            gpus.append(Gpu(vendor="amd", name=clean or None, gfx=target, source="collect_env"))
+            gpus.append(Gpu(vendor="amd", name=clean or None, gfx=gfx.group(1) if gfx else None, source="collect_env"))
             continue
-        cc = arch_warnings.get(name) or _capability(knowledge, name)
-        gpus.append(Gpu(vendor="nvidia", name=name, capability=cc, source="collect_env"))
+        gpus.append(Gpu(vendor="nvidia", name=name, capability=arch_warnings.get(name), source="collect_env"))
     for raw in more.get("intel_detected", []):  # "* [0] _XpuDeviceProperties(name='Intel(R) Arc(TM) A770 …', …"
         m = re.search(r"name='([^']+)'", raw)
         if m:
-            gpus.append(Gpu(vendor="intel", name=m.group(1), kind=_identified(knowledge, m.group(1), "kind"),
-                            source="collect_env"))
+            gpus.append(Gpu(vendor="intel", name=m.group(1), source="collect_env"))
     if not gpus:
         return None  # "Could not collect" / "No CUDA": nvidia-smi failed or is absent: unknown, not "none"
     return tuple(gpus)
-
-
-def _identified(knowledge: Any, name: str, what: str) -> Any:
-    """The gfx target / Intel XPU class a GPU name says (knowledge/gpu_names.py); None when unknown."""
-    if knowledge is None or not name:
-        return None
-    try:
-        return getattr(knowledge.identify_gpu(name), what)
-    except Exception:  # noqa: BLE001 - a knowledge bug must not lose the whole report
-        return None
-
-
-def _capability(knowledge: Any, name: str) -> tuple[int, int] | None:
-    if knowledge is None:
-        return None
-    try:
-        return knowledge.gpu_capability(name)
-    except Exception:  # noqa: BLE001 - a knowledge bug must not lose the whole report
-        return None
 
 
 def _arch_warnings(warnings: list[str]) -> tuple[dict[str, tuple[int, int]], tuple[str, ...]]:
@@ -495,7 +459,7 @@ def _runtime(f: dict[str, str], split: Split, dists: tuple[Distribution, ...] | 
     )
 
 
-def to_facts(split: Split, origin: str, knowledge: Any = None) -> Facts:
+def to_facts(split: Split, origin: str) -> Facts:
     f = split.fields
     missing = [k for k in CORE if k not in f and not (k == "libraries" and split.libs)]
     caps, arch_list = _arch_warnings(split.warnings)
@@ -507,7 +471,7 @@ def to_facts(split: Split, origin: str, knowledge: Any = None) -> Facts:
     dists = _distributions(split.libs)
     runtime = _runtime(f, split, dists, arch_list, missing)
     amd_build = bool(_known(f.get("rocm_build")))
-    gpus = _gpus(f, split.more, amd_build, knowledge, caps) if "gpus" in f else None
+    gpus = _gpus(f, split.more, amd_build, caps) if "gpus" in f else None
 
     nvidia = None
     if "driver" in f:
@@ -547,10 +511,6 @@ def _cudnn(f: dict[str, str], more: dict[str, list[str]]) -> str | None:
     return values[0] if values else None
 
 
-def parse_collect_env(text: str, origin: str, knowledge: Any = None) -> Facts:
-    return to_facts(split_report(text), origin, knowledge)
-
-
 # ---------------------------------------------------------------- as a reader
 
 READER = "collect_env"
@@ -562,15 +522,19 @@ _SOURCE_FIELD = {"runtime.version": "torch", "runtime.status": "torch", "runtime
                  "nvidia": "driver", "gpus": "gpus", "distributions": "libraries", "report": "header"}
 
 
-def read(text: str) -> list:
-    return read_lines(clean_lines(text))
+def claims(lines: tuple[str, ...]) -> frozenset[int]:
+    """The lines that are collect_env's when the paste holds its report: every labelled field line
+    (other readers must not read "Nvidia driver version: 580.1" a second time, as their own)."""
+    if not is_report(split_lines(lines)):
+        return frozenset()
+    # a label needs its colon, but "PyTorch version 1.5.0" (label_key): only such lines can be one
+    return frozenset(i for i, line in enumerate(lines)
+                     if (":" in line or "torch" in line.lower()) and label_key(line.strip()))
 
 
-def read_lines(lines: list[str]) -> list:
+def read(paste: Paste) -> list[Evidence]:
     """collect_env's fields, wherever they are in the paste, as evidence."""
-    from torchdoctor.recorded.merge import evidence_of
-
-    split = split_lines(lines)
+    split = split_lines(paste.lines)
     if not is_report(split):
         return []
 

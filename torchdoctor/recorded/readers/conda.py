@@ -12,7 +12,7 @@ import re
 from torchdoctor.facts import Distribution
 from torchdoctor.recorded.evidence import Evidence
 from torchdoctor.recorded.readers.collect_env import CONDA_TORCH, _distributions
-from torchdoctor.recorded.text import clean_lines
+from torchdoctor.recorded.paste import Paste
 
 READER = "conda"
 _LIST_HEAD = re.compile(r"^\s*#\s*Name\s+Version\s+Build(\s+Channel)?\s*$")
@@ -28,11 +28,8 @@ _SUBDIRS = {"linux-64": ("linux", "x86_64"), "linux-aarch64": ("linux", "aarch64
             "osx-64": ("macos", "x86_64"), "osx-arm64": ("macos", "arm64"), "linux-ppc64le": ("linux", "ppc64le")}
 
 
-def read(text: str) -> list[Evidence]:
-    return read_lines(clean_lines(text))
-
-
-def read_lines(lines: list[str]) -> list[Evidence]:
+def read(paste: Paste) -> list[Evidence]:
+    lines = paste.lines
     out: list[Evidence] = []
     listing: list[tuple[int, str]] = []
     plan: list[tuple[int, Distribution]] = []

@@ -21,8 +21,8 @@ from typing import Any
 
 from torchdoctor.facts import PlatformFacts
 from torchdoctor.recorded.evidence import Evidence, excerpt
-from torchdoctor.recorded.readers._common import bool_word, candidates, gpu_from_name, torch_from_version
-from torchdoctor.recorded.text import clean_lines
+from torchdoctor.recorded.readers._common import bool_word, gpu_from_name, torch_from_version
+from torchdoctor.recorded.paste import Paste
 from torchdoctor.versions import is_driver_version
 
 LABELS = {
@@ -76,15 +76,10 @@ def flavour(lines: list[str]) -> str:
     return next((name for name, rx in _FLAVOURS if rx.search(text)), "markdown_list")
 
 
-def read(text: str) -> list[Evidence]:
-    return read_lines(clean_lines(text))
-
-
-def read_lines(lines: list[str]) -> list[Evidence]:
-    from torchdoctor.recorded.readers import collect_env
-
+def read(paste: Paste) -> list[Evidence]:
+    lines = paste.lines
     reader = flavour(lines)
-    theirs = collect_env.is_report(collect_env.split_lines(lines))  # then its labelled lines are its own
+    theirs = paste.claimed("collect_env")  # collect_env's labelled lines are its own
     found: dict[str, tuple[int, str, str]] = {}  # fact kind -> (line, value, the line)
     gpus: list[tuple[int, str]] = []
     listed: list[tuple[str, str]] = []
@@ -93,7 +88,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
     section = ""
     gpu_list = False
     # Lightning's sections and GPU lists need every line in order; the other formats only their labelled lines
-    indices = range(len(lines)) if reader == "lightning_env" else candidates(lines, _LABEL_WORDS)
+    indices = range(len(lines)) if reader == "lightning_env" else paste.candidates(_LABEL_WORDS)
     for i in indices:
         raw = lines[i]
         if not raw.strip() or len(raw) > 300 or raw.lstrip().startswith(("File \"", "[pip", "[conda")):
@@ -103,7 +98,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
         if reader not in ("yolo_checks", "lightning_env") and (cut < 0 or not _LABEL_HINT.search(raw[:cut].lower())):
             continue  # a label needs its colon (yolo's two columns and Lightning's lists aside), and a label word
         stripped = _strip(raw)
-        if theirs and collect_env.label_key(raw.strip()):
+        if i in theirs:
             continue
         if reader == "yolo_checks":
             m = _YOLO.search(raw)

@@ -12,7 +12,7 @@ import re
 
 from torchdoctor.recorded.evidence import Evidence
 from torchdoctor.recorded.readers._common import gpu_from_name
-from torchdoctor.recorded.text import clean_lines
+from torchdoctor.recorded.paste import Paste
 from torchdoctor.versions import is_driver_version
 
 READER = "nvidia_smi"
@@ -22,11 +22,8 @@ _MEMORY = re.compile(r"\|\s*\d+MiB\s*/\s*(\d+)MiB\s*\|")
 _LIST = re.compile(r"^\s*GPU (\d{1,2}): (.+?)\s*\(UUID:")
 
 
-def read(text: str) -> list[Evidence]:
-    return read_lines(clean_lines(text))
-
-
-def read_lines(lines: list[str]) -> list[Evidence]:
+def read(paste: Paste) -> list[Evidence]:
+    lines = paste.lines
     out: list[Evidence] = []
     table: list = []
     listed: list = []

@@ -11,7 +11,7 @@ import re
 
 from torchdoctor.facts import Distribution
 from torchdoctor.recorded.evidence import Evidence
-from torchdoctor.recorded.text import clean_lines
+from torchdoctor.recorded.paste import Paste
 
 READER = "pip"
 _NAME = r"([A-Za-z0-9][A-Za-z0-9._-]*)"
@@ -27,11 +27,8 @@ def _norm(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def read(text: str) -> list[Evidence]:
-    return read_lines(clean_lines(text))
-
-
-def read_lines(lines: list[str]) -> list[Evidence]:
+def read(paste: Paste) -> list[Evidence]:
+    lines = paste.lines
     rows: list[tuple[int, Distribution]] = []
     kind = None
     in_list = False

@@ -17,8 +17,8 @@ import re
 from typing import Any
 
 from torchdoctor.recorded.evidence import Evidence
-from torchdoctor.recorded.readers._common import bool_word, candidates, gpu_from_name, torch_from_version
-from torchdoctor.recorded.text import clean_lines
+from torchdoctor.recorded.readers._common import bool_word, gpu_from_name, torch_from_version
+from torchdoctor.recorded.paste import Paste
 
 READER = "repl"
 _PROMPT = re.compile(r"^\s*(?:>>>|In \[\d+\]:)\s?(.*)$")
@@ -34,19 +34,16 @@ _QUESTIONS = {
 }
 
 
-def read(text: str) -> list[Evidence]:
-    return read_lines(clean_lines(text))
-
-
 _BANNER = re.compile(r"^\s*Python (\d+\.\d+\.\d+\S*) (.*?)(?: on (linux|darwin|win32))?\s*$")
 _SYSTEMS = {"linux": "linux", "darwin": "macos", "win32": "windows"}
 
 
-def read_lines(lines: list[str]) -> list[Evidence]:
+def read(paste: Paste) -> list[Evidence]:
+    lines = paste.lines
     answers: dict[str, tuple[int, str, str]] = {}
     gpus: list[tuple[int, str]] = []
     banner = []
-    for i in candidates(lines, ("python", ">>>", "in [")):
+    for i in paste.candidates(("python", ">>>", "in [")):
         line = lines[i]
         m = _BANNER.match(line)
         if m and (m.group(3) or (i + 1 < len(lines) and re.search(r"\bon (linux|darwin|win32)\s*$", lines[i + 1]))):
