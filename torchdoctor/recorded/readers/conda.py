@@ -11,7 +11,7 @@ import re
 
 from torchdoctor.facts import Distribution
 from torchdoctor.recorded.evidence import Evidence
-from torchdoctor.recorded.readers.collect_env import CONDA_TORCH, _distributions
+from torchdoctor.recorded.readers._common import CONDA_TORCH, distributions_of, norm_name
 from torchdoctor.recorded.paste import Paste
 
 READER = "conda"
@@ -84,7 +84,7 @@ def read(paste: Paste) -> list[Evidence]:
                 continue
             mode = None
     if listing:
-        dists = _distributions([("conda", row) for _, row in listing])
+        dists = distributions_of([("conda", row) for _, row in listing])
         if dists:
             out.append(Evidence("distributions", dists, READER, listing[0][0] + 1, lines[listing[0][0]]))
     if plan:
@@ -99,5 +99,5 @@ def read(paste: Paste) -> list[Evidence]:
 
 
 def _name(name: str) -> str:
-    name = re.sub(r"[-_.]+", "-", name).lower()
+    name = norm_name(name)
     return "torch" if name in CONDA_TORCH else name

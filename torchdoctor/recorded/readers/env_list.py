@@ -21,7 +21,7 @@ from typing import Any
 
 from torchdoctor.facts import PlatformFacts
 from torchdoctor.recorded.evidence import Evidence, excerpt
-from torchdoctor.recorded.readers._common import bool_word, gpu_from_name, torch_from_version
+from torchdoctor.recorded.readers._common import bool_word, gpu_from_name, platform_of, torch_from_version
 from torchdoctor.recorded.paste import Paste
 from torchdoctor.versions import is_driver_version
 
@@ -267,7 +267,7 @@ def _evidence(reader: str, found: dict, gpus: list, listed: list) -> list[Eviden
         if v and any(e.fact == "runtime.status" for e in out):
             ev("runtime.numpy", v.group(1).split(">=")[0], i, line)
     names = []
-    for i, value in gpus:
+    for _, value in gpus:
         value = re.sub(r"\s+\d+\s+[MG]B\b", "", value)  # "GeForce GT 750M 2048 MB Intel Iris Pro 1536 MB"
         for part in re.split(r"\s*;\s*|\s*,\s*(?=NVIDIA|AMD|Intel|GeForce|Tesla|Radeon)|\s+(?=(?:Intel|AMD)\b)", value):
             part = re.sub(r"^(?:GPU\s*\d+\s*:|\d+\s*x\s*|cuda:\d+\s*)", "", part.strip(), flags=re.I).strip()
@@ -290,15 +290,13 @@ def _cuda_value(value: str) -> Any:
 
 
 def _platform(found: dict) -> PlatformFacts | None:
-    from torchdoctor.recorded.readers.collect_env import _platform as read_platform
-
     fields = {}
     if "platform" in found:
         fields["python_platform"] = found["platform"][1]
     if "os" in found:
         fields["os"] = found["os"][1]
     missing: list[str] = []
-    p = read_platform(fields, [], missing)
+    p = platform_of(fields, [], missing)
     if p is None and "os" in found:
         low = found["os"][1].lower()
         if low.startswith("win"):

@@ -19,7 +19,7 @@ import re
 
 from torchdoctor.facts import Gpu
 from torchdoctor.recorded.evidence import Evidence, excerpt, private
-from torchdoctor.recorded.readers.collect_env import _warnings
+from torchdoctor.recorded.readers._common import warning_blocks
 from torchdoctor.recorded.paste import Paste
 
 READER = "messages"
@@ -215,7 +215,7 @@ def read(paste: Paste) -> list[Evidence]:
             out.append(Evidence("runtime.cuda_available", False, READER, i + 1, line))
 
     near = sorted({j for i in paste.candidates(_WARN_WORDS) for j in range(i, min(i + 4, len(lines)))})
-    for block in _warnings([(i, lines[i]) for i in near if lines[i]]):
+    for block in warning_blocks([(i, lines[i]) for i in near if lines[i]]):
         if _RELEVANT.search(block):
             texts.append((0, block))
     if texts:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 
 from torchdoctor.facts import Distribution
+from torchdoctor.privacy import private
 from torchdoctor.recorded.evidence import Evidence
 from torchdoctor.recorded.paste import Paste
+from torchdoctor.recorded.readers._common import norm_name
 
 READER = "pip"
 _NAME = r"([A-Za-z0-9][A-Za-z0-9._-]*)"
@@ -21,10 +23,6 @@ _LIST_ROW = re.compile(r"^\s*" + _NAME + r"\s+(\d[\w.+!-]*)(\s+\S.*)?$")
 _FREEZE = re.compile(r"^\s*" + _NAME + r"\s*==\s*(\d[\w.+!-]*)\s*$")
 _FREEZE_URL = re.compile(r"^\s*" + _NAME + r"\s+@\s+\S+")
 _SHOW = re.compile(r"^\s*Name:\s*" + _NAME + r"\s*$")
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def read(paste: Paste) -> list[Evidence]:
@@ -45,7 +43,7 @@ def read(paste: Paste) -> list[Evidence]:
                 continue
             m = _LIST_ROW.match(line)
             if m:
-                rows.append((i, Distribution(name=_norm(m.group(1)), version=m.group(2), installer="pip")))
+                rows.append((i, Distribution(name=norm_name(m.group(1)), version=m.group(2), installer="pip")))
                 continue
             if line.strip():
                 in_list = False
@@ -55,7 +53,7 @@ def read(paste: Paste) -> list[Evidence]:
         m = _FREEZE.match(line)
         if m and kind in (None, "freeze"):
             kind = "freeze"
-            rows.append((i, Distribution(name=_norm(m.group(1)), version=m.group(2), installer="pip")))
+            rows.append((i, Distribution(name=norm_name(m.group(1)), version=m.group(2), installer="pip")))
             continue
         m = _SHOW.match(line)
         if m and i + 1 < len(lines):
@@ -69,10 +67,8 @@ def read(paste: Paste) -> list[Evidence]:
                         requires = tuple(x.strip() for x in r.group(1).split(",") if x.strip())
                     loc = re.match(r"^\s*Location:\s*(.+)$", nxt)
                     if loc:
-                        from torchdoctor.recorded.evidence import private
-
                         location = private(loc.group(1).strip())
-                rows.append((i, Distribution(name=_norm(m.group(1)), version=v.group(1), installer="pip",
+                rows.append((i, Distribution(name=norm_name(m.group(1)), version=v.group(1), installer="pip",
                                              location=location, requires=requires)))
                 kind = kind or "show"
     # freeze lines are easy to mistake: one "x==1" in prose is not a listing

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from torchdoctor.recorded.evidence import Evidence
-from torchdoctor.recorded.readers._common import gpu_from_name
+from torchdoctor.recorded.readers._common import gpu_from_name, platform_of
 from torchdoctor.recorded.paste import Paste
 from torchdoctor.versions import is_driver_version
 
@@ -107,9 +107,7 @@ def read(paste: Paste) -> list[Evidence]:
             out.append(Evidence("report.gfx", gfx, READER, i + 1, line))
         m = _PLATFORM.search(line) if not seen_platform and "-" in low else None
         if m and not seen_platform:
-            from torchdoctor.recorded.readers.collect_env import _platform
-
-            p = _platform({"python_platform": m.group(1)}, [], [])
+            p = platform_of({"python_platform": m.group(1)}, [], [])
             if p is not None:
                 seen_platform = seen_os = True
                 for name in ("os", "arch", "kernel"):

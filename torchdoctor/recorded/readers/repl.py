@@ -168,7 +168,7 @@ def _evidence(answers: dict, gpus: list, lines: list[str]) -> list[Evidence]:
         if not any(e.fact == "runtime.version" for e in claims) and "cuda" in explicit:
             claims.append(Evidence("runtime.version", version, READER, i + 1, line))
         out += [e for e in claims if not (e.fact in ("runtime.cuda", "runtime.hip") and e.fact[8:] in explicit)]
-    for fact, kind in (("device_count", int), ("cudnn", int)):
+    for fact in ("device_count", "cudnn"):
         if fact in answers:
             i, value, line = answers[fact]
             v = _literal(value)
