@@ -74,5 +74,3 @@ def evidence_of(facts: Facts, reader: str, where: Any = None) -> list[Evidence]:
     for k, v in (facts.extra.get("report") or {}).items():
         add(f"report.{k}", v)
     return out
-
-

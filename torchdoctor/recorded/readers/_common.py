@@ -89,6 +89,7 @@ UNKNOWN = {"", "could not collect", "n/a", "no cuda", "none", "unknown"}
 
 
 def known(value: str | None) -> str | None:
+    """The value, or None where collect_env (or a summary) printed that it could not tell."""
     if value is None:
         return None
     v = value.strip()
@@ -102,6 +103,8 @@ _LINUX_NAMES = ("linux", "ubuntu", "debian", "centos", "red hat", "fedora", "roc
 
 
 def platform_of(f: dict[str, str], cpu: list[str], missing: list[str]) -> PlatformFacts | None:
+    """collect_env's os / python_platform / python / libc fields (any of them; a summary's Python platform
+    string alone will do) -> PlatformFacts; None when no OS is named. What it cannot tell goes to `missing`."""
     os_field = known(f.get("os")) or ""
     plat = known(f.get("python_platform")) or ""
     pyver = f.get("python") or ""

@@ -76,7 +76,6 @@ _LIB = re.compile(r"^\s*\[(pip3?|conda|uv)\]\s*(.*)$")
 _HEADER = re.compile(r"collecting\W*environment information", re.I)
 
 
-
 @dataclass
 class Split:
     """The strings of one report, before any interpretation."""
@@ -222,8 +221,6 @@ def _python(value: str | None, missing: list[str]) -> PythonFacts | None:
     return PythonFacts(version=m.group(1), implementation="pypy" if "PyPy" in v else "cpython",
                        bits=int(bits.group(1)) if bits else 64,
                        free_threaded="free-threading build" in v, env_kind=env_kind)
-
-
 
 
 def _gpus(f: dict[str, str], more: dict[str, list[str]], amd_build: bool,
