@@ -56,8 +56,8 @@ def merge(evidence: Iterable[Evidence], origin: str) -> Facts:
             chosen[fact] = found[0][1]
 
     values: dict[str, Any] = {f: e.value for f, e in chosen.items()}
-    for fact, found in additive.items():
-        values[fact] = tuple(_dedupe(v for e in found for v in _as_tuple(e.value)))
+    for fact, kept in additive.items():
+        values[fact] = tuple(_dedupe(v for e in kept for v in _as_tuple(e.value)))
     readers = sorted({e.reader for e in items}, key=lambda r: RANKS.get(r, _UNRANKED))
 
     if values.get("report.pip_found_none") and values.get("runtime.status") == "import_failed" and \
@@ -167,7 +167,7 @@ def _gpus(chosen: Any, found: list) -> Any:
     """The GPUs of the best source; capabilities that source lacks from another reader or the GPU table."""
     if chosen is None:
         return None
-    caps = {}
+    caps: dict[str, Any] = {}
     for _, e in found:
         for g in e.value or ():
             if g.capability and g.name:

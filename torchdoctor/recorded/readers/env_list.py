@@ -17,7 +17,7 @@ hand-written list it is kept as stated, not as the build's CUDA.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Sequence
 
 from torchdoctor.facts import PlatformFacts
 from torchdoctor.recorded.evidence import Evidence, excerpt
@@ -71,7 +71,7 @@ _LABEL_HINT = re.compile(r"version|platform|os\b|system|gpu|driver|numpy|torch|p
                          r"graphics|video|productversion")
 
 
-def flavour(lines: list[str]) -> str:
+def flavour(lines: Sequence[str]) -> str:
     text = "\n".join(lines)
     return next((name for name, rx in _FLAVOURS if rx.search(text)), "markdown_list")
 

@@ -16,6 +16,7 @@ that fact:
 from __future__ import annotations
 
 import re
+from typing import Sequence
 
 from torchdoctor.facts import Gpu
 from torchdoctor.recorded.evidence import Evidence, excerpt, private
@@ -272,7 +273,7 @@ def _short(exc_type: str) -> str:
     return exc_type.rsplit(".", 1)[-1]
 
 
-def _import_failed(exc_type: str, message: str | None, tb: tuple | None, lines: list[str], start: int,
+def _import_failed(exc_type: str, message: str | None, tb: tuple | None, lines: Sequence[str], start: int,
                    kind: str | None = None) -> list[Evidence]:
     from torchdoctor.knowledge.import_errors import classify
 
@@ -292,7 +293,7 @@ def _import_failed(exc_type: str, message: str | None, tb: tuple | None, lines: 
     return out
 
 
-def _continued(lines: list[str], i: int, text: str) -> str:
+def _continued(lines: Sequence[str], i: int, text: str) -> str:
     """A log message wrapped onto indented lines ("Error loading\n      "...fbgemm.dll" or one of ...")."""
     for line in lines[i + 1: i + 4]:
         if not line.strip() or not line[:1].isspace():
@@ -301,7 +302,7 @@ def _continued(lines: list[str], i: int, text: str) -> str:
     return text
 
 
-def _with_next(lines: list[str], i: int, most: int = 4) -> str:
+def _with_next(lines: Sequence[str], i: int, most: int = 4) -> str:
     """A banner goes on over the next lines until a blank one (numpy's is five lines)."""
     block = [lines[i].strip()]
     for line in lines[i + 1: i + 1 + most]:

@@ -59,7 +59,7 @@ def read(paste: Paste) -> list[Evidence]:
         if m and i + 1 < len(lines):
             v = re.match(r"^\s*Version:\s*(\S+)", lines[i + 1])
             if v:
-                requires = ()
+                requires: tuple[str, ...] = ()
                 location = None
                 for nxt in lines[i + 2: i + 14]:
                     r = re.match(r"^\s*Requires:\s*(.*)$", nxt)

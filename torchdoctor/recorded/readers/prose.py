@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from torchdoctor.facts import Gpu
 from torchdoctor.recorded.evidence import Evidence
 from torchdoctor.recorded.readers._common import gpu_from_name, platform_of
 from torchdoctor.recorded.paste import Paste
@@ -70,7 +71,7 @@ def _first(paste: Paste, word: str, rx: re.Pattern) -> tuple[int, re.Match] | No
 def read(paste: Paste) -> list[Evidence]:
     lines = paste.lines
     out: list[Evidence] = []
-    gpus = []
+    gpus: list[Gpu] = []
     seen_os = seen_platform = apple = wsl = driver = False
     gfx = None
     theirs = paste.claimed("collect_env")

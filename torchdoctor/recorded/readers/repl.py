@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any
+from typing import Any, Sequence
 
 from torchdoctor.recorded.evidence import Evidence
 from torchdoctor.recorded.readers._common import bool_word, gpu_from_name, torch_from_version
@@ -111,7 +111,7 @@ def _split_args(call: str) -> list[str]:
     return parts
 
 
-def _answer(lines: list[str], i: int) -> str | None:
+def _answer(lines: Sequence[str], i: int) -> str | None:
     if i + 1 >= len(lines):
         return None
     nxt = lines[i + 1].strip()
@@ -141,7 +141,7 @@ def _literal(text: str) -> Any:
         return text.strip("'\"")
 
 
-def _evidence(answers: dict, gpus: list, lines: list[str]) -> list[Evidence]:
+def _evidence(answers: dict, gpus: list, lines: Sequence[str]) -> list[Evidence]:
     out: list[Evidence] = []
 
     def ev(fact: str, value: Any, i: int, line: str) -> None:
