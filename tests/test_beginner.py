@@ -16,7 +16,7 @@ from torchdoctor.checks import run_checks
 from torchdoctor.facts import Distribution, Facts, Gpu, NvidiaFacts, PciDevice, PlatformFacts, ProbeNote, \
     PythonFacts, TorchRuntime
 from torchdoctor.knowledge import load, python_life
-from torchdoctor.reports import load_report
+from torchdoctor.recorded import load_report
 
 K = load()
 STUDENT = Path(__file__).parent / "fixtures" / "student"

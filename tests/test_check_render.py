@@ -10,7 +10,7 @@ from torchdoctor.knowledge import load
 from torchdoctor.render.check_areas import area_lines
 from torchdoctor.render.check_human import lines
 from torchdoctor.sanitize import clean_markdown
-from torchdoctor.reports import load_report
+from torchdoctor.recorded import load_report
 
 REPORTS = Path(__file__).parent / "fixtures" / "reports"
 K = load()

@@ -228,7 +228,7 @@ def test_suggest_json_says_what_each_named_gpu_runs(capsys):
 
 def test_a_rocm_report_with_a_bare_pci_id_gets_its_target():
     """pytorch/pytorch#44106: collect_env on ROCm 3.7 printed 'Device 66a1' (Vega 20: Radeon Pro VII / MI50)."""
-    from torchdoctor.reports import load_report
+    from torchdoctor.recorded import load_report
 
     path = Path(__file__).parent / "fixtures" / "reports" / "pt44106-rocm3.7-torch1.7.txt"
     gpus = load_report(path.read_text(encoding="utf-8"), path.name).gpus

@@ -20,7 +20,7 @@ LAYERS = (
     ("render", ("torchdoctor.render",)),
     ("judges", ("torchdoctor.checks", "torchdoctor.plan", "torchdoctor.verdicts",
                 "torchdoctor.install")),
-    ("intake", ("torchdoctor.probes", "torchdoctor.recorded", "torchdoctor.reports", "torchdoctor.distributed",
+    ("intake", ("torchdoctor.probes", "torchdoctor.recorded", "torchdoctor.distributed",
                 "torchdoctor.smoke", "torchdoctor.target")),
     ("patient", ("torchdoctor.patient",)),
     ("model", ("torchdoctor.facts", "torchdoctor.findings", "torchdoctor.requests", "torchdoctor.serial",

@@ -11,8 +11,8 @@ import pytest
 from torchdoctor.checks.views import texts, torch_version
 from torchdoctor.errors import UsageError
 from torchdoctor.facts import Facts
-from torchdoctor.reports import load_report, load_source, read_source
-from torchdoctor.reports.text import MAX_REPORT_BYTES
+from torchdoctor.recorded import load_report, load_source, read_source
+from torchdoctor.recorded.text import MAX_REPORT_BYTES
 
 REPORTS = Path(__file__).parent / "fixtures" / "reports"
 # Every NAME.expected.json, here and in pastes/ (real pastes of every format, see pastes/SOURCES.md).

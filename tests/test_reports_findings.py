@@ -18,7 +18,7 @@ except ImportError as exc:  # pragma: no cover - only while the checks are not i
     pytest.skip(f"torchdoctor.checks.run_checks is not available: {exc}", allow_module_level=True)
 
 from torchdoctor.knowledge import load
-from torchdoctor.reports import load_report
+from torchdoctor.recorded import load_report
 
 
 # Expectations the checks do not meet yet: (report, finding id) -> why. strict xfail: fixing the check

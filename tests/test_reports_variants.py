@@ -13,7 +13,7 @@ import pytest
 from torchdoctor.checks import run_checks
 from torchdoctor.errors import UsageError
 from torchdoctor.knowledge import load
-from torchdoctor.reports import load_report
+from torchdoctor.recorded import load_report
 
 REPORTS = Path(__file__).parent / "fixtures" / "reports"
 K = load()

@@ -97,7 +97,7 @@ class SuggestRequest:
         plan = plan_request(torch=torch, with_=with_, fmt=fmt, index_base=index_base, k=k)
         if python is not None and python_version is not None:
             raise UsageError("--python and --python-version cannot be combined: each names the Python to plan for")
-        described = describe(os_=os_, arch=arch, python_version=python_version, driver=driver, gpus=tuple(gpus), k=k)
+        described = describe(os_=os_, arch=arch, python_version=python_version, driver=driver, gpus=tuple(gpus))
         return cls(plan, described, python_option(python), search)
 
 
@@ -143,7 +143,7 @@ def _check_torch(text: str, k: Any) -> None:
 
 
 def describe(os_: str | None = None, arch: str | None = None, python_version: str | None = None,
-             driver: str | None = None, gpus: tuple[str, ...] = (), k: Any = None) -> Description:
+             driver: str | None = None, gpus: tuple[str, ...] = ()) -> Description:
     """Validate the --os/--arch/--python-version/--driver/--gpu options into a Description."""
     from torchdoctor.knowledge.platforms import arch_name, os_name
 
@@ -174,11 +174,11 @@ def describe(os_: str | None = None, arch: str | None = None, python_version: st
         else:
             raise UsageError(f"malformed --driver {driver!r} (e.g. 535.104.05, or none)")
     if gpus:
-        out["gpus"] = tuple(parse_gpu(spec, k) for spec in gpus)
+        out["gpus"] = tuple(parse_gpu(spec) for spec in gpus)
     return Description(**out)
 
 
-def parse_gpu(spec: str, k: Any) -> Gpu:
+def parse_gpu(spec: str) -> Gpu:
     """'8.6' | 'sm_86' | 'RTX 3090' | 'gfx1100' | 'xpu' -> Gpu."""
     text = spec.strip()
     low = text.lower()
@@ -199,14 +199,16 @@ def parse_gpu(spec: str, k: Any) -> Gpu:
     # Any name a tool prints: "NVIDIA GeForce RTX 3060 Laptop GPU", "GA106M [GeForce RTX 3060 Mobile / Max-Q]",
     # "Intel(R) Arc(TM) A770 Graphics", "AMD Radeon(TM) RX 7900 XTX"; the vendor comes from the name.
     if len(text) <= _GPU_NAME_MAX and re.search(r"[a-z]", low) and not re.search(r"[\x00-\x1f\x7f]", text):
-        ident = k.identify_gpu(text) if k is not None else None
-        if ident is not None and ident.vendor == "nvidia" and ident.capability:
+        from torchdoctor.knowledge.gpu_names import identify  # the one GPU-name resolver; its table loads on use
+
+        ident = identify(text)
+        if ident.vendor == "nvidia" and ident.capability:
             return Gpu(vendor="nvidia", name=text, capability=ident.capability, source="user")
-        if ident is not None and ident.vendor == "amd" and ident.gfx:
+        if ident.vendor == "amd" and ident.gfx:
             return Gpu(vendor="amd", name=text, gfx=ident.gfx, source="user")
-        if ident is not None and ident.vendor == "intel" and ident.kind:
+        if ident.vendor == "intel" and ident.kind:
             return Gpu(vendor="intel", name=text, kind=ident.kind, source="user")
-        why = f" ({ident.reason})" if ident is not None and ident.reason else ""
+        why = f" ({ident.reason})" if ident.reason else ""
         raise UsageError(f"unknown GPU {spec!r}{why}: give what it runs instead (e.g. --gpu 8.6 or sm_86 for "
                          "NVIDIA, --gpu gfx1100 for AMD, --gpu xpu for Intel Arc, --gpu mps for Apple Silicon)")
     raise UsageError(f"malformed --gpu {spec[:80]!r} (use 8.6, sm_86, \"RTX 3090\", gfx1100 or xpu; a GPU name is at "

@@ -7,6 +7,9 @@ table does not know ("RTX 3050 A") makes the name unknown instead of matching a 
 row ("RTX 3050"), because a wrong answer yields a wrong install command. Where a pci.ids
 name gives the chip ("AD106M [GeForce RTX 3050 A Laptop GPU]"), the chip decides.
 
+`identify` is the one resolver: `suggest --gpu`, the paste merge (recorded/merge.py), the probes
+and Knowledge's GPU accessors all ask it, so a name gets one answer everywhere.
+
 The table (gpu_names.json) is read on the first lookup, not at import: expanding it into a
 dict costs about a millisecond, and exact lookups need no regex compilation.
 """

@@ -84,9 +84,9 @@ def gather(timeout: float = 60.0, python: str | None = None) -> Facts:
 
 def recorded(source: str) -> Facts:
     """`--from FILE|-`: a recorded machine (a check --json report or a pasted text), checked for sanity."""
-    from torchdoctor.reports import load_report
-    from torchdoctor.reports.sane import check_facts
-    from torchdoctor.reports.source import read_input
+    from torchdoctor.recorded import load_report
+    from torchdoctor.recorded.sane import check_facts
+    from torchdoctor.recorded.source import read_input
 
     text, origin = read_input(source)
     return check_facts(load_report(text, origin), origin)

@@ -1,9 +1,9 @@
 """Reading a pasted issue body: `load_report` on ~100 KB of real pastes (target <= 50 ms), and on the
 2 MiB cap. The body is built from tests/fixtures/reports (every format, prose, fences) as an issue
 thread would hold them: several blocks one after another. Median of several runs, in-process, after
-one warm-up (imports and the knowledge tables are loaded once, as in `check --from`).
+one warm-up (imports and the GPU names table are loaded once, as in `check --from`).
 
-    .venv/bin/python benchmarks/bench_reports.py [--runs 20] [--kb 100]
+    .venv/bin/python benchmarks/bench_paste.py [--runs 20] [--kb 100]
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from torchdoctor.reports import load_report  # noqa: E402
-from torchdoctor.reports.text import MAX_REPORT_BYTES  # noqa: E402
+from torchdoctor.recorded import load_report  # noqa: E402
+from torchdoctor.recorded.text import MAX_REPORT_BYTES  # noqa: E402
 
 
 def body(size: int) -> str:

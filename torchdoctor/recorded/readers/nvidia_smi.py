@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from torchdoctor.reports.evidence import Evidence
-from torchdoctor.reports.readers._common import gpu_from_name
-from torchdoctor.reports.text import clean_lines
+from torchdoctor.recorded.evidence import Evidence
+from torchdoctor.recorded.readers._common import gpu_from_name
+from torchdoctor.recorded.paste import Paste
 from torchdoctor.versions import is_driver_version
 
 READER = "nvidia_smi"
@@ -22,11 +22,8 @@ _MEMORY = re.compile(r"\|\s*\d+MiB\s*/\s*(\d+)MiB\s*\|")
 _LIST = re.compile(r"^\s*GPU (\d{1,2}): (.+?)\s*\(UUID:")
 
 
-def read(text: str) -> list[Evidence]:
-    return read_lines(clean_lines(text))
-
-
-def read_lines(lines: list[str]) -> list[Evidence]:
+def read(paste: Paste) -> list[Evidence]:
+    lines = paste.lines
     out: list[Evidence] = []
     table: list = []
     listed: list = []

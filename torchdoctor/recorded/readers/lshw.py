@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 
 from torchdoctor.facts import Gpu
-from torchdoctor.reports.evidence import Evidence
-from torchdoctor.reports.readers._common import candidates, gpu_from_name
-from torchdoctor.reports.text import clean_lines
+from torchdoctor.recorded.evidence import Evidence
+from torchdoctor.recorded.readers._common import gpu_from_name
+from torchdoctor.recorded.paste import Paste
 from torchdoctor.versions import is_driver_version
 
 READER = "lshw"
@@ -21,14 +21,11 @@ _NVRM = re.compile(r"NVRM version:.*?Kernel Module\s+(\d{3}\.\d+(?:\.\d+)?)")
 _VENDORS = {"nvidia": "nvidia", "advanced micro devices": "amd", "amd": "amd", "ati": "amd", "intel": "intel"}
 
 
-def read(text: str) -> list[Evidence]:
-    return read_lines(clean_lines(text))
-
-
-def read_lines(lines: list[str]) -> list[Evidence]:
+def read(paste: Paste) -> list[Evidence]:
+    lines = paste.lines
     out: list[Evidence] = []
     gpus: list[tuple[int, Gpu]] = []
-    for i in candidates(lines, ("*-display", "nvrm version")):
+    for i in paste.candidates(("*-display", "nvrm version")):
         line = lines[i]
         m = _NVRM.search(line)
         if m and is_driver_version(m.group(1)):

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any
+from typing import Any, Sequence
 
-from torchdoctor.reports.evidence import Evidence
-from torchdoctor.reports.readers._common import bool_word, candidates, gpu_from_name, torch_from_version
-from torchdoctor.reports.text import clean_lines
+from torchdoctor.recorded.evidence import Evidence
+from torchdoctor.recorded.readers._common import bool_word, gpu_from_name, torch_from_version
+from torchdoctor.recorded.paste import Paste
 
 READER = "repl"
 _PROMPT = re.compile(r"^\s*(?:>>>|In \[\d+\]:)\s?(.*)$")
@@ -34,19 +34,16 @@ _QUESTIONS = {
 }
 
 
-def read(text: str) -> list[Evidence]:
-    return read_lines(clean_lines(text))
-
-
 _BANNER = re.compile(r"^\s*Python (\d+\.\d+\.\d+\S*) (.*?)(?: on (linux|darwin|win32))?\s*$")
 _SYSTEMS = {"linux": "linux", "darwin": "macos", "win32": "windows"}
 
 
-def read_lines(lines: list[str]) -> list[Evidence]:
+def read(paste: Paste) -> list[Evidence]:
+    lines = paste.lines
     answers: dict[str, tuple[int, str, str]] = {}
     gpus: list[tuple[int, str]] = []
     banner = []
-    for i in candidates(lines, ("python", ">>>", "in [")):
+    for i in paste.candidates(("python", ">>>", "in [")):
         line = lines[i]
         m = _BANNER.match(line)
         if m and (m.group(3) or (i + 1 < len(lines) and re.search(r"\bon (linux|darwin|win32)\s*$", lines[i + 1]))):
@@ -114,7 +111,7 @@ def _split_args(call: str) -> list[str]:
     return parts
 
 
-def _answer(lines: list[str], i: int) -> str | None:
+def _answer(lines: Sequence[str], i: int) -> str | None:
     if i + 1 >= len(lines):
         return None
     nxt = lines[i + 1].strip()
@@ -144,7 +141,7 @@ def _literal(text: str) -> Any:
         return text.strip("'\"")
 
 
-def _evidence(answers: dict, gpus: list, lines: list[str]) -> list[Evidence]:
+def _evidence(answers: dict, gpus: list, lines: Sequence[str]) -> list[Evidence]:
     out: list[Evidence] = []
 
     def ev(fact: str, value: Any, i: int, line: str) -> None:
@@ -171,7 +168,7 @@ def _evidence(answers: dict, gpus: list, lines: list[str]) -> list[Evidence]:
         if not any(e.fact == "runtime.version" for e in claims) and "cuda" in explicit:
             claims.append(Evidence("runtime.version", version, READER, i + 1, line))
         out += [e for e in claims if not (e.fact in ("runtime.cuda", "runtime.hip") and e.fact[8:] in explicit)]
-    for fact, kind in (("device_count", int), ("cudnn", int)):
+    for fact in ("device_count", "cudnn"):
         if fact in answers:
             i, value, line = answers[fact]
             v = _literal(value)

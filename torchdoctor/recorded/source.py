@@ -15,7 +15,7 @@ import sys
 
 from torchdoctor.errors import UsageError
 from torchdoctor.privacy import home_to_tilde
-from torchdoctor.reports.text import MAX_REPORT_BYTES, decode
+from torchdoctor.recorded.text import MAX_REPORT_BYTES, decode
 
 
 def read_input(source: str) -> tuple[str, str]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 
 from torchdoctor.facts import Distribution
-from torchdoctor.reports.evidence import Evidence
-from torchdoctor.reports.readers.collect_env import CONDA_TORCH, _distributions
-from torchdoctor.reports.text import clean_lines
+from torchdoctor.recorded.evidence import Evidence
+from torchdoctor.recorded.readers._common import CONDA_TORCH, distributions_of, norm_name
+from torchdoctor.recorded.paste import Paste
 
 READER = "conda"
 _LIST_HEAD = re.compile(r"^\s*#\s*Name\s+Version\s+Build(\s+Channel)?\s*$")
@@ -28,11 +28,8 @@ _SUBDIRS = {"linux-64": ("linux", "x86_64"), "linux-aarch64": ("linux", "aarch64
             "osx-64": ("macos", "x86_64"), "osx-arm64": ("macos", "arm64"), "linux-ppc64le": ("linux", "ppc64le")}
 
 
-def read(text: str) -> list[Evidence]:
-    return read_lines(clean_lines(text))
-
-
-def read_lines(lines: list[str]) -> list[Evidence]:
+def read(paste: Paste) -> list[Evidence]:
+    lines = paste.lines
     out: list[Evidence] = []
     listing: list[tuple[int, str]] = []
     plan: list[tuple[int, Distribution]] = []
@@ -87,7 +84,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
                 continue
             mode = None
     if listing:
-        dists = _distributions([("conda", row) for _, row in listing])
+        dists = distributions_of([("conda", row) for _, row in listing])
         if dists:
             out.append(Evidence("distributions", dists, READER, listing[0][0] + 1, lines[listing[0][0]]))
     if plan:
@@ -102,5 +99,5 @@ def read_lines(lines: list[str]) -> list[Evidence]:
 
 
 def _name(name: str) -> str:
-    name = re.sub(r"[-_.]+", "-", name).lower()
+    name = norm_name(name)
     return "torch" if name in CONDA_TORCH else name

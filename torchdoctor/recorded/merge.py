@@ -1,18 +1,11 @@
 """Evidence from every reader -> one Facts, each fact with where it came from.
 
-Precedence (documented in README, "Reading pastes"): when two readers state the
-same fact differently, the one higher in PRECEDENCE wins, and within one reader
-the first statement in the paste. The order follows how directly each source
-measures the fact: a tool's own query of the driver or the GPUs (nvidia-smi,
-rocminfo) over collect_env, which runs those tools too but filters them; lshw and
-/proc/driver/nvidia; whole package listings (pip, conda) over partial ones (a
-conda plan, a cut pip list, pip show); tools' environment summaries
-(transformers/accelerate/diffusers env, Lightning, yolo checks) over hand-written
-lists; REPL answers; messages (tracebacks, warnings, logs); prose; paths last.
-Exceptions (_FIRST): the exact text of a failed import or CUDA init comes from the
-message, a traceback of the import decides the status, and a REPL answer beats a
-summary for cuda_available. Warnings and driver errors are not chosen between:
-every reader's are kept (ADDITIVE), deduplicated.
+Precedence (docs/pastes.md): when two readers state the same fact differently, the one of
+lower rank wins (each reader's rank stands beside it in `recorded.readers.READERS`), and
+within one reader the first statement in the paste. Exceptions (_FIRST): the exact text of a
+failed import or CUDA init comes from the message, a traceback of the import decides the
+status, and a REPL answer beats a summary for cuda_available. Warnings and driver errors are
+not chosen between: every reader's are kept (ADDITIVE), deduplicated.
 """
 
 from __future__ import annotations
@@ -21,16 +14,12 @@ import dataclasses
 import re
 from typing import Any, Iterable
 
-from torchdoctor.facts import Distribution, Facts, Gpu, NvidiaFacts, PlatformFacts, PythonFacts, TorchRuntime
-from torchdoctor.reports.evidence import ADDITIVE, Evidence, excerpt
-from torchdoctor.reports.readers.collect_env import _capability, _identified
+from torchdoctor.facts import Distribution, Facts, Gpu
+from torchdoctor.knowledge.gpu_names import GpuIdentity, identify
+from torchdoctor.recorded.evidence import ADDITIVE, SECTIONS, Evidence, excerpt
+from torchdoctor.recorded.readers import RANKS
 
-PRECEDENCE = (
-    "nvidia_smi", "rocminfo", "collect_env", "lshw", "pip", "conda", "conda_plan", "pip_partial", "pip_show",
-    "transformers_env", "accelerate_env", "diffusers_env", "lightning_env", "yolo_checks",
-    "markdown_list", "repl", "messages", "nvidia_smi_truncated", "prose", "paths",
-)
-# Facts for which another order applies (the first listed win; the rest keep PRECEDENCE).
+# Facts for which another order applies (the first listed win; the rest keep their rank).
 _FIRST: dict[str, tuple[str, ...]] = {
     "runtime.error": ("messages",), "runtime.error_type": ("messages",), "runtime.error_kind": ("messages",),
     "runtime.traceback_tail": ("messages",), "runtime.cuda_init_error": ("messages",),
@@ -40,8 +29,8 @@ _FIRST: dict[str, tuple[str, ...]] = {
 }
 # Listings that name some packages only: what they lack is unknown, not absent.
 PARTIAL_LISTS = ("pip_show", "pip_partial", "conda_plan")
-SECTIONS = {"platform": PlatformFacts, "python": PythonFacts, "nvidia": NvidiaFacts, "runtime": TorchRuntime}
 _TUPLES = {"runtime.warnings", "nvidia.errors", "runtime.arch_list", "python.tools", "runtime.devices"}
+_UNRANKED = max(RANKS.values()) + 1  # a reader name the registry lacks ranks last
 
 
 def rank(e: Evidence, order: int) -> tuple[int, int, int]:
@@ -49,11 +38,10 @@ def rank(e: Evidence, order: int) -> tuple[int, int, int]:
         return (-1, 0, order)  # a traceback of the import, or pip finding no torch at all, says it exactly
     first = _FIRST.get(e.fact, ())
     lead = first.index(e.reader) if e.reader in first else len(first)
-    base = PRECEDENCE.index(e.reader) if e.reader in PRECEDENCE else len(PRECEDENCE)
-    return (lead, base, order)
+    return (lead, RANKS.get(e.reader, _UNRANKED), order)
 
 
-def merge(evidence: Iterable[Evidence], origin: str, knowledge: Any = None) -> Facts:
+def merge(evidence: Iterable[Evidence], origin: str) -> Facts:
     items = list(evidence)
     by_fact: dict[str, list[tuple[tuple[int, int, int], Evidence]]] = {}
     for i, e in enumerate(items):
@@ -68,9 +56,9 @@ def merge(evidence: Iterable[Evidence], origin: str, knowledge: Any = None) -> F
             chosen[fact] = found[0][1]
 
     values: dict[str, Any] = {f: e.value for f, e in chosen.items()}
-    for fact, found in additive.items():
-        values[fact] = tuple(_dedupe(v for e in found for v in _as_tuple(e.value)))
-    readers = sorted({e.reader for e in items}, key=lambda r: PRECEDENCE.index(r) if r in PRECEDENCE else 99)
+    for fact, kept in additive.items():
+        values[fact] = tuple(_dedupe(v for e in kept for v in _as_tuple(e.value)))
+    readers = sorted({e.reader for e in items}, key=lambda r: RANKS.get(r, _UNRANKED))
 
     if values.get("report.pip_found_none") and values.get("runtime.status") == "import_failed" and \
             not values.get("runtime.error_type"):
@@ -82,7 +70,7 @@ def merge(evidence: Iterable[Evidence], origin: str, knowledge: Any = None) -> F
     if p is not None and p.os == "macos" and p.arch == "x86_64" and values.get("report.apple_silicon") and not p.rosetta:
         # an x86_64 Python on an Apple-silicon Mac runs under Rosetta
         sections["platform"] = dataclasses.replace(p, rosetta=True, machine_arch="arm64")
-    gpus = _gpus(values.get("gpus"), by_fact.get("gpus", []), knowledge)
+    gpus = _gpus(values.get("gpus"), by_fact.get("gpus", []))
     gfx = values.get("report.gfx")
     if gfx and not any(g.gfx for g in gpus or ()):
         # "it is a gfx1032 GPU", "TensileLibrary_lazy_gfx1031.dat": the AMD GPU's target, as the paste names it
@@ -175,11 +163,11 @@ def _section(name: str, cls: type, values: dict[str, Any]) -> Any:
     return cls(**fields)
 
 
-def _gpus(chosen: Any, found: list, knowledge: Any) -> Any:
+def _gpus(chosen: Any, found: list) -> Any:
     """The GPUs of the best source; capabilities that source lacks from another reader or the GPU table."""
     if chosen is None:
         return None
-    caps = {}
+    caps: dict[str, Any] = {}
     for _, e in found:
         for g in e.value or ():
             if g.capability and g.name:
@@ -187,19 +175,28 @@ def _gpus(chosen: Any, found: list, knowledge: Any) -> Any:
     out = []
     for g in chosen:
         if g.vendor == "nvidia" and g.capability is None and g.name:
-            cc = caps.get(g.name) or _capability(knowledge, g.name)
+            cc = caps.get(g.name) or _known(g.name, "capability")
             if cc:
                 g = dataclasses.replace(g, capability=cc)
         elif g.vendor == "amd" and g.gfx is None and g.name:
             # "Device 66a1" on a ROCm build is an AMD PCI id: the GPU names table gives its target
             named = g.name if re.search(r"\b(AMD|Radeon|Instinct)\b", g.name) else f"AMD {g.name}"
-            gfx = _identified(knowledge, named, "gfx")
+            gfx = _known(named, "gfx")
             g = dataclasses.replace(g, gfx=gfx) if gfx else g
         elif g.vendor == "intel" and g.kind is None and g.name:
-            kind = _identified(knowledge, g.name, "kind")
+            kind = _known(g.name, "kind")
             g = dataclasses.replace(g, kind=kind) if kind else g
         out.append(g)
     return tuple(out)
+
+
+def _known(name: str, what: str) -> Any:
+    """What the GPU names table says of `name` (capability, gfx or kind); None when it says nothing."""
+    try:
+        identity: GpuIdentity = identify(name)
+    except Exception:  # noqa: BLE001 - a knowledge bug must not lose the whole report
+        return None
+    return getattr(identity, what)
 
 
 COLLECT_ENV = "`python -m torch.utils.collect_env`"
@@ -232,36 +229,3 @@ def asks(facts: Facts, readers: list[str]) -> list[str]:
     if facts.platform is None and "collect_env" in readers:
         out.append("which OS and Python this is (`python -c \"import platform; print(platform.platform())\"`)")
     return out
-
-
-def evidence_of(facts: Facts, reader: str, where: Any = None) -> list[Evidence]:
-    """A reader that builds a whole Facts (collect_env) speaks as evidence: every fact it set.
-
-    `where(path) -> (line, excerpt)` names the line each fact came from. Unset (default) fields
-    are no evidence, except the build fields of a torch that imported: `cuda: None` there says
-    "a CPU build", which another reader must not override with a guess."""
-    out: list[Evidence] = []
-
-    def add(path: str, value: Any) -> None:
-        line, text = where(path) if where else (0, "")
-        out.append(Evidence(path, value, reader, line, text))
-
-    for name in SECTIONS:
-        section = getattr(facts, name)
-        if section is None:
-            continue
-        for f in dataclasses.fields(section):
-            value = getattr(section, f.name)
-            keep = name == "runtime" and f.name in ("cuda", "hip") and section.status == "ok"
-            if value == f.default and not keep and not (f.name == "arch" and name == "platform"):
-                continue
-            add(f"{name}.{f.name}", value)
-    if facts.gpus is not None:
-        add("gpus", facts.gpus)
-    if facts.distributions is not None:
-        add("distributions", facts.distributions)
-    for k, v in (facts.extra.get("report") or {}).items():
-        add(f"report.{k}", v)
-    return out
-
-

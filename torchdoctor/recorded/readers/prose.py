@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 
-from torchdoctor.reports.evidence import Evidence
-from torchdoctor.reports.readers._common import candidates, gpu_from_name
-from torchdoctor.reports.text import clean_lines
+from torchdoctor.facts import Gpu
+from torchdoctor.recorded.evidence import Evidence
+from torchdoctor.recorded.readers._common import gpu_from_name, platform_of
+from torchdoctor.recorded.paste import Paste
 from torchdoctor.versions import is_driver_version
 
 READER = "prose"
@@ -30,7 +31,7 @@ _TORCH = re.compile(r"(?:torch\.__version__\s*=?\s*[\"']|\b(?:py)?torch(?:==|\s+
                     r"(\d+\.\d+\.\d+(?:\.dev\d+)?(?:\+[\w.]+)?)\b", re.I)
 _PYTHON = re.compile(r"\bpython\s*(?:[=:]|==)?\s*v?(3\.\d{1,2}(?:\.\d+)?)\b", re.I)
 _MODEL_NUMBERS = re.compile(r"^\d{4}")
-# words each pattern needs (lower case): only lines holding one are read (speed: see _common.candidates)
+# words each pattern needs (lower case): only lines holding one are read (speed: see Paste.candidates)
 _GPU_WORDS = ("rtx", "gtx", "geforce", "nvidia", "tesla", "radeon", "rx", "a100", "a800", "h100", "h200", "h800",
               "h20", "v100", "p100", "p40", "p4", "t4", "l4", "l40", "a10", "a30", "a40", "k80", "m40", "m60", "b200",
               "b300", "super", "ti")
@@ -52,16 +53,12 @@ _APPLE_SILICON = re.compile(r"\b(?:Apple\s+)?M[1-5](?:\s+(?:Pro|Max|Ultra))?\b(?
                             r"\b(?:MacBook|Mac)\b.*\bM[1-5]\b|\bApple\s+M[1-5]\b")
 
 
-def _first(lines: list[str], text: str, word: str, rx: re.Pattern) -> tuple[int, re.Match] | None:
-    """The first line holding `word` (in the lower-cased joined `text`) where `rx` matches."""
-    from torchdoctor.reports.readers._common import _joined
-
-    _, starts = _joined(lines)
-    import bisect
-
+def _first(paste: Paste, word: str, rx: re.Pattern) -> tuple[int, re.Match] | None:
+    """The first line holding `word` where `rx` matches."""
+    lines, text, starts = paste.lines, paste.lower, paste.starts
     at = text.find(word)
     while at >= 0:
-        i = bisect.bisect_right(starts, at) - 1
+        i = paste.line_of(at)
         line = lines[i]
         if not line.lstrip().startswith(("[pip", "[conda", "|", "File ")) and len(line) <= 600:
             m = rx.search(line)
@@ -71,27 +68,20 @@ def _first(lines: list[str], text: str, word: str, rx: re.Pattern) -> tuple[int,
     return None
 
 
-def read(text: str) -> list[Evidence]:
-    return read_lines(clean_lines(text))
-
-
-def read_lines(lines: list[str]) -> list[Evidence]:
+def read(paste: Paste) -> list[Evidence]:
+    lines = paste.lines
     out: list[Evidence] = []
-    gpus = []
+    gpus: list[Gpu] = []
     seen_os = seen_platform = apple = wsl = driver = False
     gfx = None
-    from torchdoctor.reports.readers._common import _joined
-
-    from torchdoctor.reports.readers import collect_env
-
-    theirs = collect_env.is_report(collect_env.split_lines(lines))
-    text, _ = _joined(lines)
+    theirs = paste.claimed("collect_env")
+    text = paste.lower
     bare = {text.count("\n", 0, m.start()) for m in _BARE.finditer(text)} if "ti" in text or "super" in text else set()
-    for i in sorted(set(candidates(lines, _WORDS)) | bare):
+    for i in sorted(set(paste.candidates(_WORDS)) | bare):
         line = lines[i]
         if len(line) > 600 or line.lstrip().startswith(("[pip", "[conda", "|", "File ")):
             continue
-        if theirs and collect_env.label_key(line.strip()):
+        if i in theirs:
             continue  # collect_env's own fields (a cut "Nvidia driver version: 580.1" among them) are its
         low = line.lower()
         if "://" in line or ".png" in low or ".jp" in low or ".py" in low:
@@ -118,9 +108,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
             out.append(Evidence("report.gfx", gfx, READER, i + 1, line))
         m = _PLATFORM.search(line) if not seen_platform and "-" in low else None
         if m and not seen_platform:
-            from torchdoctor.reports.readers.collect_env import _platform
-
-            p = _platform({"python_platform": m.group(1)}, [], [])
+            p = platform_of({"python_platform": m.group(1)}, [], [])
             if p is not None:
                 seen_platform = seen_os = True
                 for name in ("os", "arch", "kernel"):
@@ -156,7 +144,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
                         Evidence("platform.os_version", name, READER, i + 1, line)]
 
     for word, rx, fact in (("torch", _TORCH, "report.torch_version"), ("python", _PYTHON, "python.version")):
-        found = _first(lines, text, word, rx)
+        found = _first(paste, word, rx)
         if found:
             i, m = found
             out.append(Evidence(fact, m.group(1), READER, i + 1, lines[i]))

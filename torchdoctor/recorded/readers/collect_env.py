@@ -2,7 +2,7 @@
 
 collect_env has printed "Label: value" lines since torch 0.4; the labels barely
 changed, values did ("No"/"False", "Could not collect"/"No CUDA"/"N/A"). The
-reading is in two steps: `split_report` finds the labelled fields, the package
+reading is in two steps: `split_lines` finds the labelled fields, the package
 lines and the warnings printed around them; `to_facts` maps those strings onto
 typed facts. Anything collect_env could not collect, or the paste lost, stays
 None and is listed in extra["report"]["missing"]: the judges then skip, never guess.
@@ -24,12 +24,13 @@ from torchdoctor.facts import (
     Facts,
     Gpu,
     NvidiaFacts,
-    PlatformFacts,
     PythonFacts,
     TorchRuntime,
 )
 from torchdoctor.privacy import private
-from torchdoctor.reports.text import clean_lines
+from torchdoctor.recorded.evidence import Evidence, evidence_of
+from torchdoctor.recorded.paste import Paste
+from torchdoctor.recorded.readers._common import UNKNOWN, distributions_of, known, platform_of, warning_blocks
 from torchdoctor.versions import is_driver_version
 
 # Printed label (lower-cased) -> our key. Old and new spellings both.
@@ -68,21 +69,11 @@ LABELS = {
 MULTILINE = {"gpus", "cudnn", "cpu", "intel_driver", "intel_onboard", "intel_detected"}
 # The fields every collect_env since 1.0 prints; what a paste lacks of these is "missing".
 CORE = ("torch", "cuda_build", "os", "python", "cuda_available", "gpus", "driver", "libraries")
-UNKNOWN = {"", "could not collect", "n/a", "no cuda", "none", "unknown"}
+
 
 _FIELD = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_ ]*?)\s*(:|(?=\s+\d))\s*(.*)$")
 _LIB = re.compile(r"^\s*\[(pip3?|conda|uv)\]\s*(.*)$")
 _HEADER = re.compile(r"collecting\W*environment information", re.I)
-_WARN = re.compile(
-    r"\b[A-Z]\w*(?:Warning|Error)\s*:"
-    r"|is not compatible with the current PyTorch installation"
-    r"|Failed to initialize NumPy"
-    r"|NVIDIA driver on your system is too old"
-    r"|\bError 80[0-9]\b"
-    r"|forward compatibility was attempted"
-)
-_WARN_PREFIX = re.compile(r"^.*?\.pyx?:\d+:\s*")  # "…/torch/cuda/__init__.py:235: "
-_HARMLESS = ("found in sys.modules after import of package",)
 
 
 @dataclass
@@ -117,22 +108,7 @@ def is_report(split: "Split") -> bool:
     return n >= 2 or (split.header and n >= 1)
 
 
-def split_report(text: str) -> Split:
-    return split_lines(clean_lines(text))
-
-
-_LAST: list = [None, None]  # (lines, Split) of the last call: several readers ask about the same paste
-
-
-def split_lines(lines: list[str]) -> Split:
-    if _LAST[0] is lines:
-        return _LAST[1]
-    out = _split(lines)
-    _LAST[:] = [lines, out]
-    return out
-
-
-def _split(lines: list[str]) -> Split:
+def split_lines(lines: tuple[str, ...]) -> Split:
     out = Split()
     current: str | None = None
     python_wrap = False
@@ -189,7 +165,7 @@ def _split(lines: list[str]) -> Split:
             continue
         loose.append((i, line))
         last = ("loose", s)
-    out.warnings = _warnings(loose)
+    out.warnings = warning_blocks(loose)
     out.last = last
     _drop_cut_tail(out)
     return out
@@ -218,45 +194,7 @@ def _lib_entry_complete(rest: str) -> bool:
     return bool(re.match(r"^\S+\s*==\s*\S+$", rest) or len(rest.split()) >= 3)
 
 
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip())
-
-
-def _warnings(loose: list[tuple[int, str]]) -> list[str]:
-    """Warning blocks printed before/inside the report, as "UserWarning: message" like the live probe."""
-    found: list[str] = []
-    k = 0
-    while k < len(loose):
-        i, line = loose[k]
-        k += 1
-        if not _WARN.search(line):
-            continue
-        block = [_WARN_PREFIX.sub("", line.strip()) if ".py" in line else line.strip()]
-        base, prev = _indent(line), i
-        # The message goes on over following lines of the same indentation; the
-        # indented line warnings.showwarning adds is the source echo: stop there.
-        while k < len(loose) and loose[k][0] == prev + 1 and _indent(loose[k][1]) <= base:
-            prev = loose[k][0]
-            block.append(loose[k][1].strip())
-            k += 1
-        text = "\n".join(b for b in block if b).strip()
-        text = re.sub(r"^(\w*Warning|\w*Error):\s*\n", r"\1: ", text)
-        if any(h in " ".join(text.split()) for h in _HARMLESS):
-            continue
-        text = private(text)  # privacy: no user names in any output
-        if text and text not in found and len(found) < 40:
-            found.append(text[:2000])
-    return found
-
-
 # ---------------------------------------------------------------- to facts
-
-
-def _known(value: str | None) -> str | None:
-    if value is None:
-        return None
-    v = value.strip()
-    return None if v.lower() in UNKNOWN else v
 
 
 def _bool(value: str | None) -> bool | None:
@@ -268,65 +206,8 @@ def _bool(value: str | None) -> bool | None:
     return None
 
 
-_ARCHES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "arm64",
-           "i386": "x86", "i686": "x86", "x86": "x86", "ppc64le": "ppc64le", "s390x": "s390x"}
-_LINUX_NAMES = ("linux", "ubuntu", "debian", "centos", "red hat", "fedora", "rocky", "alma", "suse",
-                "arch", "mint", "manjaro", "gentoo", "alpine", "amazon", "oracle", "pop!_os", "kali", "nixos")
-
-
-def _platform(f: dict[str, str], cpu: list[str], missing: list[str]) -> PlatformFacts | None:
-    os_field = _known(f.get("os")) or ""
-    plat = _known(f.get("python_platform")) or ""
-    pyver = f.get("python") or ""
-    low, plow = os_field.lower(), plat.lower()
-    if "windows" in low or plow.startswith("windows"):
-        os_name = "windows"
-    elif low.startswith(("macos", "mac os")) or plow.startswith(("macos", "darwin")):
-        os_name = "macos"
-    elif plow.startswith("linux") or (f.get("libc") or "").startswith("glibc") or any(n in low for n in _LINUX_NAMES):
-        os_name = "linux"
-    else:
-        missing.append("platform")
-        return None
-
-    arch = None
-    m = re.search(r"\(([A-Za-z0-9_]+)\)\s*$", os_field)  # "Ubuntu 24.04.3 LTS (x86_64)": platform.machine()
-    if m and m.group(1).lower() in _ARCHES:
-        arch = _ARCHES[m.group(1).lower()]
-        os_version = os_field[: m.start()].strip()
-    else:
-        os_version = os_field or None
-    if arch is None and plat:
-        m = re.search(r"-(x86_64|aarch64|arm64|i386|i686|ppc64le|s390x)(?:-|$)", plat)
-        arch = _ARCHES[m.group(1)] if m else None
-    if arch is None:
-        m = re.search(r"\b(32|64) bit \((AMD64|ARM64|Intel)\)", pyver)  # Windows: "[MSC v.1916 64 bit (AMD64)]"
-        if m:
-            arch = {"AMD64": "x86_64", "ARM64": "arm64", "Intel": "x86"}[m.group(2)]
-    if arch is None:
-        missing.append("platform.arch")
-        arch = "unknown"
-    if arch == "arm64" and os_name == "linux":
-        arch = "aarch64"
-
-    libc = libc_version = None
-    m = re.match(r"^(glibc|musl)-(\d[\w.]*)$", (f.get("libc") or "").strip())
-    if m:
-        libc, libc_version = m.group(1), m.group(2)
-    kernel = None
-    m = re.match(r"^Linux-(.+?)-(?:x86_64|aarch64|ppc64le|s390x|armv7l)-with", plat)
-    if m:
-        kernel = m.group(1)
-    wsl = "microsoft" in plow and os_name == "linux"
-    # An x86_64 Python on an Apple-silicon CPU: Rosetta (collect_env's CPU line is sysctl's brand string).
-    rosetta = os_name == "macos" and arch == "x86_64" and any(c.startswith("Apple M") for c in cpu)
-    return PlatformFacts(os=os_name, arch=arch, os_version=os_version, kernel=kernel, libc=libc,
-                         libc_version=libc_version, wsl=wsl, rosetta=rosetta,
-                         machine_arch="arm64" if rosetta else None)
-
-
 def _python(value: str | None, missing: list[str]) -> PythonFacts | None:
-    v = _known(value)
+    v = known(value)
     m = re.match(r"^(\d+\.\d+(?:\.\d+)?(?:(?:a|b|rc)\d+)?)", v or "")
     if not m:
         missing.append("python")
@@ -342,11 +223,10 @@ def _python(value: str | None, missing: list[str]) -> PythonFacts | None:
                        free_threaded="free-threading build" in v, env_kind=env_kind)
 
 
-
-
-def _gpus(f: dict[str, str], more: dict[str, list[str]], amd_build: bool, knowledge: Any,
+def _gpus(f: dict[str, str], more: dict[str, list[str]], amd_build: bool,
           arch_warnings: dict[str, tuple[int, int]]) -> tuple[Gpu, ...] | None:
-    lines = [_known(f.get("gpus"))] + more.get("gpus", [])
+    """The GPUs as collect_env names them; what the GPU table says of each is added by the merge step."""
+    lines = [known(f.get("gpus"))] + more.get("gpus", [])
     names: list[str] = []
     for raw in lines:
         if not raw:
@@ -359,41 +239,18 @@ def _gpus(f: dict[str, str], more: dict[str, list[str]], amd_build: bool, knowle
     for name in names:
         gfx = re.search(r"\((gfx[0-9a-f]+)", name)
         if amd_build or gfx or re.search(r"\b(AMD|Radeon|Instinct)\b", name):
+            # a ROCm build's bare "Device 66a1" is an AMD GPU too
             clean = re.sub(r"\s*\(gfx[^)]*\)", "", name).strip()
-            # a ROCm build's bare "Device 66a1" is an AMD PCI id: say so, and the pci.ids table names it
-            named = clean if re.search(r"\b(AMD|Radeon|Instinct)\b", clean) else f"AMD {clean}"
-            target = gfx.group(1) if gfx else _identified(knowledge, named, "gfx")
-            gpus.append(Gpu(vendor="amd", name=clean or None, gfx=target, source="collect_env"))
+            gpus.append(Gpu(vendor="amd", name=clean or None, gfx=gfx.group(1) if gfx else None, source="collect_env"))
             continue
-        cc = arch_warnings.get(name) or _capability(knowledge, name)
-        gpus.append(Gpu(vendor="nvidia", name=name, capability=cc, source="collect_env"))
+        gpus.append(Gpu(vendor="nvidia", name=name, capability=arch_warnings.get(name), source="collect_env"))
     for raw in more.get("intel_detected", []):  # "* [0] _XpuDeviceProperties(name='Intel(R) Arc(TM) A770 …', …"
         m = re.search(r"name='([^']+)'", raw)
         if m:
-            gpus.append(Gpu(vendor="intel", name=m.group(1), kind=_identified(knowledge, m.group(1), "kind"),
-                            source="collect_env"))
+            gpus.append(Gpu(vendor="intel", name=m.group(1), source="collect_env"))
     if not gpus:
         return None  # "Could not collect" / "No CUDA": nvidia-smi failed or is absent: unknown, not "none"
     return tuple(gpus)
-
-
-def _identified(knowledge: Any, name: str, what: str) -> Any:
-    """The gfx target / Intel XPU class a GPU name says (knowledge/gpu_names.py); None when unknown."""
-    if knowledge is None or not name:
-        return None
-    try:
-        return getattr(knowledge.identify_gpu(name), what)
-    except Exception:  # noqa: BLE001 - a knowledge bug must not lose the whole report
-        return None
-
-
-def _capability(knowledge: Any, name: str) -> tuple[int, int] | None:
-    if knowledge is None:
-        return None
-    try:
-        return knowledge.gpu_capability(name)
-    except Exception:  # noqa: BLE001 - a knowledge bug must not lose the whole report
-        return None
 
 
 def _arch_warnings(warnings: list[str]) -> tuple[dict[str, tuple[int, int]], tuple[str, ...]]:
@@ -410,57 +267,9 @@ def _arch_warnings(warnings: list[str]) -> tuple[dict[str, tuple[int, int]], tup
     return caps, arch
 
 
-def _distributions(libs: list[tuple[str, str]]) -> tuple[Distribution, ...] | None:
-    if not libs:
-        return None
-    pip: list[Distribution] = []
-    conda: list[Distribution] = []
-    collected = False
-    for manager, rest in libs:
-        low = rest.lower()
-        if low in ("could not collect", "no relevant packages", ""):
-            collected = collected or low == "no relevant packages"
-            continue
-        if manager in ("pip", "pip3", "uv"):
-            m = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*(\S+)$", rest)
-            if m:
-                collected = True
-                pip.append(Distribution(name=_norm(m.group(1)), version=m.group(2),
-                                        installer="uv" if manager == "uv" else "pip"))
-            continue
-        parts = rest.split()
-        if len(parts) >= 2 and re.match(r"^\d", parts[1]):
-            collected = True
-            name = _norm(parts[0])
-            build = parts[2] if len(parts) > 2 else None
-            channel = parts[3] if len(parts) > 3 else None
-            if build == "<pip>" or channel == "pypi":
-                conda.append(Distribution(name=name, version=parts[1], installer="pip"))
-            else:
-                # conda's "pytorch" package is the torch distribution: two of them side by side is the bug.
-                conda.append(Distribution(name="torch" if name in CONDA_TORCH else name, version=parts[1],
-                                          installer="conda", build=build))
-    if not collected:
-        return None
-    seen = {(d.name, d.version) for d in pip}
-    # conda lists pip-installed packages too ("pypi_0 pypi", "<pip>"), and pip lists conda's (same
-    # version, no local tag): one install, not two.
-    by_conda = {(d.name, d.version) for d in conda if d.installer == "conda"}
-    pip = [d for d in pip if (d.name, d.version) not in by_conda]
-    return tuple(pip + [d for d in conda if not (d.installer == "pip" and (d.name, d.version) in seen)])
-
-
-# conda packages that are the torch distribution ("pytorch-nightly" and "pytorch-cpu" of the 1.0 era too)
-CONDA_TORCH = ("pytorch", "pytorch-nightly", "pytorch-cpu", "pytorch-gpu")
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def _runtime(f: dict[str, str], split: Split, dists: tuple[Distribution, ...] | None,
              arch_list: tuple[str, ...], missing: list[str]) -> TorchRuntime | None:
-    version = _known(f.get("torch"))
+    version = known(f.get("torch"))
     available = _bool(f.get("cuda_available"))
     if "torch" not in f and available is None:
         missing.append("runtime")
@@ -480,12 +289,12 @@ def _runtime(f: dict[str, str], split: Split, dists: tuple[Distribution, ...] | 
                                 "(PyTorch version: N/A)", **common)
         missing.append("runtime")
         return None
-    hip = _known(f.get("rocm_build"))
+    hip = known(f.get("rocm_build"))
     return TorchRuntime(
         status="ok",
         version=version,
         # "None"/"Could not collect" here is torch.version.cuda printed as None: a CPU (or ROCm) build.
-        cuda=_known(f.get("cuda_build")),
+        cuda=known(f.get("cuda_build")),
         hip=hip,
         cuda_available=available,
         arch_list=arch_list,
@@ -495,23 +304,23 @@ def _runtime(f: dict[str, str], split: Split, dists: tuple[Distribution, ...] | 
     )
 
 
-def to_facts(split: Split, origin: str, knowledge: Any = None) -> Facts:
+def to_facts(split: Split, origin: str) -> Facts:
     f = split.fields
     missing = [k for k in CORE if k not in f and not (k == "libraries" and split.libs)]
     caps, arch_list = _arch_warnings(split.warnings)
-    platform = _platform(f, [s for s in split.more.get("cpu", [])], missing)
+    platform = platform_of(f, [s for s in split.more.get("cpu", [])], missing)
     python = _python(f.get("python"), missing)
     cut_list = "the package list is cut off" in split.notes
     # The rows before a cut are real installs; what came after is unknown, which
     # extra["report"]["packages_cut"] says, so no check reads a package's absence from them.
-    dists = _distributions(split.libs)
+    dists = distributions_of(split.libs)
     runtime = _runtime(f, split, dists, arch_list, missing)
-    amd_build = bool(_known(f.get("rocm_build")))
-    gpus = _gpus(f, split.more, amd_build, knowledge, caps) if "gpus" in f else None
+    amd_build = bool(known(f.get("rocm_build")))
+    gpus = _gpus(f, split.more, amd_build, caps) if "gpus" in f else None
 
     nvidia = None
     if "driver" in f:
-        driver = _known(f.get("driver"))
+        driver = known(f.get("driver"))
         if driver and is_driver_version(driver):
             nvidia = NvidiaFacts(driver=driver, source="nvidia-smi")
         else:
@@ -526,7 +335,7 @@ def to_facts(split: Split, origin: str, knowledge: Any = None) -> Facts:
         "notes": split.notes,
         # Kept as collect_env printed them; see the module docstring for why they are not runtime facts.
         "system_cudnn": _cudnn(f, split.more),
-        "nvcc": _known(f.get("nvcc")),
+        "nvcc": known(f.get("nvcc")),
         "fields": {k: private(v) for k, v in f.items() if v},
     }
     if cut_list:
@@ -538,17 +347,13 @@ def to_facts(split: Split, origin: str, knowledge: Any = None) -> Facts:
 
 
 def _cudnn(f: dict[str, str], more: dict[str, list[str]]) -> str | None:
-    values = [v for v in [_known(f.get("cudnn"))] + more.get("cudnn", []) if v]
+    values = [v for v in [known(f.get("cudnn"))] + more.get("cudnn", []) if v]
     values = [v for v in values if not v.lower().startswith("probably one of")]
     for v in values:
         m = re.search(r"(?:libcudnn\.so\.|cudnn64_|cudnn_\w+64_)(\d[\d.]*?)(?:\.dll)?$", v)
         if m:
             return m.group(1)
     return values[0] if values else None
-
-
-def parse_collect_env(text: str, origin: str, knowledge: Any = None) -> Facts:
-    return to_facts(split_report(text), origin, knowledge)
 
 
 # ---------------------------------------------------------------- as a reader
@@ -562,15 +367,19 @@ _SOURCE_FIELD = {"runtime.version": "torch", "runtime.status": "torch", "runtime
                  "nvidia": "driver", "gpus": "gpus", "distributions": "libraries", "report": "header"}
 
 
-def read(text: str) -> list:
-    return read_lines(clean_lines(text))
+def claims(lines: tuple[str, ...]) -> frozenset[int]:
+    """The lines that are collect_env's when the paste holds its report: every labelled field line
+    (other readers must not read "Nvidia driver version: 580.1" a second time, as their own)."""
+    if not is_report(split_lines(lines)):
+        return frozenset()
+    # a label needs its colon, but "PyTorch version 1.5.0" (label_key): only such lines can be one
+    return frozenset(i for i, line in enumerate(lines)
+                     if (":" in line or "torch" in line.lower()) and label_key(line.strip()))
 
 
-def read_lines(lines: list[str]) -> list:
+def read(paste: Paste) -> list[Evidence]:
     """collect_env's fields, wherever they are in the paste, as evidence."""
-    from torchdoctor.reports.merge import evidence_of
-
-    split = split_lines(lines)
+    split = split_lines(paste.lines)
     if not is_report(split):
         return []
 

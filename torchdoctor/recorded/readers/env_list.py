@@ -17,12 +17,12 @@ hand-written list it is kept as stated, not as the build's CUDA.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Sequence
 
 from torchdoctor.facts import PlatformFacts
-from torchdoctor.reports.evidence import Evidence, excerpt
-from torchdoctor.reports.readers._common import bool_word, candidates, gpu_from_name, torch_from_version
-from torchdoctor.reports.text import clean_lines
+from torchdoctor.recorded.evidence import Evidence, excerpt
+from torchdoctor.recorded.readers._common import bool_word, gpu_from_name, platform_of, torch_from_version
+from torchdoctor.recorded.paste import Paste
 from torchdoctor.versions import is_driver_version
 
 LABELS = {
@@ -71,20 +71,15 @@ _LABEL_HINT = re.compile(r"version|platform|os\b|system|gpu|driver|numpy|torch|p
                          r"graphics|video|productversion")
 
 
-def flavour(lines: list[str]) -> str:
+def flavour(lines: Sequence[str]) -> str:
     text = "\n".join(lines)
     return next((name for name, rx in _FLAVOURS if rx.search(text)), "markdown_list")
 
 
-def read(text: str) -> list[Evidence]:
-    return read_lines(clean_lines(text))
-
-
-def read_lines(lines: list[str]) -> list[Evidence]:
-    from torchdoctor.reports.readers import collect_env
-
+def read(paste: Paste) -> list[Evidence]:
+    lines = paste.lines
     reader = flavour(lines)
-    theirs = collect_env.is_report(collect_env.split_lines(lines))  # then its labelled lines are its own
+    theirs = paste.claimed("collect_env")  # collect_env's labelled lines are its own
     found: dict[str, tuple[int, str, str]] = {}  # fact kind -> (line, value, the line)
     gpus: list[tuple[int, str]] = []
     listed: list[tuple[str, str]] = []
@@ -93,7 +88,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
     section = ""
     gpu_list = False
     # Lightning's sections and GPU lists need every line in order; the other formats only their labelled lines
-    indices = range(len(lines)) if reader == "lightning_env" else candidates(lines, _LABEL_WORDS)
+    indices = range(len(lines)) if reader == "lightning_env" else paste.candidates(_LABEL_WORDS)
     for i in indices:
         raw = lines[i]
         if not raw.strip() or len(raw) > 300 or raw.lstrip().startswith(("File \"", "[pip", "[conda")):
@@ -103,7 +98,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
         if reader not in ("yolo_checks", "lightning_env") and (cut < 0 or not _LABEL_HINT.search(raw[:cut].lower())):
             continue  # a label needs its colon (yolo's two columns and Lightning's lists aside), and a label word
         stripped = _strip(raw)
-        if theirs and collect_env.label_key(raw.strip()):
+        if i in theirs:
             continue
         if reader == "yolo_checks":
             m = _YOLO.search(raw)
@@ -272,7 +267,7 @@ def _evidence(reader: str, found: dict, gpus: list, listed: list) -> list[Eviden
         if v and any(e.fact == "runtime.status" for e in out):
             ev("runtime.numpy", v.group(1).split(">=")[0], i, line)
     names = []
-    for i, value in gpus:
+    for _, value in gpus:
         value = re.sub(r"\s+\d+\s+[MG]B\b", "", value)  # "GeForce GT 750M 2048 MB Intel Iris Pro 1536 MB"
         for part in re.split(r"\s*;\s*|\s*,\s*(?=NVIDIA|AMD|Intel|GeForce|Tesla|Radeon)|\s+(?=(?:Intel|AMD)\b)", value):
             part = re.sub(r"^(?:GPU\s*\d+\s*:|\d+\s*x\s*|cuda:\d+\s*)", "", part.strip(), flags=re.I).strip()
@@ -295,15 +290,13 @@ def _cuda_value(value: str) -> Any:
 
 
 def _platform(found: dict) -> PlatformFacts | None:
-    from torchdoctor.reports.readers.collect_env import _platform as read_platform
-
     fields = {}
     if "platform" in found:
         fields["python_platform"] = found["platform"][1]
     if "os" in found:
         fields["os"] = found["os"][1]
     missing: list[str] = []
-    p = read_platform(fields, [], missing)
+    p = platform_of(fields, [], missing)
     if p is None and "os" in found:
         low = found["os"][1].lower()
         if low.startswith("win"):

@@ -6,8 +6,8 @@ doors: `load_report(text, origin)` for text already in hand, and
 raising anything but UsageError.
 
 A paste (an issue body, a log, a comment) goes through every reader in
-`reports.readers` (collect_env, HF/Lightning/yolo summaries, nvidia-smi, pip,
-conda, rocminfo, tracebacks and messages, ...), and `reports.merge` turns their
+`recorded.readers` (collect_env, HF/Lightning/yolo summaries, nvidia-smi, pip,
+conda, rocminfo, tracebacks and messages, ...; docs/pastes.md), and `recorded.merge` turns their
 evidence into one Facts with the provenance of each fact.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 
 from torchdoctor.errors import UsageError
 from torchdoctor.facts import SCHEMA, Facts
-from torchdoctor.reports.text import MAX_REPORT_BYTES, is_binary
+from torchdoctor.recorded.text import MAX_REPORT_BYTES, is_binary
 
 
 def load_report(text: str, origin: str) -> Facts:
@@ -42,7 +42,7 @@ def load_report(text: str, origin: str) -> Facts:
 
 def read_source(source: str) -> tuple[str, str]:
     """(text, origin name) of a file path or "-" for stdin, at most MAX_REPORT_BYTES (+1 to notice more)."""
-    from torchdoctor.reports.source import read_input
+    from torchdoctor.recorded.source import read_input
 
     return read_input(source)
 
@@ -98,38 +98,19 @@ def _decode(text: str, start: int) -> object:
 
 def read_paste(text: str, origin: str) -> Facts | None:
     """Every reader over the paste, merged; None when no reader recognised anything."""
-    from torchdoctor.reports.merge import merge
-    from torchdoctor.reports.readers import READERS
-    from torchdoctor.reports.text import clean_lines
+    from torchdoctor.recorded.merge import merge
+    from torchdoctor.recorded.readers import paste_of, read_all
+    from torchdoctor.recorded.text import clean_lines
 
-    lines = clean_lines(text)
-    evidence = []
-    failed = []
-    error: Exception | None = None
-    for name, reader in READERS:
-        try:
-            evidence += reader.read_lines(lines)
-        except Exception as exc:  # noqa: BLE001 - one broken reader must not lose what the others read
-            failed.append(f"the {name} reader failed ({type(exc).__name__}: {exc}); please report it")
-            error = exc
+    evidence, failed = read_all(paste_of(clean_lines(text)))
     if not evidence:
-        if error is not None:
-            raise error  # nothing read because of a doctor bug: not the input's fault (exit 3)
+        if failed:
+            raise failed[-1][1]  # nothing read because of a doctor bug: not the input's fault (exit 3)
         return None
-    facts = merge(evidence, origin, _knowledge())
-    for note in failed:
-        _note(facts, note)
+    facts = merge(evidence, origin)
+    for name, exc in failed:
+        _note(facts, f"the {name} reader failed ({type(exc).__name__}: {exc}); please report it")
     return facts
-
-
-def _knowledge() -> Any:
-    """The GPU table, if it loads: without it GPU names still parse, capabilities stay unknown."""
-    try:
-        from torchdoctor.knowledge import load
-
-        return load()
-    except Exception:  # noqa: BLE001 - missing or broken tables must not stop a report from loading
-        return None
 
 
 def _note(facts: Facts, note: str) -> None:

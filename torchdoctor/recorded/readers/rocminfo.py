@@ -5,19 +5,16 @@ from __future__ import annotations
 import re
 
 from torchdoctor.facts import Gpu
-from torchdoctor.reports.evidence import Evidence
-from torchdoctor.reports.text import clean_lines
+from torchdoctor.recorded.evidence import Evidence
+from torchdoctor.recorded.paste import Paste
 
 READER = "rocminfo"
 _NAME = re.compile(r"^\s*Name:\s+(gfx[0-9a-f]{3,4})\s*$")
 _MARKETING = re.compile(r"^\s*Marketing Name:\s+(.+?)\s*$")
 
 
-def read(text: str) -> list[Evidence]:
-    return read_lines(clean_lines(text))
-
-
-def read_lines(lines: list[str]) -> list[Evidence]:
+def read(paste: Paste) -> list[Evidence]:
+    lines = paste.lines
     gpus: list[Gpu] = []
     first = None
     for i, line in enumerate(lines):

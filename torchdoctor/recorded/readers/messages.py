@@ -16,12 +16,12 @@ that fact:
 from __future__ import annotations
 
 import re
+from typing import Sequence
 
 from torchdoctor.facts import Gpu
-from torchdoctor.reports.evidence import Evidence, excerpt, private
-from torchdoctor.reports.readers._common import candidates
-from torchdoctor.reports.readers.collect_env import _warnings
-from torchdoctor.reports.text import clean_lines
+from torchdoctor.recorded.evidence import Evidence, excerpt, private
+from torchdoctor.recorded.readers._common import warning_blocks
+from torchdoctor.recorded.paste import Paste
 
 READER = "messages"
 
@@ -79,17 +79,13 @@ _BANNERS = (re.compile(r"A module that was compiled using NumPy 1\.x cannot be r
             re.compile(r"Error 80[2-4]\b|Error 999\b|CUDA unknown error|system not yet initialized"))
 
 
-def read(text: str) -> list[Evidence]:
-    return read_lines(clean_lines(text))
-
-
 # "detect_worker_1  | ..." (docker compose), "2024-05-01 10:11:12,123 INFO ..." / "[2024-05-01 ...]" (logs)
 _COMPOSE = re.compile(r"^([\w.-]{1,60}?)\s+\|\s?")
 _STAMP = re.compile(r"^\s*\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d[\d.,:]*(?:Z|[+-]\d\d:?\d\d)?\]?\s*"
                     r"(?:\[?(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\]?\s*[:-]?\s*)?")
 
 
-def _unprefix(lines: list[str]) -> tuple[list[str], bool]:
+def _unprefix(lines: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
     """Log lines without their per-line prefix (kept when a prefix is rare: then it is text)."""
     names: dict[str, int] = {}
     for line in lines:
@@ -105,22 +101,24 @@ def _unprefix(lines: list[str]) -> tuple[list[str], bool]:
         if m and m.group(1) in compose:
             line = line[m.end():]
         out.append(_STAMP.sub("", line) if line[:1] in "[0123456789" else line)
-    if out == lines:
-        return lines, False  # the same list: the other readers' scan of it is reused (_common.candidates)
-    return out, bool(compose)
+    if tuple(out) == lines:
+        return lines, False  # nothing to strip: the paste as it is
+    return tuple(out), bool(compose)
 
 
-def read_lines(lines: list[str]) -> list[Evidence]:
+def read(paste: Paste) -> list[Evidence]:
     out: list[Evidence] = []
-    lines, compose = _unprefix(lines)
+    lines, compose = _unprefix(paste.lines)
+    if lines is not paste.lines:
+        paste = Paste.of(lines, paste.claims)  # messages read the log lines without their prefixes
     if compose:  # docker compose prefixes each service's output: this ran in a container
         out += [Evidence("platform.container", "docker", READER), Evidence("platform.os", "linux", READER)]
-    isolation = bool(candidates(lines, _ISOLATION_WORDS))
+    isolation = bool(paste.candidates(_ISOLATION_WORDS))
     texts: list[tuple[int, str]] = []  # (line, text) of every message, for runtime.warnings
     ran = False  # torch was imported: it printed these
     import_failure = False
 
-    for tb in _tracebacks(lines):
+    for tb in _tracebacks(paste):
         start, frames, exc_type, message, _ = tb
         said = f"{exc_type}: {message}" if message else exc_type
         line_text = lines[start]
@@ -149,7 +147,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
         if _RELEVANT.search(said) or any(_TORCH_FILE.search(f) for f, _ in frames):
             texts.append((start + 1, said))
 
-    for i in candidates(lines, _TRIGGER):
+    for i in paste.candidates(_TRIGGER):
         line = lines[i]
         low = line.lower()
         m = (_FOUND_VERSION.search(line) if "found version" in low else None) or \
@@ -217,15 +215,15 @@ def read_lines(lines: list[str]) -> list[Evidence]:
         if "Torch not compiled with CUDA enabled" in line:
             out.append(Evidence("runtime.cuda_available", False, READER, i + 1, line))
 
-    near = sorted({j for i in candidates(lines, _WARN_WORDS) for j in range(i, min(i + 4, len(lines)))})
-    for block in _warnings([(i, lines[i]) for i in near if lines[i]]):
+    near = sorted({j for i in paste.candidates(_WARN_WORDS) for j in range(i, min(i + 4, len(lines)))})
+    for block in warning_blocks([(i, lines[i]) for i in near if lines[i]]):
         if _RELEVANT.search(block):
             texts.append((0, block))
     if texts:
         out.append(Evidence("runtime.warnings", tuple(private(t)[:2000] for _, t in texts), READER,
                             texts[0][0], texts[0][1]))
         ran = True
-    out += _paths(lines)
+    out += _paths(paste)
     if ran and not import_failure:
         out.append(Evidence("runtime.status", "ok", READER, texts[0][0] if texts else 0, texts[0][1] if texts else ""))
     return out
@@ -237,15 +235,16 @@ _CONDA_DIR = re.compile(r"anaconda\d?|miniconda\d?|miniforge\d?|mambaforge|[\\/]
 _VENV_DIR = re.compile(r"[\\/]\.?venv\w*[\\/]|[\\/]virtualenvs[\\/]|[\\/]\.?env[\\/]lib", re.I)
 
 
-def _paths(lines: list[str]) -> list[Evidence]:
+def _paths(paste: Paste) -> list[Evidence]:
     """Paths in messages tell the OS, the Python series and the kind of environment:
     ".../envs/x/lib/python3.10/site-packages/torch/...", "C:\\...\\venv\\Lib\\site-packages\\..."."""
+    lines = paste.lines
     found: dict[str, Evidence] = {}
 
     def add(fact: str, value: str, i: int, line: str) -> None:
         found.setdefault(fact, Evidence(fact, value, "paths", i + 1, line))
 
-    for i in candidates(lines, ("site-packages", "dist-packages", "conda", "venv", "envs", ":\\", "/bin/")):
+    for i in paste.candidates(("site-packages", "dist-packages", "conda", "venv", "envs", ":\\", "/bin/")):
         line = lines[i]
         if len(found) == 3:
             break
@@ -274,7 +273,7 @@ def _short(exc_type: str) -> str:
     return exc_type.rsplit(".", 1)[-1]
 
 
-def _import_failed(exc_type: str, message: str | None, tb: tuple | None, lines: list[str], start: int,
+def _import_failed(exc_type: str, message: str | None, tb: tuple | None, lines: Sequence[str], start: int,
                    kind: str | None = None) -> list[Evidence]:
     from torchdoctor.knowledge.import_errors import classify
 
@@ -294,7 +293,7 @@ def _import_failed(exc_type: str, message: str | None, tb: tuple | None, lines: 
     return out
 
 
-def _continued(lines: list[str], i: int, text: str) -> str:
+def _continued(lines: Sequence[str], i: int, text: str) -> str:
     """A log message wrapped onto indented lines ("Error loading\n      "...fbgemm.dll" or one of ...")."""
     for line in lines[i + 1: i + 4]:
         if not line.strip() or not line[:1].isspace():
@@ -303,7 +302,7 @@ def _continued(lines: list[str], i: int, text: str) -> str:
     return text
 
 
-def _with_next(lines: list[str], i: int, most: int = 4) -> str:
+def _with_next(lines: Sequence[str], i: int, most: int = 4) -> str:
     """A banner goes on over the next lines until a blank one (numpy's is five lines)."""
     block = [lines[i].strip()]
     for line in lines[i + 1: i + 1 + most]:
@@ -313,12 +312,13 @@ def _with_next(lines: list[str], i: int, most: int = 4) -> str:
     return " ".join(block)
 
 
-def _tracebacks(lines: list[str]) -> list[tuple]:
+def _tracebacks(paste: Paste) -> list[tuple]:
     """(start, [(file, source line)], exception type, message, end) of each traceback."""
+    lines = paste.lines
     found = []
     n = len(lines)
     done = -1
-    for i in candidates(lines, _TB_WORDS):
+    for i in paste.candidates(_TB_WORDS):
         if i <= done or not _TB.match(lines[i]):
             continue
         start = i

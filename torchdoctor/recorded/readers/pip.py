@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 
 from torchdoctor.facts import Distribution
-from torchdoctor.reports.evidence import Evidence
-from torchdoctor.reports.text import clean_lines
+from torchdoctor.privacy import private
+from torchdoctor.recorded.evidence import Evidence
+from torchdoctor.recorded.paste import Paste
+from torchdoctor.recorded.readers._common import norm_name
 
 READER = "pip"
 _NAME = r"([A-Za-z0-9][A-Za-z0-9._-]*)"
@@ -23,15 +25,8 @@ _FREEZE_URL = re.compile(r"^\s*" + _NAME + r"\s+@\s+\S+")
 _SHOW = re.compile(r"^\s*Name:\s*" + _NAME + r"\s*$")
 
 
-def _norm(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def read(text: str) -> list[Evidence]:
-    return read_lines(clean_lines(text))
-
-
-def read_lines(lines: list[str]) -> list[Evidence]:
+def read(paste: Paste) -> list[Evidence]:
+    lines = paste.lines
     rows: list[tuple[int, Distribution]] = []
     kind = None
     in_list = False
@@ -48,7 +43,7 @@ def read_lines(lines: list[str]) -> list[Evidence]:
                 continue
             m = _LIST_ROW.match(line)
             if m:
-                rows.append((i, Distribution(name=_norm(m.group(1)), version=m.group(2), installer="pip")))
+                rows.append((i, Distribution(name=norm_name(m.group(1)), version=m.group(2), installer="pip")))
                 continue
             if line.strip():
                 in_list = False
@@ -58,13 +53,13 @@ def read_lines(lines: list[str]) -> list[Evidence]:
         m = _FREEZE.match(line)
         if m and kind in (None, "freeze"):
             kind = "freeze"
-            rows.append((i, Distribution(name=_norm(m.group(1)), version=m.group(2), installer="pip")))
+            rows.append((i, Distribution(name=norm_name(m.group(1)), version=m.group(2), installer="pip")))
             continue
         m = _SHOW.match(line)
         if m and i + 1 < len(lines):
             v = re.match(r"^\s*Version:\s*(\S+)", lines[i + 1])
             if v:
-                requires = ()
+                requires: tuple[str, ...] = ()
                 location = None
                 for nxt in lines[i + 2: i + 14]:
                     r = re.match(r"^\s*Requires:\s*(.*)$", nxt)
@@ -72,10 +67,8 @@ def read_lines(lines: list[str]) -> list[Evidence]:
                         requires = tuple(x.strip() for x in r.group(1).split(",") if x.strip())
                     loc = re.match(r"^\s*Location:\s*(.+)$", nxt)
                     if loc:
-                        from torchdoctor.reports.evidence import private
-
                         location = private(loc.group(1).strip())
-                rows.append((i, Distribution(name=_norm(m.group(1)), version=v.group(1), installer="pip",
+                rows.append((i, Distribution(name=norm_name(m.group(1)), version=v.group(1), installer="pip",
                                              location=location, requires=requires)))
                 kind = kind or "show"
     # freeze lines are easy to mistake: one "x==1" in prose is not a listing
