@@ -1,7 +1,7 @@
 """`torchdoctor smoke`: prove the install trains.
 
-workloads.py runs inside a child interpreter per device (child.py is that script);
-verdict.py judges the answers (pure); devices.py finds which devices exist.
+The workloads run inside a child interpreter per device (torchdoctor/patient/smoke_child.py
+and workloads.py); verdict.py judges the answers (pure); devices.py finds which devices exist.
 
 This package is also what `torchdoctor.smoke` names, so calling it runs the Python API's
 `torchdoctor.api.smoke(...)` (a package attribute cannot be both a module and a function).

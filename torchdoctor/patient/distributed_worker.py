@@ -23,6 +23,7 @@ import argparse
 import hashlib
 import json
 import os
+import runpy
 import sys
 import threading
 import time
@@ -30,12 +31,13 @@ import traceback
 
 START = time.perf_counter()
 
-try:
-    import torchdoctor  # noqa: F401
-except ImportError:  # run by another interpreter (--python) that lacks torchdoctor
-    sys.path.append(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-
-from torchdoctor.distributed import CRASH_ENV, GATHER_ENV, GATHERED_FILE, RESULTS_ENV, rank_file  # noqa: E402
+# Patient code (torchdoctor/patient/__init__.py): siblings by path, never `import torchdoctor`.
+load = runpy.run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)), "_load.py"))["load"]
+wl = load("workloads")
+_results = load("rank_results")
+CRASH_ENV, GATHER_ENV, GATHERED_FILE, RESULTS_ENV = (_results.CRASH_ENV, _results.GATHER_ENV, _results.GATHERED_FILE,
+                                                     _results.RESULTS_ENV)
+rank_file = _results.rank_file
 
 # The two-layer network trained data-parallel: each rank holds SHARD columns of the batch.
 TWO_LAYER = {"d_in": 8, "d_hidden": 32, "d_out": 4, "shard": 16, "steps": 40, "lr": 0.2, "lam": 1e-3}
@@ -139,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         rec.timed("rendezvous", t)
         world = dist.get_world_size()
         rec.data["world_size"] = world
-        if os.environ.get(CRASH_ENV) == str(rank):  # test-only: see torchdoctor/distributed/__init__.py
+        if os.environ.get(CRASH_ENV) == str(rank):  # test-only: see rank_results.py
             rec.stage("crash-hook")
             os._exit(3)
 
@@ -261,7 +263,6 @@ def ddp_classic(torch, dist, device: str, epochs: int) -> dict:
     """The classic per-sample loop under DDP, every rank on the same samples; reference: the plain loop."""
     from torch.nn.parallel import DistributedDataParallel as DDP
 
-    from torchdoctor.smoke import workloads as wl
 
     dtype = _train_dtype(torch, device)
 
@@ -294,7 +295,6 @@ def ddp_classic(torch, dist, device: str, epochs: int) -> dict:
 
 def _timed_sgd(torch, device: str, ddp, opt, batches: list) -> tuple:
     """One SGD step per (x, y) through the DDP model; returns the last loss and the seconds taken."""
-    from torchdoctor.smoke import workloads as wl
 
     wl.synchronize(torch, device)
     start = time.perf_counter()
@@ -312,7 +312,6 @@ def ddp_two_layer(torch, dist, device: str, seed: int, rank: int, world: int) ->
     """The two-layer network, full batch sharded across ranks; reference: one process, whole batch."""
     from torch.nn.parallel import DistributedDataParallel as DDP
 
-    from torchdoctor.smoke import workloads as wl
 
     c = TWO_LAYER
     dtype = _train_dtype(torch, device)
@@ -354,7 +353,7 @@ def ddp_two_layer(torch, dist, device: str, seed: int, rank: int, world: int) ->
 
 def allreduce_timings(torch, dist, device: str) -> list[dict]:
     """Seconds per all-reduce for a few sizes (zeros, so repeated sums never overflow)."""
-    from torchdoctor.smoke.workloads import synchronize
+    synchronize = wl.synchronize
 
     kind = "cuda" if device.startswith("cuda") else "cpu"
     rows = []
