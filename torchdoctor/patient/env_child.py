@@ -6,7 +6,9 @@ its Python, whether it is a venv or a conda env, whether its installation is
 externally managed (PEP 668), whether it has pip, and its torch-family distributions.
 It prints one marked JSON line, like torch_child.py. It writes that line itself and loads
 the distributions scan (Python 3 only) inside a try: on 2.7 the loader fails, and the answer
-still says which Python this is.
+still says which Python this is. For the same reason its Python facts are its own, not
+whoami.py's: `install` asks this one child everything, and on 2.7 no sibling can be loaded
+(importlib.util is missing, and runpy's namespaces are cleared when it returns).
 """
 
 import json
