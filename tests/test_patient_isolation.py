@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -115,8 +116,12 @@ def _venv(dest: Path) -> Path:
 @pytest.fixture(scope="module")
 def venvs(tmp_path_factory):
     base = tmp_path_factory.mktemp("isolation")
+    # A clean copy of the source: a stale build/ folder in the checkout would install files that are gone.
+    source = base / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".*", "build", "dist", "*.egg-info", "__pycache__",
+                                                                "venv*", "tests"))
     doctor = _venv(base / "doctor")
-    _pip(doctor, "torch==2.13.0", "numpy", str(ROOT))  # a regular install: torchdoctor in site-packages
+    _pip(doctor, "torch==2.13.0", "numpy", str(source))  # a regular install: torchdoctor in site-packages
     target = _venv(base / "target")
     _pip(target, "torch==2.13.0")
     site = subprocess.run([str(target), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
