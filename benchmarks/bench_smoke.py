@@ -51,7 +51,7 @@ print(time.perf_counter() - start)
 # seconds and the bare loop, alternating, many pairs, in one interpreter.
 IN_PROCESS = r"""
 import json, statistics, sys, time, torch
-from torchdoctor.smoke.workloads import classic_loop
+from torchdoctor.patient.workloads import classic_loop
 
 def bare():
     w = torch.tensor([3.0], requires_grad=True)

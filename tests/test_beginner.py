@@ -370,7 +370,7 @@ def test_suggest_for_the_student():
 
 def test_smoke_classic_loop_is_the_students_loop_bit_for_bit():
     torch = pytest.importorskip("torch")
-    from torchdoctor.smoke.workloads import classic_loop
+    from torchdoctor.patient.workloads import classic_loop
 
     # the student's code, as written in the exercise
     x_data = [1.0, 2.0, 3.0]

@@ -220,7 +220,7 @@ GATHER_SCRIPT = textwrap.dedent("""
     import json, os, sys
     import torch.distributed as dist
     import torch
-    from torchdoctor.distributed.worker import all_gather_bytes
+    from torchdoctor.patient.distributed_worker import all_gather_bytes
     dist.init_process_group("gloo")
     rank = dist.get_rank()
     payloads = [b"", "r\\u00e9sultat \\u2713".encode() * 300]  # empty, and longer than the other rank's

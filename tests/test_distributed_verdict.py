@@ -196,7 +196,7 @@ def test_human_render_shows_ranks_bandwidth_and_findings(tmp_path):
 def test_nccl_version_as_torch_reports_it():
     from types import SimpleNamespace
 
-    from torchdoctor.distributed.worker import _backend_version
+    from torchdoctor.patient.distributed_worker import _backend_version
 
     def fake(version):
         return SimpleNamespace(cuda=SimpleNamespace(nccl=SimpleNamespace(version=lambda: version)))

@@ -21,7 +21,7 @@ LAYERS = (
     ("judges", ("torchdoctor.checks", "torchdoctor.plan", "torchdoctor.verdicts",
                 "torchdoctor.install")),
     ("intake", ("torchdoctor.probes", "torchdoctor.recorded", "torchdoctor.distributed",
-                "torchdoctor.smoke", "torchdoctor.target")),
+                "torchdoctor.target")),
     ("patient", ("torchdoctor.patient",)),
     ("model", ("torchdoctor.facts", "torchdoctor.findings", "torchdoctor.requests", "torchdoctor.serial",
                "torchdoctor.gpus", "torchdoctor.messages")),

@@ -5,13 +5,12 @@ from __future__ import annotations
 import importlib.util
 import sys
 import types
-from pathlib import Path
 
 import pytest
 
-from torchdoctor.smoke import workloads
+from torchdoctor.patient import script, workloads
 
-CHILD = Path(workloads.__file__).with_name("child.py")
+CHILD = script("smoke_child")
 
 
 @pytest.fixture()
@@ -19,10 +18,8 @@ def child():
     saved = list(sys.path)
     spec = importlib.util.spec_from_file_location("_smoke_child_under_test", CHILD)
     module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)  # it puts the package root first on sys.path
-    finally:
-        sys.path[:] = saved
+    spec.loader.exec_module(module)
+    assert sys.path == saved  # patient code never touches sys.path
     return module
 
 

@@ -146,7 +146,7 @@ def test_real_child_turns_a_device_error_into_data():
     if "+cpu" not in _torch_build():
         pytest.skip("needs a CPU-only torch build")
     from torchdoctor.child import run_script
-    from torchdoctor.smoke.devices import CHILD_SCRIPT
+    from torchdoctor.probes.devices import CHILD_SCRIPT
     from torchdoctor.verdicts.smoke import judge_device
 
     res = run_script(CHILD_SCRIPT, ["--device", "cuda:0"], timeout=120)

@@ -3,7 +3,9 @@
 import pytest
 
 from torchdoctor.errors import UsageError
-from torchdoctor.smoke.devices import Request, available, build_kind, parse_request, resolve, why_missing
+from torchdoctor.patient.torch_build import build_kind
+from torchdoctor.probes.devices import available, resolve, why_missing
+from torchdoctor.requests import DeviceRequest as Request, parse_device as parse_request
 
 
 def info(**over):

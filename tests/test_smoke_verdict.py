@@ -9,7 +9,7 @@ from torchdoctor.child import ChildResult
 from torchdoctor.operations.smoke import collect
 from torchdoctor.sanitize import strict_json as json_safe
 from torchdoctor.verdicts import smoke as verdict
-from torchdoctor.smoke.devices import parse_request
+from torchdoctor.requests import parse_device as parse_request
 
 NO_KERNEL = ("RuntimeError: CUDA error: no kernel image is available for execution on the device\n"
              "CUDA kernel errors might be asynchronously reported at some other API call, so the stacktrace "

@@ -12,10 +12,6 @@ __all__ = ["__version__", *_API]
 
 
 def __getattr__(name: str):
-    if name == "smoke":  # the torchdoctor.smoke package, callable as the API's smoke()
-        import importlib
-
-        return importlib.import_module("torchdoctor.smoke")
     if name in _API:
         from torchdoctor import api
 

@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from torchdoctor.facts import Distribution, PythonFacts
+from torchdoctor.patient import script
 from torchdoctor.shell import Command, shell_for_os
 
-ENV_CHILD = Path(__file__).with_name("probes") / "env_child.py"
+ENV_CHILD = script("env_child")
 COMPANIONS = ("torchvision", "torchaudio")
 # pip's words when the index has no such file (the inferred 2.15 on /whl/cpu): then the verified fallback.
 _NO_MATCH = re.compile(r"No matching distribution found|Could not find a version that satisfies|"

@@ -241,6 +241,11 @@ def _tilde(path: str) -> str:
 
 
 # ------------------------------------------------------------------------------ preconditions
+# Two preconditions, checked before any other child runs. The working directory is checked here,
+# in-process: a deleted one makes every child fail at start, so no child can answer for it. The
+# rest (does the target run, is it Python 3.6+, its version and prefixes) is ONE child,
+# patient/whoami.py, which `suggest` also asks for the target's Python facts.
+
 def require_cwd() -> None:
     """A deleted working directory makes every child Python fail at start: say that, not "torch crashed"."""
     try:
@@ -250,6 +255,23 @@ def require_cwd() -> None:
                          "directory and run again") from None
     except OSError:
         pass  # unreadable but present: the children can still start there
+
+
+def identify(python: str, timeout: float = 10.0) -> tuple[dict | None, str | None]:
+    """The "who are you" child: the target's own Python facts (version, bits, free-threading,
+    executable, prefixes, conda), as patient/whoami.py answers them; (facts, None) or (None, why).
+    Never raises."""
+    from torchdoctor.child import interpret
+    from torchdoctor.patient import script
+    from torchdoctor.runner import child_env, run
+
+    # -E -s -S (all known to Python 2.7 too): no site, no user site, no PYTHON* variables. Version, bits
+    # and free-threading are the binary's own, and an interpreter starts several times faster without site.
+    result = interpret(run([python, "-E", "-s", "-S", script("whoami")], timeout=timeout, env=child_env()))
+    facts = (result.data or {}).get("python")
+    if isinstance(facts, dict) and facts.get("version"):
+        return facts, None
+    return None, result.detail or "it printed no answer"
 
 
 def require_python3(label: str, python: str) -> None:
@@ -275,12 +297,10 @@ def require_python3(label: str, python: str) -> None:
 
 
 def _old_python(python: str) -> str | None:
-    """The version of a Python too old for the probe (2.7, 3.5): one tiny query that both understand."""
-    from torchdoctor.runner import child_env, run
-
-    code = "import sys; sys.stdout.write('%d.%d.%d' % tuple(sys.version_info[:3]))"
-    result = run([python, "-c", code], timeout=10, env=child_env())
-    m = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", result.stdout.strip()) if result.ok else None
+    """The version of a Python too old for the probe (2.7, 3.5), from the "who are you" child; None when
+    it is new enough, or did not answer (the probe that follows says why)."""
+    facts, _ = identify(python)
+    m = re.match(r"(\d+)\.(\d+)\.(\d+)", str((facts or {}).get("version") or ""))
     if m and (int(m.group(1)), int(m.group(2))) < (3, 6):
-        return result.stdout.strip()
+        return m.group(0)
     return None

@@ -5,7 +5,7 @@ either (on the node that hosts the store, node rank 0) that the address is this 
 the port is free, or (on every other node) that the port answers a TCP connect. Never raises:
 what it saw is recorded in an Endpoint; verdict.endpoint_findings judges it.
 
-(preflight.py is the other preflight, the torch child script; it stays free of this code
+(patient/distributed_preflight.py is the other preflight, the torch child script; it stays free of this code
 because it runs in the target interpreter, which may be a Python too old for it.)
 """
 

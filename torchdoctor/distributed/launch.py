@@ -1,16 +1,16 @@
 """Start the ranks (or join a group someone else started) and collect their results.
 
 Two ways in:
-- launch: `python -m torch.distributed.run --standalone --nproc-per-node N worker.py ...` in a
-  child through torchdoctor.runner.run, with a hard deadline that kills the launcher's whole
+- launch: `python -m torch.distributed.run --standalone --nproc-per-node N patient/distributed_worker.py ...`
+  in a child through torchdoctor.runner.run, with a hard deadline that kills the launcher's whole
   process group; the ranks also carry their own watchdog (torchrun puts each rank in its own
   session, so killing the launcher alone would not reach them).
 - nodes: the same, one node of a multi-node group (`--nnodes N --node-rank K --rdzv-endpoint
   HOST:PORT`): torchrun's c10d rendezvous with a join_timeout taken from our deadline, so a
   node that never comes ends the run in time, after a preflight of the endpoint (endpoint.py).
 - join: RANK and WORLD_SIZE are set (a user's torchrun started `-m torchdoctor smoke
-  --distributed`). This process never imports torch, so it runs worker.py once as a child with
-  the same environment, after checking that MASTER_ADDR:MASTER_PORT answers at all (torch
+  --distributed`). This process never imports torch, so it runs the worker once as a child with the same
+  environment, after checking that MASTER_ADDR:MASTER_PORT answers at all (torch
   itself waits its timeout twice and prints a C++ stack dump before saying so).
 """
 
@@ -24,14 +24,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
 
-from torchdoctor.distributed import GATHER_ENV, GATHERED_FILE, RESULTS_ENV
 from torchdoctor.distributed import endpoint, logs
 from torchdoctor.distributed.outcome import Outcome
+from torchdoctor.patient import script
+from torchdoctor.patient.rank_results import GATHER_ENV, GATHERED_FILE, RESULTS_ENV
 from torchdoctor.shell import Command
 
-HERE = Path(__file__).resolve().parent
-WORKER = HERE / "worker.py"
-PREFLIGHT = HERE / "preflight.py"
+WORKER = script("distributed_worker")
+PREFLIGHT = script("distributed_preflight")
 
 
 @dataclass(frozen=True)

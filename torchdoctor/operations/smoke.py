@@ -14,7 +14,7 @@ from torchdoctor.errors import UsageError
 from torchdoctor.facts import SCHEMA
 from torchdoctor.operations.common import knowledge, machine, shown_path
 from torchdoctor.report import SmokeReport
-from torchdoctor.requests import SmokeRequest
+from torchdoctor.requests import DeviceRequest, SmokeRequest
 
 
 
@@ -37,7 +37,7 @@ def collect(request, epochs: int, seed: int, timeout: float, python: str | None,
     """Run the children and judge them; returns the JSON-able report (schema 1).
 
     `runner(args, timeout, python) -> ChildResult` is injectable so tests can fake a GPU."""
-    from torchdoctor.smoke import devices as dev
+    from torchdoctor.probes import devices as dev
     from torchdoctor.verdicts import smoke as verdict
 
     on_event = on_event or (lambda *a, **k: None)
@@ -97,7 +97,7 @@ def collect(request, epochs: int, seed: int, timeout: float, python: str | None,
         if request.kind == "all":
             for kind in ("cuda", "mps", "xpu"):
                 if not any(d.split(":")[0] == kind for d in wanted):
-                    reason = dev.why_missing(dev.Request(kind, kind, None), info)
+                    reason = dev.why_missing(DeviceRequest(kind, kind, None), info)
                     if kind == "cuda":
                         reason = _check_says(kind, info, python) or reason
                     report["unavailable"].append({"device": kind, "reason": reason})
@@ -113,7 +113,7 @@ def collect(request, epochs: int, seed: int, timeout: float, python: str | None,
 def _check_says(name: str, info: dict, python: str | None) -> str | None:
     """When CUDA is missing because of the build (a CUDA/ROCm build on a machine without that GPU),
     `check`'s own finding and fix, so smoke and check say the same thing. None otherwise."""
-    from torchdoctor.smoke import devices as dev
+    from torchdoctor.probes import devices as dev
 
     if info.get("build") not in ("cuda", "rocm") or info.get("cuda_available"):
         return None
@@ -143,7 +143,7 @@ def _check_says(name: str, info: dict, python: str | None) -> str | None:
 
 def _run_child(args: list[str], timeout: float, python: str | None):
     from torchdoctor.child import run_script
-    from torchdoctor.smoke.devices import CHILD_SCRIPT
+    from torchdoctor.probes.devices import CHILD_SCRIPT
 
     return run_script(CHILD_SCRIPT, args, timeout=timeout, python=python)
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 import signal
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from torchdoctor.privacy import home_to_tilde, tilde
 from torchdoctor.facts import Distribution, ProbeNote, PythonFacts, RuntimeDevice, TorchRuntime
 from torchdoctor.knowledge.import_errors import classify
+from torchdoctor.patient import script
+from torchdoctor.privacy import home_to_tilde, tilde
 
-CHILD = Path(__file__).with_name("torch_child.py")
+CHILD = script("torch_child")
 # `-c` keeps sys.path[0] == the working directory, as in the user's own `python -c "import torch"`.
 BOOTSTRAP = "import runpy, sys; runpy.run_path(sys.argv[1], run_name='__main__')"
 
@@ -61,21 +61,13 @@ def probe_target(python: str | None = None, timeout: float = 60.0, with_dists: b
 
 
 def probe_python_of(python: str, timeout: float = 10.0) -> tuple[PythonFacts | None, str | None]:
-    """Another interpreter's version, bits, free-threading and env kind (the child without torch);
-    (facts, None) or (None, why). Never raises."""
-    from torchdoctor.child import interpret
-    from torchdoctor.runner import child_env, run
+    """Another interpreter's version, bits, free-threading and env kind (target.py's one "who are
+    you" child); (facts, None) or (None, why). Never raises."""
+    from torchdoctor.target import identify
 
-    # sys.path[0] is the working directory here: dropped, a stray json.py there must not answer for Python.
-    bootstrap = "import sys; del sys.path[0]; import runpy; runpy.run_path(sys.argv[1], run_name='__main__')"
-    # -E -s -S (all known to Python 2.7 too): no site, no user site, no PYTHON* variables. Version, bits
-    # and free-threading are the binary's own, and an interpreter starts several times faster without site.
-    result = interpret(run([python, "-E", "-s", "-S", "-c", bootstrap, str(CHILD), "--python-only"], timeout=timeout,
-                           env=child_env()))
-    facts = _python((result.data or {}).get("python"))
-    if facts is not None:
-        return facts, None
-    return None, result.detail or "it printed no answer"
+    answer, why = identify(python, timeout)
+    facts = _python(answer)
+    return (facts, None) if facts is not None else (None, why or "it printed no answer")
 
 
 def from_child(result: Any, timeout: float) -> TargetProbe:

@@ -1,31 +1,29 @@
 """The smoke run for ONE device, executed in a child interpreter.
 
-    python child.py --device cuda:0 --epochs 100 --seed 0
-    python child.py --discover            # only describe the build and its devices
+    python smoke_child.py --device cuda:0 --epochs 100 --seed 0
+    python smoke_child.py --discover      # only describe the build and its devices
 
-It answers JSON (torchdoctor.child.answer) after every stage, so a device that hangs
-or crashes half-way still leaves what it finished. Every stage catches its own error:
-a CUDA error ("no kernel image is available ...") is recorded as that stage's error.
+It answers JSON (answer.py) after every stage, so a device that hangs or crashes half-way
+still leaves what it finished. Every stage catches its own error: a CUDA error ("no kernel
+image is available ...") is recorded as that stage's error.
 
-This file may run under another interpreter (`--python`) where torchdoctor is not
-installed, so it puts its own package root on sys.path first.
+Patient code (torchdoctor/patient/__init__.py): it runs under the target interpreter, where
+torchdoctor may be missing, and loads its siblings by path.
 """
 
+import argparse
+import math
+import os
+import runpy
 import sys
-from pathlib import Path
+import time
+import traceback
+import warnings
 
-# The script's own folder (torchdoctor/smoke) must not shadow anything; the package root goes first.
-sys.path[0] = str(Path(__file__).resolve().parents[2])
-
-import argparse  # noqa: E402
-import math  # noqa: E402
-import time  # noqa: E402
-import traceback  # noqa: E402
-import warnings  # noqa: E402
-
-from torchdoctor.child import answer  # noqa: E402
-from torchdoctor.smoke import workloads as W  # noqa: E402
-from torchdoctor.smoke.devices import describe_torch  # noqa: E402
+load = runpy.run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)), "_load.py"))["load"]
+answer = load("answer").answer
+W = load("workloads")
+describe_torch = load("torch_build").describe_torch
 
 # Sizes. The gradient check and the agreement run are small: they test numbers, not speed.
 GRAD = dict(d_in=8, d_hidden=16, d_out=4, n=32, lam=0.1)

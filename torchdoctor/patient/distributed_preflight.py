@@ -1,13 +1,14 @@
-"""Child script: what this torch offers for distributed runs, answered as one JSON line.
+"""Child script (patient code): what this torch offers for distributed runs, answered as one JSON line.
 
 Run by launch.preflight() before starting ranks, so a CPU-only build asked for CUDA, a
 build without torch.distributed or without NCCL is one clear line, not N crashed ranks.
 """
 
-import json
-import sys
+import os
+import runpy
 
-MARKER = "@@TORCHDOCTOR@@"  # the same marker torchdoctor.child reads
+load = runpy.run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)), "_load.py"))["load"]
+_answer = load("answer").answer
 
 
 def main() -> None:
@@ -34,11 +35,6 @@ def main() -> None:
     except BaseException as exc:  # noqa: BLE001
         out.update(distributed=False, gloo=False, nccl=False, dist_error=f"{type(exc).__name__}: {exc}")
     _answer(out)
-
-
-def _answer(data: dict) -> None:
-    sys.stdout.write("\n" + MARKER + json.dumps(data, default=str) + "\n")
-    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -4,30 +4,19 @@ Stdlib-only, self-contained and written to run on any Python from 2.7 on (an old
 interpreter must still say which Python it is), under the *target* interpreter (never imports torch):
 its Python, whether it is a venv or a conda env, whether its installation is
 externally managed (PEP 668), whether it has pip, and its torch-family distributions.
-It prints one marked JSON line, like torch_child.py.
+It prints one marked JSON line, like torch_child.py. It writes that line itself and loads
+the distributions scan (Python 3 only) inside a try: on 2.7 the loader fails, and the answer
+still says which Python this is. For the same reason its Python facts are its own, not
+whoami.py's: `install` asks this one child everything, and on 2.7 no sibling can be loaded
+(importlib.util is missing, and runpy's namespaces are cleared when it returns).
 """
 
+import json
 import os
 import sys
+import sysconfig
 
-# Run as a script, this folder is sys.path[0], and it holds platform.py: never shadow the stdlib with it.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
-
-import json  # noqa: E402
-import sysconfig  # noqa: E402
-
-MARKER = "@@TORCHDOCTOR@@"  # the same marker as torchdoctor.child
-
-
-def load_sibling(name):
-    import importlib.util
-
-    path = os.path.join(_HERE, name + ".py")
-    spec = importlib.util.spec_from_file_location("_torchdoctor_" + name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+MARKER = "@@TORCHDOCTOR@@"  # answer.py's marker (that module needs the Python 3 loader)
 
 
 def externally_managed():
@@ -70,7 +59,10 @@ def main():
         "has_pip": has_module("pip"),
     }
     try:
-        out["distributions"] = load_sibling("torch_dist").scan(sys.path, sys.prefix)
+        import runpy
+
+        load = runpy.run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)), "_load.py"))["load"]
+        out["distributions"] = load("distributions").scan(sys.path, sys.prefix)
     except Exception as exc:  # noqa: BLE001
         out["distributions_error"] = "%s: %s" % (type(exc).__name__, exc)
     sys.stdout.write("\n" + MARKER + json.dumps(out, default=str) + "\n")

@@ -23,6 +23,7 @@ import argparse
 import hashlib
 import json
 import os
+import runpy
 import sys
 import threading
 import time
@@ -30,12 +31,10 @@ import traceback
 
 START = time.perf_counter()
 
-try:
-    import torchdoctor  # noqa: F401
-except ImportError:  # run by another interpreter (--python) that lacks torchdoctor
-    sys.path.append(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-
-from torchdoctor.distributed import CRASH_ENV, GATHER_ENV, GATHERED_FILE, RESULTS_ENV, rank_file  # noqa: E402
+# Patient code (torchdoctor/patient/__init__.py): siblings by path, never `import torchdoctor`.
+load = runpy.run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)), "_load.py"))["load"]
+wl = load("workloads")
+results = load("rank_results")  # where this rank's result goes (launch.py reads it there)
 
 # The two-layer network trained data-parallel: each rank holds SHARD columns of the batch.
 TWO_LAYER = {"d_in": 8, "d_hidden": 32, "d_out": 4, "shard": 16, "steps": 40, "lr": 0.2, "lam": 1e-3}
@@ -52,7 +51,7 @@ class Recorder:
     """This rank's result, rewritten atomically after every stage."""
 
     def __init__(self, directory: str | None, rank: int):
-        self.path = os.path.join(directory, rank_file(rank)) if directory else None
+        self.path = os.path.join(directory, results.rank_file(rank)) if directory else None
         self.data: dict = {"rank": rank, "stage": "start", "finished": False, "error": None,
                            "timings": {}}
         self.lock = threading.Lock()
@@ -112,7 +111,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     rank = int(os.environ.get("RANK", "0"))
-    rec = Recorder(os.environ.get(RESULTS_ENV), rank)
+    rec = Recorder(os.environ.get(results.RESULTS_ENV), rank)
     rec.data.update({
         "local_rank": int(os.environ.get("LOCAL_RANK", "0")),
         "node_rank": _int_or_none(os.environ.get("GROUP_RANK")),
@@ -139,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         rec.timed("rendezvous", t)
         world = dist.get_world_size()
         rec.data["world_size"] = world
-        if os.environ.get(CRASH_ENV) == str(rank):  # test-only: see torchdoctor/distributed/__init__.py
+        if os.environ.get(results.CRASH_ENV) == str(rank):  # test-only: see rank_results.py
             rec.stage("crash-hook")
             os._exit(3)
 
@@ -170,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         rec.timed("total", START)
         rec.data["finished"] = True
         rec.stage("done")
-        if os.environ.get(GATHER_ENV):
+        if os.environ.get(results.GATHER_ENV):
             stage = "gather"
             gather_results(torch, dist, device, rec)
         dist.destroy_process_group()
@@ -261,7 +260,6 @@ def ddp_classic(torch, dist, device: str, epochs: int) -> dict:
     """The classic per-sample loop under DDP, every rank on the same samples; reference: the plain loop."""
     from torch.nn.parallel import DistributedDataParallel as DDP
 
-    from torchdoctor.smoke import workloads as wl
 
     dtype = _train_dtype(torch, device)
 
@@ -294,7 +292,6 @@ def ddp_classic(torch, dist, device: str, epochs: int) -> dict:
 
 def _timed_sgd(torch, device: str, ddp, opt, batches: list) -> tuple:
     """One SGD step per (x, y) through the DDP model; returns the last loss and the seconds taken."""
-    from torchdoctor.smoke import workloads as wl
 
     wl.synchronize(torch, device)
     start = time.perf_counter()
@@ -312,7 +309,6 @@ def ddp_two_layer(torch, dist, device: str, seed: int, rank: int, world: int) ->
     """The two-layer network, full batch sharded across ranks; reference: one process, whole batch."""
     from torch.nn.parallel import DistributedDataParallel as DDP
 
-    from torchdoctor.smoke import workloads as wl
 
     c = TWO_LAYER
     dtype = _train_dtype(torch, device)
@@ -354,7 +350,7 @@ def ddp_two_layer(torch, dist, device: str, seed: int, rank: int, world: int) ->
 
 def allreduce_timings(torch, dist, device: str) -> list[dict]:
     """Seconds per all-reduce for a few sizes (zeros, so repeated sums never overflow)."""
-    from torchdoctor.smoke.workloads import synchronize
+    synchronize = wl.synchronize
 
     kind = "cuda" if device.startswith("cuda") else "cpu"
     rows = []
@@ -378,7 +374,7 @@ def gather_results(torch, dist, device: str, rec: Recorder) -> None:
     mine = json.dumps(rec.data, default=str).encode("utf-8")
     everyone = [json.loads(raw.decode("utf-8")) for raw in all_gather_bytes(torch, dist, device, mine)]
     if rec.path:
-        path = os.path.join(os.path.dirname(rec.path), GATHERED_FILE)
+        path = os.path.join(os.path.dirname(rec.path), results.GATHERED_FILE)
         tmp = f"{path}.{os.getpid()}.tmp"  # the ranks of one node share the directory
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(everyone, fh, default=str)

@@ -1,7 +1,7 @@
 """The runtime child: runs under the *target* interpreter and does all the torch work.
 
-Stdlib-only, self-contained (it must not put the doctor's site-packages on the
-target's sys.path). It is started as `python -c <bootstrap> this_file [--dists]`,
+Stdlib-only (see torchdoctor/patient/__init__.py: it must not put the doctor's site-packages
+on the target's sys.path). It is started as `python -c <bootstrap> this_file [--dists]`,
 so sys.path[0] is the working directory, exactly as for the user's own
 `python -c "import torch"`: a shadowing torch.py is met here as the user meets it.
 
@@ -12,21 +12,21 @@ Warnings are echoed to stderr as well as recorded, so even a killed child leaves
 their text behind.
 """
 
-import json
 import os
+import runpy
 import sys
 import time
 import traceback
 import warnings
 
-MARKER = "@@TORCHDOCTOR@@"  # the same marker as torchdoctor.child
+load = runpy.run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)), "_load.py"))["load"]
+MARKER = load("answer").MARKER
 STATE = {"stage": "started", "warnings": []}
 
 
 def answer(**changes):
     STATE.update(changes)
-    sys.stdout.write("\n" + MARKER + json.dumps(STATE, default=str) + "\n")
-    sys.stdout.flush()
+    load("answer").answer(STATE)
 
 
 def _showwarning(message, category, filename, lineno, file=None, line=None):
@@ -37,34 +37,6 @@ def _showwarning(message, category, filename, lineno, file=None, line=None):
         sys.stderr.flush()
     except Exception:  # noqa: BLE001
         pass
-
-
-def python_facts():
-    import platform
-    import sysconfig
-
-    impl = sys.implementation.name if hasattr(sys, "implementation") else platform.python_implementation().lower()
-    return {
-        "version": platform.python_version(),
-        "implementation": impl,
-        "bits": 64 if sys.maxsize > 2 ** 32 else 32,
-        "free_threaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
-        "executable": sys.executable,
-        "machine": platform.machine(),
-        "prefix": sys.prefix,
-        "base_prefix": getattr(sys, "base_prefix", sys.prefix),
-        "conda": os.path.isdir(os.path.join(sys.prefix, "conda-meta")),
-    }
-
-
-def load_sibling(name):
-    import importlib.util
-
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".py")
-    spec = importlib.util.spec_from_file_location("_torchdoctor_" + name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def torch_spec():
@@ -176,12 +148,10 @@ def main(argv):
         cwd = os.getcwd()
     except OSError:  # the working directory was deleted
         cwd = "."
-    answer(python=python_facts(), cwd=cwd, sys_path=[p or cwd for p in sys.path])
-    if "--python-only" in argv:  # `suggest`: the interpreter's own facts, no torch
-        return
+    answer(python=load("whoami").python_facts(), cwd=cwd, sys_path=[p or cwd for p in sys.path])
     if "--dists" in argv:
         try:
-            dist = load_sibling("torch_dist")
+            dist = load("distributions")
             answer(distributions=dist.scan(sys.path, sys.prefix))
         except Exception as exc:  # noqa: BLE001
             answer(distributions_error="%s: %s" % (type(exc).__name__, exc))

@@ -1,86 +1,26 @@
 """Which devices can the smoke run use, and why a requested one is missing.
 
-Three parts, kept apart:
-- `describe_torch(torch)` runs INSIDE a child (it takes the torch module): a cheap
-  description of the build and its devices, no CUDA context created.
-- `discover(python, timeout)` runs that in ONE child from the doctor's process.
-- `parse_request`, `resolve` and `why_missing` are pure: the discovery dict in, devices
-  or one sentence out.
+Two parts, kept apart:
+- `discover(python, timeout)` runs ONE child (torchdoctor/patient/smoke_child.py --discover)
+  that describes the build and its devices (patient/torch_build.py).
+- `resolve` and `why_missing` are pure: a parsed `--device` (requests.DeviceRequest) and the
+  discovery dict in, devices or one sentence out.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from torchdoctor.errors import UsageError
+from torchdoctor.patient import script
+from torchdoctor.patient.torch_build import build_kind
+
+if TYPE_CHECKING:
+    from torchdoctor.requests import DeviceRequest
 
 KINDS = ("cpu", "cuda", "mps", "xpu")
-_REQUEST = re.compile(r"^(all|cpu|mps|cuda|xpu)(?::(\d+))?$")
-
-
-# ------------------------------------------------------------------ inside the child
-
-def describe_torch(torch: Any) -> dict:
-    """The build and its devices. Counting devices does not create a CUDA context."""
-    import os
-    import platform
-    import sys
-    import warnings
-
-    info: dict = {
-        "torch_version": str(getattr(torch, "__version__", "?")),
-        "cuda": getattr(torch.version, "cuda", None),
-        "hip": getattr(torch.version, "hip", None),
-        "python": platform.python_version(),
-        "executable": sys.executable,
-        "platform": sys.platform,
-        "machine": platform.machine(),
-        "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
-        "hip_visible_devices": os.environ.get("HIP_VISIBLE_DEVICES"),
-    }
-    # is_available() explains itself only through a warning (e.g. "CUDA driver too old").
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        info["cuda_available"] = _safe(lambda: bool(torch.cuda.is_available()), False)
-        info["cuda_count"] = _safe(lambda: int(torch.cuda.device_count()), 0) if info["cuda_available"] else 0
-    info["cuda_warnings"] = [_one_line(str(w.message)) for w in caught][:3]
-    mps = getattr(torch.backends, "mps", None)
-    info["mps_built"] = _safe(lambda: bool(mps.is_built()), False) if mps else False
-    info["mps_available"] = _safe(lambda: bool(mps.is_available()), False) if mps else False
-    xpu = getattr(torch, "xpu", None)
-    info["xpu_built"] = _safe(lambda: bool(xpu._is_compiled()), False) if xpu else False
-    info["xpu_available"] = _safe(lambda: bool(xpu.is_available()), False) if xpu else False
-    info["xpu_count"] = _safe(lambda: int(xpu.device_count()), 0) if info["xpu_available"] else 0
-    info["build"] = build_kind(info)
-    return info
-
-
-def _safe(fn, default):
-    try:
-        return fn()
-    except Exception:  # noqa: BLE001 - a broken backend is "not available", never a crash
-        return default
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())[:300]
 
 
 # ------------------------------------------------------------------ pure
-
-def build_kind(info: dict) -> str:
-    """"rocm" | "cuda" | "xpu" | "cpu" — what the wheel was built for."""
-    if info.get("hip"):
-        return "rocm"
-    if info.get("cuda"):
-        return "cuda"
-    if info.get("xpu_built"):
-        return "xpu"
-    return "cpu"
-
 
 def build_label(info: dict) -> str:
     kind = build_kind(info)
@@ -94,23 +34,6 @@ def build_label(info: dict) -> str:
     return f"a CPU-only build ({version})"
 
 
-@dataclass(frozen=True)
-class Request:
-    text: str  # as typed, normalised ("cuda:1")
-    kind: str  # "all" | "cpu" | "cuda" | "mps" | "xpu"
-    index: int | None  # None: every device of that kind
-
-
-def parse_request(text: str) -> Request:
-    """`--device` value -> Request; anything unknown is a UsageError (exit 2)."""
-    norm = (text or "").strip().lower()
-    m = _REQUEST.match(norm)
-    if not m or (m.group(2) is not None and m.group(1) in ("all", "cpu", "mps")):
-        raise UsageError(f"unknown device {text!r}: use cpu, cuda, cuda:N, mps, xpu, xpu:N or all")
-    index = int(m.group(2)) if m.group(2) is not None else None
-    return Request(norm, m.group(1), index)
-
-
 def available(info: dict) -> list[str]:
     """Every device this torch can use, in a fixed order: cpu, cuda:N, mps, xpu:N."""
     devices = ["cpu"]
@@ -121,7 +44,7 @@ def available(info: dict) -> list[str]:
     return devices
 
 
-def resolve(request: Request, info: dict) -> tuple[list[str], str | None]:
+def resolve(request: DeviceRequest, info: dict) -> tuple[list[str], str | None]:
     """(devices to run, None) or ([], the reason the requested device is missing)."""
     have = available(info)
     if request.kind == "all":
@@ -135,7 +58,7 @@ def resolve(request: Request, info: dict) -> tuple[list[str], str | None]:
     return ([wanted], None) if wanted in have else ([], why_missing(request, info))
 
 
-def why_missing(request: Request, info: dict) -> str:
+def why_missing(request: DeviceRequest, info: dict) -> str:
     """One sentence: why this torch cannot use the requested device."""
     name = request.text
     version = info.get("torch_version", "?")
@@ -202,7 +125,7 @@ def _visible_note(info: dict) -> str:
 
 # ------------------------------------------------------------------ the doctor's side
 
-CHILD_SCRIPT = Path(__file__).with_name("child.py")
+CHILD_SCRIPT = script("smoke_child")
 
 
 def discover(python: str | None, timeout: float):
