@@ -6,7 +6,7 @@ from torchdoctor.child import run_script
 
 def _script(tmp_path, body):
     p = tmp_path / "c.py"
-    p.write_text("import sys\nsys.path.insert(0, %r)\nfrom torchdoctor.child import answer\n" % str(
+    p.write_text("import sys\nsys.path.insert(0, %r)\nfrom torchdoctor.patient.answer import answer\n" % str(
         __import__("pathlib").Path(__file__).resolve().parents[1]) + textwrap.dedent(body))
     return p
 

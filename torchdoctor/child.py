@@ -36,12 +36,6 @@ class ChildResult:
         return -self.returncode if self.returncode is not None and self.returncode < 0 else None
 
 
-def answer(data: Mapping[str, Any]) -> None:
-    """Called inside the child: print the one JSON answer (allow NaN-free, default=str)."""
-    sys.stdout.write("\n" + MARKER + json.dumps(data, default=str) + "\n")
-    sys.stdout.flush()
-
-
 def run_script(
     script: str | Path,
     args: Sequence[str] = (),

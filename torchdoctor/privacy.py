@@ -78,6 +78,20 @@ def private(text, hostnames=()):
     return _USER_DIR.sub("~", home_to_tilde(mask_ids(text, hostnames)))
 
 
+# Environment values that can hold GPU/MIG UUIDs: masked in every output, JSON included.
+DEVICE_LISTS = ("CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES")
+
+
+def private_facts(facts_dict):
+    """A facts document (Facts.to_dict()) without device UUIDs or serials anywhere: reports get pasted into
+    public issues."""
+    out = private_tree(facts_dict)
+    env = out.get("env")
+    if isinstance(env, dict):
+        out["env"] = {k: mask_ids(v) if k in DEVICE_LISTS and isinstance(v, str) else v for k, v in env.items()}
+    return out
+
+
 def private_tree(value):
     """A JSON-able value (dicts, lists, strings) with ids masked and this home as `~` in every string: a
     GPU name or an error text that carries a UUID or a serial is masked in JSON too."""

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from torchdoctor._version import __version__
 from torchdoctor.facts import SCHEMA, Facts
 from torchdoctor.findings import Finding, counts
-from torchdoctor.privacy import mask_ids, private_tree
+from torchdoctor.privacy import private_facts
 
 __all__ = ["SCHEMA", "Report", "CheckReport", "SuggestReport", "SmokeReport", "DeviceRun", "DistributedReport",
            "InstallReport"]
@@ -75,19 +75,6 @@ class Report:
 
 
 # ------------------------------------------------------------------------------------------ check
-# Environment values that can hold GPU/MIG UUIDs: masked in every output, JSON included.
-_DEVICE_LISTS = ("CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES")
-
-
-def masked_facts(facts: Facts) -> dict[str, Any]:
-    """facts.to_dict() without device UUIDs or serials anywhere: a report is pasted into public issues."""
-    out = private_tree(facts.to_dict())
-    env = out.get("env")
-    if isinstance(env, dict):
-        out["env"] = {k: mask_ids(v) if k in _DEVICE_LISTS and isinstance(v, str) else v for k, v in env.items()}
-    return out
-
-
 @dataclass(frozen=True, repr=False)
 class CheckReport(Report):
     facts: Facts
@@ -106,7 +93,7 @@ class CheckReport(Report):
             "origin": self.facts.origin,
             # which interpreter was examined and why ({executable, reason, source}); null for --from
             "target": self.target.to_dict() if self.target is not None else None,
-            "facts": masked_facts(self.facts),
+            "facts": private_facts(self.facts.to_dict()),
             "findings": [f.to_dict() for f in self.findings],
             "counts": counts(self.findings),
             "exit_code": self.exit_code,

@@ -13,6 +13,7 @@ import time
 from typing import Any, Callable
 
 from torchdoctor.errors import UsageError
+from torchdoctor.facts import SCHEMA
 from torchdoctor.findings import ERROR, Finding, Fix, finding
 from torchdoctor.report import InstallReport
 from torchdoctor.requests import InstallRequest, plan_request
@@ -67,7 +68,7 @@ def install_report(request: InstallRequest, say: Callable[[str], None] | None = 
         raise UsageError(str(exc)) from None
     os_name = facts.platform.os if facts.platform else sys.platform
     out = _Record(say or (lambda text: None))
-    out.data.update({"schema": 1, "ok": False, "target": target.to_dict(),
+    out.data.update({"schema": SCHEMA, "ok": False, "target": target.to_dict(),
                      "previous": ins.installed_versions(env), "plan": None, "steps": [], "installed": None,
                      "verification": None, "fallback": None, "dry_run": request.dry_run})
     out.line(f"Target: {home_to_tilde(target.executable)} ({target.reason})")

@@ -6,13 +6,14 @@ facts as JSON in a collapsed block (so a maintainer can run `check --from` on it
 
 from __future__ import annotations
 
-import json
+
 import re
 from typing import Any, Sequence
 
 from torchdoctor.render.check_areas import area_lines, paste_shows, report_asks, report_notes
-from torchdoctor.render.check_json import masked_facts
-from torchdoctor.sanitize import clean_markdown, code_fence, code_span, strict_json
+from torchdoctor.privacy import private_facts
+from torchdoctor.render.json import dumps
+from torchdoctor.sanitize import clean_markdown, code_fence, code_span
 
 ICON = {"ok": "✅", "warning": "⚠️", "error": "❌", "skipped": "➖", "info": "ℹ️", "crashed": "💥"}
 
@@ -67,7 +68,7 @@ def render(facts: Any, findings: Sequence[Any], origin_note: str | None = None, 
         out += [f"- {code_span(f.id)}: {clean_markdown(f.message)}" for f in skipped]
         out += ["", "</details>"]
     out += ["", "<details><summary>Facts (JSON: <code>torchdoctor check --from</code> reads it)</summary>", "",
-            code_fence(json.dumps(strict_json({"schema": facts.schema, "facts": masked_facts(facts)}), indent=1,
-                                  allow_nan=False, default=str), "json"), "",
+            code_fence(dumps({"schema": facts.schema, "facts": private_facts(facts.to_dict())}, indent=1).rstrip("\n"),
+                       "json"), "",
             "</details>", ""]
     return "\n".join(out)

@@ -24,10 +24,8 @@ from typing import Any, Mapping
 from torchdoctor.checks.areas import DISTRIBUTED
 from torchdoctor.distributed.endpoint import Endpoint
 from torchdoctor.distributed.outcome import Outcome
-from torchdoctor.findings import Finding
-from torchdoctor.findings import finding
-
-SCHEMA = 1
+from torchdoctor.facts import SCHEMA
+from torchdoctor.findings import Finding, finding
 
 RENDEZVOUS_FIX = ("Check that MASTER_ADDR / --rdzv-endpoint names rank 0's host and that its port is "
                   "reachable from every node (firewall, security group), that every node uses the same "
