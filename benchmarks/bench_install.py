@@ -1,6 +1,6 @@
 """`torchdoctor install`'s own overhead beyond the pip commands it runs (target <= 2 s before verification).
 
-A real index on 127.0.0.1 (tests/local_index.py) serves small stand-in torch wheels. Each
+A real index on 127.0.0.1 (tests/helpers/local_index.py) serves small stand-in torch wheels. Each
 round puts the wrong build (+cu130) back with bare pip, then lets `torchdoctor install
 --yes --no-verify` replace it with the planned +cpu build. The doctor's overhead is its
 wall time minus the seconds its pip steps took (both measured in the same run); the bare
@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from local_index import LocalIndex, make_env, pip_install, stand_in_torch, user_pip_env  # noqa: E402
+from helpers.local_index import LocalIndex, make_env, pip_install, stand_in_torch, user_pip_env  # noqa: E402
 
 
 def main() -> int:

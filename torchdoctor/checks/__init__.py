@@ -27,7 +27,7 @@ __all__ = ["CHECKS", "AREAS", "ORDER", "Check", "Finding", "Fix", "run_checks", 
 
 CHECKS: tuple[Check, ...] = ordered()
 AREAS = tuple(a.name for a in CHECK_AREAS)  # the check report's areas, in order (checks.areas declares them)
-# Where each id prefix lives: a check's file follows from its id (tests/test_checks_registry.py holds it).
+# Where each id prefix lives: a check's file follows from its id (tests/unit/test_checks_registry.py holds it).
 MODULE_OF_PREFIX = {"python": "python", "torch": "torch", "torchvision": "packages", "torchaudio": "packages",
                     "numpy": "packages", "cuda": "cuda", "rocm": "rocm", "mps": "mps", "container": "environment",
                     "wsl": "environment"}

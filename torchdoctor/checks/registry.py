@@ -88,7 +88,7 @@ def run_one(c: Check, facts: Any, knowledge: Any) -> Finding:
 
 def ordered() -> tuple[Check, ...]:
     """Every registered check: those in ORDER first, in that order, then any other (a new check must be
-    placed in ORDER: tests/test_checks_registry.py fails on one that is not)."""
+    placed in ORDER: tests/unit/test_checks_registry.py fails on one that is not)."""
     by_id = {c.id: c for c in REGISTRY}
     return tuple(by_id[i] for i in ORDER if i in by_id) + tuple(c for c in REGISTRY if c.id not in ORDER)
 

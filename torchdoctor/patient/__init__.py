@@ -1,6 +1,6 @@
 """The patient: everything that runs INSIDE the user's (target) interpreter.
 
-The rule, which tests/test_patient_isolation.py and tests/test_layers.py hold:
+The rule, which tests/e2e/test_patient_isolation.py and tests/unit/test_layers.py hold:
 
 - Code here imports only the standard library (and `torch`, the thing it examines, inside the
   functions that examine it). It never imports `torchdoctor`: the target may not have it, or may

@@ -1,7 +1,7 @@
 """The planner's findings: every id it can emit, with what it verifies, and the one way to make one.
 
 A planner finding is a `torchdoctor.findings.Finding` (error severity, the Plan area). docs/plan-ids.md
-explains each id; tests/test_plan_ids.py holds that table, this registry and the code's ids equal.
+explains each id; tests/unit/test_plan_ids.py holds that table, this registry and the code's ids equal.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from torchdoctor.findings import ERROR, Finding
 
 # checks.areas.PLAN's name. Not imported: importing the checks package would load every check into suggest
-# (tests/test_plan_ids.py holds the two names equal).
+# (tests/unit/test_plan_ids.py holds the two names equal).
 AREA = "Plan"
 
 # id -> what it verifies (the finding's title), in the order the planner asks.
