@@ -28,7 +28,7 @@ def check(python: str | os.PathLike | None = None, timeout: float = 60.0, *, str
           from_: str | os.PathLike | None = None) -> CheckReport:
     """Diagnose an install (default: this interpreter, in a child); `torchdoctor check` as a report."""
     from torchdoctor.operations.check import check_report
-    from torchdoctor.requests import CheckRequest
+    from torchdoctor.requests.check import CheckRequest
 
     return _call(lambda: check_report(CheckRequest.build(
         python=_path(python, "python"), from_=_path(from_, "from_"), timeout=_seconds(timeout, "timeout"),
@@ -42,7 +42,7 @@ def suggest(torch: str | None = None, with_: str | Sequence[str] | None = None, 
     """The install plan for this machine (or a described one); `torchdoctor suggest` as a report.
     The Python planned for is `python_version`, else the interpreter `python`, else this one."""
     from torchdoctor.operations.suggest import suggest_report
-    from torchdoctor.requests import SuggestRequest
+    from torchdoctor.requests.suggest import SuggestRequest
 
     if isinstance(with_, (list, tuple)):
         with_ = ",".join(_text(w, "with_") for w in with_)
@@ -58,7 +58,7 @@ def smoke(device: str = "cpu", *, epochs: int = 100, seed: int = 0, timeout: flo
           python: str | os.PathLike | None = None) -> SmokeReport:
     """Train on `device` (cpu | cuda | cuda:N | mps | xpu | all) in a child; `torchdoctor smoke` as a report."""
     from torchdoctor.operations.smoke import smoke_report
-    from torchdoctor.requests import SmokeRequest
+    from torchdoctor.requests.smoke import SmokeRequest
 
     build = dict(device=_text(device, "device"), epochs=_int(epochs, "epochs"), seed=_int(seed, "seed"),
                  timeout=_seconds(timeout, "timeout"), python=_path(python, "python"), search=False)

@@ -21,7 +21,7 @@ def run_check(json_out: bool = False, verbose: bool = False, fmt: str = "human",
         return _list_checks(fmt)
     from torchdoctor.operations.check import check_report
     from torchdoctor.render.emit import emit
-    from torchdoctor.requests import CheckRequest
+    from torchdoctor.requests.check import CheckRequest
 
     report = check_report(CheckRequest.build(python=python, from_=from_, timeout=timeout, strict=strict))
     emit(report, fmt, sys.stdout, verbose=verbose)

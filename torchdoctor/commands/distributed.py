@@ -18,7 +18,7 @@ def run_distributed(device: str = "all", json_out: bool = False, nproc: int | No
     from torchdoctor.distributed.launch import joining
     from torchdoctor.operations.distributed import distributed_report
     from torchdoctor.render.emit import emit
-    from torchdoctor.requests import DistributedRequest
+    from torchdoctor.requests.distributed import DistributedRequest
 
     environ = dict(os.environ)
     request = DistributedRequest.build(device=device, backend=backend, nproc=nproc, timeout=timeout, python=python,

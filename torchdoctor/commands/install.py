@@ -15,7 +15,7 @@ def run_install(torch: str | None = None, with_: str | None = None, python: str 
                 verify: bool = True, replace_conda: bool = False, timeout: float = 300.0) -> int:
     from torchdoctor.operations.install import install_report
     from torchdoctor.render.emit import emit
-    from torchdoctor.requests import InstallRequest
+    from torchdoctor.requests.install import InstallRequest
 
     request = InstallRequest.build(torch=torch, with_=with_, python=python, index_base=index_base, yes=yes,
                                    dry_run=dry_run, verify=verify, replace_conda=replace_conda, timeout=timeout)

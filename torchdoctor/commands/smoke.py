@@ -22,7 +22,7 @@ def run_smoke(device: str = "all", json_out: bool = False, epochs: int = 100, se
     from torchdoctor.operations.smoke import smoke_report
     from torchdoctor.render.emit import emit
     from torchdoctor.render.smoke import Progress
-    from torchdoctor.requests import SmokeRequest
+    from torchdoctor.requests.smoke import SmokeRequest
 
     request = SmokeRequest.build(device=device, epochs=epochs, seed=seed, timeout=timeout, python=python)
     if plot:

@@ -13,7 +13,7 @@ def run_suggest(torch: str | None = None, with_: str | None = None, json_out: bo
     """`facts` (tests only): plan for exactly these facts instead of probing this machine."""
     from torchdoctor.operations.suggest import suggest_report
     from torchdoctor.render.emit import emit
-    from torchdoctor.requests import SuggestRequest
+    from torchdoctor.requests.suggest import SuggestRequest
 
     request = SuggestRequest.build(torch=torch, with_=with_, fmt=fmt, os_=os_, arch=arch,
                                    python_version=python_version, driver=driver, gpus=gpus, index_base=index_base,

@@ -16,8 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from torchdoctor.errors import UsageError
 from torchdoctor.facts import Facts, ProbeNote
 from torchdoctor.operations.common import knowledge, machine, own_distributions, shown_path
-from torchdoctor.report import CheckReport
-from torchdoctor.requests import CheckRequest
+from torchdoctor.report.check import CheckReport
+from torchdoctor.requests.check import CheckRequest
 
 
 def check_report(request: CheckRequest) -> CheckReport:

@@ -11,8 +11,8 @@ from typing import Any, Callable, Mapping
 
 from torchdoctor.errors import EXIT_PROBLEM, DoctorError
 from torchdoctor.limits import check_nproc
-from torchdoctor.report import DistributedReport
-from torchdoctor.requests import DistributedRequest
+from torchdoctor.report.distributed import DistributedReport
+from torchdoctor.requests.distributed import DistributedRequest
 
 
 def distributed_report(request: DistributedRequest, environ: Mapping[str, str],

@@ -15,8 +15,9 @@ from typing import Any, Callable
 from torchdoctor.errors import UsageError
 from torchdoctor.facts import SCHEMA
 from torchdoctor.findings import ERROR, Finding, Fix, finding
-from torchdoctor.report import InstallReport
-from torchdoctor.requests import InstallRequest, plan_request
+from torchdoctor.report.install import InstallReport
+from torchdoctor.requests.install import InstallRequest
+from torchdoctor.requests.suggest import plan_request
 
 PIP_TIMEOUT = 3600.0  # a CUDA build is several GB: pip gets an hour, then it is killed
 

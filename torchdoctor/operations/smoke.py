@@ -13,8 +13,8 @@ from typing import Any, Callable
 from torchdoctor.errors import UsageError
 from torchdoctor.facts import SCHEMA
 from torchdoctor.operations.common import knowledge, machine, shown_path
-from torchdoctor.report import SmokeReport
-from torchdoctor.requests import DeviceRequest, SmokeRequest
+from torchdoctor.report.smoke import SmokeReport
+from torchdoctor.requests.smoke import DeviceRequest, SmokeRequest
 
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from torchdoctor.errors import UsageError
 from torchdoctor.facts import Facts
-from torchdoctor.report import SuggestReport
-from torchdoctor.requests import Description, SuggestRequest
+from torchdoctor.report.suggest import SuggestReport
+from torchdoctor.requests.suggest import Description, SuggestRequest
 
 _ASK_SECONDS = 10.0
 

@@ -15,7 +15,7 @@ from torchdoctor.patient import script
 from torchdoctor.patient.torch_build import build_kind
 
 if TYPE_CHECKING:
-    from torchdoctor.requests import DeviceRequest
+    from torchdoctor.requests.smoke import DeviceRequest
 
 KINDS = ("cpu", "cuda", "mps", "xpu")
 
