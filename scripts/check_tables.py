@@ -375,6 +375,13 @@ SCHEMAS: dict[str, Obj] = {
         "retired_variants": [Obj({"variant": VARIANT, "family": str, "last_series": MINOR, "below_cc": CC,
                                   "kernels": str, "source": SOURCE}, {"note": NOTE})],
     }),
+    "companions.json": table({
+        "companions": NonEmpty(Obj({"name": PACKAGE, "modules": NonEmpty(Match(r"[A-Za-z_][\w.]*", "a module name")),
+                                    "follows": Enum("exact_pin", "local_tag", "build", "range"),
+                                    "fix": Enum("torch_index", "pyg", "rebuild", "pypi"), "gpu": bool,
+                                    "source": SOURCE}, {"note": NOTE})),
+        "tag_patterns": NonEmpty(Obj({"pattern": REGEX, "source": SOURCE}, {"note": NOTE})),
+    }),
 }
 TSV_TABLES = ("pci_ids.tsv",)
 

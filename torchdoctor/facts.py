@@ -100,6 +100,7 @@ class Distribution:
     wheel_tags: tuple[str, ...] = ()  # from WHEEL: "cp311-cp311-manylinux_2_28_x86_64"
     requires: tuple[str, ...] = ()  # Requires-Dist lines (torch pins of torchvision, nvidia deps)
     build: str | None = None  # conda build string, "py3.10_cuda11.8_cudnn8_0" (carries the cpu/cuda variant)
+    requested: bool | None = None  # REQUESTED present (the user named it); False: another package pulled it in
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,21 @@ class TorchRuntime:
 
 
 @dataclass(frozen=True)
+class CompanionImport:
+    """One compiled companion imported in its own short child (check's import pass)."""
+
+    name: str  # the distribution, "xformers"
+    module: str  # what was imported, "xformers.ops"
+    status: str  # "ok" | "import_failed" | "crashed" | "timeout" | "not_run"
+    seconds: float | None = None
+    error: str | None = None  # the exception's text, or the signal / timeout
+    error_type: str | None = None
+    kind: str | None = None  # classified (knowledge.import_errors.companion_kind): "abi" | "built_for" | "cpu_only" | ...
+    built_for: str | None = None  # what the binary says it was built for ("PyTorch 2.1.2+cu121 with CUDA 1201")
+    warnings: tuple[str, ...] = ()  # what it printed while importing (xFormers' "can't load C++/CUDA extensions")
+
+
+@dataclass(frozen=True)
 class Facts:
     schema: int = SCHEMA
     origin: str = "live"  # "live" | "json:<file>" | "collect_env:<file>" | "described"
@@ -154,6 +170,7 @@ class Facts:
     env: dict[str, str] | None = None  # allow-listed variables only (CUDA_VISIBLE_DEVICES, ...)
     device_nodes: tuple[str, ...] | None = None  # /dev/nvidia0, /dev/kfd, /dev/dri/*, /dev/dxg; None: not looked
     probes: tuple[ProbeNote, ...] = ()
+    companion_imports: tuple[CompanionImport, ...] | None = None  # None: no import pass ran
     extra: dict[str, Any] = field(default_factory=dict)  # source-specific notes (e.g. parser warnings)
 
     def to_dict(self) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from torchdoctor.checks.views import listing_partial, smi_broken
+from torchdoctor.checks.views import companions, listing_partial, smi_broken
 from torchdoctor.findings import Area
 from torchdoctor.versions import is_driver_version
 
@@ -69,6 +69,18 @@ def _packages(f: Any) -> str:
         return "Packages: " + (", ".join(dict.fromkeys(shown)) or "none of torchvision, torchaudio, numpy") + \
             " (a partial list)"
     return "Packages: " + (", ".join(dict.fromkeys(shown)) or "no torchvision, torchaudio or numpy")
+
+
+def _companions(f: Any) -> str:
+    """The installed packages built against torch (companion.*), by name and version."""
+    if f.distributions is None:
+        return "Companions: not listed"
+    found = companions(f)
+    if not found:
+        return "Companions: none installed"
+    failed = {c.name for c in f.companion_imports or () if c.status != "ok" or c.kind}
+    shown = [f"{d.name} {d.version}" + (" (failed to import)" if d.name in failed else "") for d in found[:8]]
+    return "Companions: " + ", ".join(shown) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
 
 
 def _nvidia(f: Any) -> str:
@@ -173,8 +185,9 @@ CUDA = Area("CUDA", _cuda, lambda f: not _torch_did_not_run(f) and bool(f.runtim
 ROCM = Area("ROCm", _rocm, _rocm_works)
 MPS = Area("Apple MPS", _mps, lambda f: f.runtime is not None and f.runtime.mps_available is True)
 ENVIRONMENT = Area("Environment", _environment, lambda f: f.platform is not None)
+COMPANIONS = Area("Companions", _companions, lambda f: f.distributions is not None)
 # The check report's lines, in this order.
-CHECK_AREAS = (PYTHON, PYTORCH, PACKAGES, NVIDIA, CUDA, ROCM, MPS, ENVIRONMENT)
+CHECK_AREAS = (PYTHON, PYTORCH, PACKAGES, COMPANIONS, NVIDIA, CUDA, ROCM, MPS, ENVIRONMENT)
 
 # The other commands' parts.
 PLAN = Area("Plan")

@@ -46,6 +46,8 @@ ORDER = (
     "torch.multiple_installs", "torch.wheel_mismatch", "torch.cpu_build_with_gpu", "torch.conda_cpu_variant",
     "torch.cuda_build_without_gpu", "torch.rocm_build_without_gpu",
     "torchvision.mismatch", "torchaudio.mismatch", "numpy.missing", "numpy.abi",
+    "companion.replaced_torch", "companion.pinned_other_torch", "companion.built_for_other_torch",
+    "companion.variant_mismatch", "companion.abi_mismatch", "companion.cpu_only",
     "cuda.no_driver", "cuda.nvml_mismatch", "cuda.driver_too_old", "cuda.gpu_arch_unsupported",
     "cuda.visible_devices", "cuda.fabric_manager", "cuda.init_failed", "rocm.gfx_unsupported", "mps.unavailable",
     "container.gpu_devices", "wsl.gpu",

@@ -254,3 +254,36 @@ def same_build(imported: str, metadata: str) -> bool:
 def listing(found: Any) -> str:
     return ", ".join(f"{d.name} {d.version} ({', '.join(x for x in (d.installer or 'unknown installer', d.location) if x)})"
                      for d in found)
+
+
+# Left to checks/packages.py (torchvision.mismatch, torchaudio.mismatch); torch's own family is not a companion.
+OWN_CHECKS = ("torch", "torchvision", "torchaudio", "triton", "pytorch-triton")
+
+
+def companions(f: Facts) -> tuple:
+    """Installed distributions that depend on torch (Requires-Dist), or that companions.json knows, once per name."""
+    from torchdoctor.knowledge.companions import companion
+
+    out: dict[str, Any] = {}
+    for d in f.distributions or ():
+        if d.name in OWN_CHECKS or d.name in out:
+            continue
+        if torch_requirements(d) or companion(d.name) is not None:
+            out[d.name] = d
+    return tuple(out.values())
+
+
+def torch_requirements(d: Any) -> list:
+    """The Requires-Dist lines naming torch that apply without an extra ("torch; extra == 'dev'" does not)."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    out = []
+    for line in d.requires:
+        try:
+            req = Requirement(line)
+        except InvalidRequirement:
+            continue
+        if req.name.lower() != "torch" or (req.marker is not None and "extra" in str(req.marker)):
+            continue
+        out.append(req)
+    return out

@@ -71,13 +71,27 @@ def gather(timeout: float = 60.0, python: str | None = None) -> Facts:
     except Exception as exc:  # noqa: BLE001 - a probe never raises
         notes.append(ProbeNote("workspace", False, round(time.monotonic() - started, 4), f"{type(exc).__name__}: {exc}"))
 
+    distributions = target.distributions if python else dists
+    imports = None
+    started = time.monotonic()
+    try:  # the import pass: one short child per compiled companion (none when there is none)
+        from torchdoctor.probes.companions import SECONDS_EACH, import_pass
+
+        imports = import_pass(distributions, python=python, timeout=min(SECONDS_EACH, timeout))
+        if imports is not None:
+            notes.append(ProbeNote("companion-imports", True, round(time.monotonic() - started, 4),
+                                   ", ".join(f"{c.module}: {c.status}" for c in imports)[:300]))
+    except Exception as exc:  # noqa: BLE001 - a probe never raises
+        notes.append(ProbeNote("companion-imports", False, round(time.monotonic() - started, 4),
+                               f"{type(exc).__name__}: {exc}"))
+
     py = facts.python
     if python is not None or py is None:
         py = target.python if target.python is not None else (None if python is not None else py)
     extra = dict(facts.extra or {})
     if python is not None:
         extra["target_python"] = shown_path(python)
-    return facts.with_(python=py, distributions=target.distributions if python else dists,
+    return facts.with_(python=py, distributions=distributions, companion_imports=imports,
                        runtime=target.runtime, shadowing=shadowing, env=env, device_nodes=nodes,
                        probes=tuple(notes), extra=extra)
 

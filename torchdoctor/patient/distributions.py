@@ -3,7 +3,8 @@
 Importing torch to ask its version is exactly what may crash, so this reads the
 `*.dist-info` / `*.egg-info` folders on a sys.path (and conda's `conda-meta`
 records) directly: version with its local tag, WHEEL tags, INSTALLER, location,
-Requires-Dist. Duplicates are kept: two torch folders (a stale dist-info, pip over
+Requires-Dist, REQUESTED. Beyond the family it keeps every distribution whose Requires-Dist names torch
+(the companions: xformers, flash-attn, torch-scatter, ...; a header read, no import). Duplicates are kept: two torch folders (a stale dist-info, pip over
 conda) are exactly what `torch.multiple_installs` looks for.
 
 Patient code (torchdoctor/patient/__init__.py): the runtime and environment children load it
@@ -49,9 +50,35 @@ def _read(path: str) -> str | None:
         return None
 
 
+# A Requires-Dist line that names torch itself ("torch", "torch==2.4.0", "torch (>=2.1)", "torch; extra == 'x'").
+_NAMES_TORCH = re.compile(r"^torch(?![A-Za-z0-9_.-])", re.IGNORECASE)
+
+
+def _header(folder: str) -> str:
+    """METADATA / PKG-INFO up to the first blank line (the long description is never read)."""
+    for base in ("METADATA", "PKG-INFO"):
+        try:
+            with open(os.path.join(folder, base), "rb") as fh:
+                lines = []
+                size = 0
+                for raw in fh:
+                    if not raw.strip() or size > (1 << 20):
+                        break
+                    lines.append(raw)
+                    size += len(raw)
+                return b"".join(lines).decode("utf-8", errors="replace")
+        except (OSError, ValueError):
+            continue
+    return ""
+
+
+def names_torch(requirement: str) -> bool:
+    return bool(_NAMES_TORCH.match(requirement.strip()))
+
+
 def _metadata(folder: str) -> tuple[str | None, str | None, list[str]]:
     """(Name, Version, Requires-Dist) from METADATA / PKG-INFO headers (stops at the body)."""
-    text = _read(os.path.join(folder, "METADATA")) or _read(os.path.join(folder, "PKG-INFO")) or ""
+    text = _header(folder)
     name = version = None
     requires: list[str] = []
     for line in text.splitlines():
@@ -71,11 +98,12 @@ def _metadata(folder: str) -> tuple[str | None, str | None, list[str]]:
 def read_dist_folder(folder: str) -> dict[str, Any] | None:
     base = os.path.basename(folder.rstrip("/\\"))
     m = _DIST_DIR.match(base)
-    if not m or not wanted(normalise(m.group("name"))):
+    if not m:
         return None
     name, version, requires = _metadata(folder)
     name = normalise(name or m.group("name"))
-    if not wanted(name):
+    companion = name != "torch" and any(names_torch(r) for r in requires)
+    if not wanted(name) and not companion:
         return None
     wheel = _read(os.path.join(folder, "WHEEL")) or ""
     installer = (_read(os.path.join(folder, "INSTALLER")) or "").strip() or None
@@ -85,7 +113,10 @@ def read_dist_folder(folder: str) -> dict[str, Any] | None:
         "location": tilde(os.path.dirname(os.path.abspath(folder))),
         "installer": installer,
         "wheel_tags": [ln.split(":", 1)[1].strip() for ln in wheel.splitlines() if ln.startswith("Tag:")],
-        "requires": requires if name in ("torch", "torchvision", "torchaudio") else [],
+        "requires": requires if name in ("torch", "torchvision", "torchaudio") or companion else [],
+        # REQUESTED: the user named it (pip/uv write it); absent: it came in as another package's dependency
+        "requested": os.path.isfile(os.path.join(folder, "REQUESTED"))
+        if base.endswith(".dist-info") and installer != "conda" else None,
     }
 
 

@@ -20,7 +20,8 @@ def to_facts(records: Iterable[dict[str, Any]]) -> tuple[Distribution, ...]:
         try:
             out.append(Distribution(name=str(r["name"]), version=str(r["version"]), location=r.get("location"),
                                     installer=r.get("installer"), wheel_tags=tuple(r.get("wheel_tags") or ()),
-                                    requires=tuple(r.get("requires") or ())))
+                                    requires=tuple(r.get("requires") or ()),
+                                    requested=r.get("requested") if isinstance(r.get("requested"), bool) else None))
         except (KeyError, TypeError):
             continue
     return tuple(out)

@@ -1,0 +1,110 @@
+"""check's import pass: each compiled companion imported in its own short child (patient/companion_child.py).
+
+One child per companion, a few at a time, each with its own deadline: a companion that segfaults or hangs
+is recorded as such and the others still answer. The failure text is classified here, once, through the
+message catalogue (knowledge.import_errors.companion_kind); the checks read the kinds.
+"""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from typing import Iterable, Sequence
+
+from torchdoctor.facts import CompanionImport, Distribution
+from torchdoctor.patient import script
+from torchdoctor.privacy import home_to_tilde
+
+CHILD = script("companion_child")
+BOOTSTRAP = "import runpy, sys; runpy.run_path(sys.argv[1], run_name='__main__')"
+SECONDS_EACH = 20.0  # one companion's import (it imports torch first: 1-5 s on a warm disk)
+AT_ONCE = 3
+
+
+def compiled(dists: Iterable[Distribution]) -> list[tuple[str, tuple[str, ...]]]:
+    """(name, modules) of each installed companion the table knows to be compiled, once per name."""
+    from torchdoctor.knowledge.companions import companion
+
+    out: dict[str, tuple[str, ...]] = {}
+    for d in dists:
+        row = companion(d.name)
+        if row is not None and d.name not in out:
+            out[d.name] = row.modules
+    return list(out.items())
+
+
+def import_one(name: str, modules: Sequence[str], python: str | None = None, timeout: float = SECONDS_EACH,
+               cwd: str | None = None) -> CompanionImport:
+    """Import `modules` in order in one child of `python`; never raises."""
+    from torchdoctor.child import interpret
+    from torchdoctor.runner import child_env, run
+
+    try:
+        result = interpret(run([python or sys.executable, "-c", BOOTSTRAP, CHILD, *modules], timeout=timeout,
+                               env=child_env(), cwd=cwd))
+        return read(name, modules, result, timeout)
+    except Exception as exc:  # noqa: BLE001 - a probe never raises
+        return CompanionImport(name, modules[0] if modules else name, "not_run", error=f"{type(exc).__name__}: {exc}")
+
+
+def read(name: str, modules: Sequence[str], result: object, timeout: float) -> CompanionImport:
+    """ChildResult -> CompanionImport, the failure classified."""
+    from torchdoctor.knowledge.import_errors import built_for, companion_kind
+
+    data = getattr(result, "data", None) or {}
+    stderr = getattr(result, "stderr", "") or ""
+    printed = tuple(home_to_tilde(line.strip()[:2000]) or "" for line in stderr.splitlines()
+                    if line.strip())[-20:]
+    tried = [m for m in data.get("modules") or () if isinstance(m, dict)]
+    failed = next((m for m in tried if m.get("status") == "import_failed"), None)
+    loaded = [m for m in tried if m.get("status") == "ok"]
+    module = str((failed or (loaded[-1] if loaded else None) or {}).get("module") or data.get("module")
+                 or (modules[0] if modules else name))
+    status = getattr(result, "status", "not_run")
+    seconds = round(float(getattr(result, "seconds", 0.0) or 0.0), 4)
+    if status == "not_started":
+        return CompanionImport(name, module, "not_run", seconds, getattr(result, "detail", "") or None)
+    if status == "timeout" and failed is None:
+        return CompanionImport(name, module, "timeout", seconds, f"`import {module}` did not finish within "
+                               f"{timeout:g} s", kind="timeout", warnings=printed)
+    if getattr(result, "signal", None) and failed is None:
+        from torchdoctor.probes.torch_runtime import signal_name
+
+        return CompanionImport(name, module, "crashed", seconds,
+                               f"`import {module}` killed the interpreter ({signal_name(result.signal)})",  # type: ignore[attr-defined]
+                               kind="crashed", warnings=printed)
+    text = "\n".join(printed)
+    if failed is not None:
+        error = home_to_tilde(str(failed.get("error") or "")) or ""
+        said = f"{error}\n{failed.get('traceback_tail') or ''}\n{text}"
+        torch_for, _, _ = built_for(said)
+        return CompanionImport(name, module, "import_failed", failed.get("seconds"), error,
+                               str(failed.get("error_type") or "") or None, companion_kind(said),
+                               _built_for_text(said) if torch_for else None, printed)
+    if not loaded:
+        why = getattr(result, "detail", "") or "it printed no answer"
+        return CompanionImport(name, module, "not_run", seconds, why, warnings=printed)
+    # Imported, but what it printed may still say its binary did not load (xFormers warns and goes on).
+    kind = companion_kind(text)
+    kind = kind if kind in ("built_for", "cpu_only", "abi") else None
+    return CompanionImport(name, module, "ok", seconds, kind=kind,
+                           built_for=_built_for_text(text) if kind == "built_for" else None, warnings=printed)
+
+
+def _built_for_text(text: str) -> str | None:
+    from torchdoctor.knowledge.import_errors import built_for
+
+    torch, cuda, have = built_for(text)
+    if not torch:
+        return None
+    return f"PyTorch {torch}" + (f" with CUDA {cuda}" if cuda else "") + (f" (you have {have})" if have else "")
+
+
+def import_pass(dists: Iterable[Distribution] | None, python: str | None = None, timeout: float = SECONDS_EACH,
+                cwd: str | None = None) -> tuple[CompanionImport, ...] | None:
+    """Every compiled companion, each in its own child, AT_ONCE at a time; None when there is none (no child)."""
+    todo = compiled(dists or ())
+    if not todo:
+        return None
+    with ThreadPoolExecutor(max_workers=min(AT_ONCE, len(todo))) as pool:
+        return tuple(pool.map(lambda item: import_one(item[0], item[1], python, timeout, cwd), todo))
