@@ -61,8 +61,13 @@ def test_a_pyg_tag_for_another_torch_series():
     f = p["companion.built_for_other_torch"]
     assert "torch 2.1" in f.message and "+pt21cu121" in f.message
     assert "https://data.pyg.org/whl/torch-2.5.0+cu124.html" in str(f.fix.commands[0])
-    # cu121 vs cu124: the same CUDA major, a warning only
-    assert p["companion.variant_mismatch"].severity == "warning"
+    assert "companion.variant_mismatch" not in p  # one finding for one wheel: the other series says it all
+
+
+def test_same_series_other_cuda_minor_is_a_warning():
+    facts = cuda_machine("2.5.1+cu124", dist("torch-scatter", "2.1.2+pt25cu121"))
+    p = problems(facts)
+    assert p["companion.variant_mismatch"].severity == "warning" and "companion.built_for_other_torch" not in p
 
 
 def test_a_cuda_companion_on_a_cpu_torch_is_a_variant_error():

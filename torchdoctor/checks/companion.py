@@ -148,7 +148,7 @@ def built_for_other_torch(f: Facts, k: Knowledge | None) -> Finding | None:
     torch = torch_version(f)
     found: list[tuple[str, str]] = []
     for c in _failed(f, "built_for"):
-        found.append((c.name, f"it says it was built for {c.built_for or 'another PyTorch'}"))
+        found.append((c.name, f"{c.name} says it was built for {c.built_for or 'another PyTorch'}"))
     ours = _series(torch)
     for d in companions(f):
         tag = _tag_of(d)
@@ -190,6 +190,8 @@ def variant_mismatch(f: Facts, k: Knowledge | None) -> Finding | None:
         tag = _tag_of(d)
         if tag is None or not tag.variant or tag.variant == ours:
             continue
+        if tag.series and _series(torch_version(f)) and tag.series != _series(torch_version(f)):
+            continue  # a build for another torch series: companion.built_for_other_torch says it, with this fix
         line = f"{d.name} {d.version} is a +{tag.variant} build, torch a +{ours} build"
         names.append(d.name)
         same_major = _cuda_major(tag.variant) is not None and _cuda_major(tag.variant) == _cuda_major(ours)

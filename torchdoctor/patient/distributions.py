@@ -35,7 +35,26 @@ def normalise(name: str) -> str:
 
 
 def wanted(name: str) -> bool:
-    return name in FAMILY or (name.startswith(FAMILY_PREFIXES) and name != "nvidia-ml-py")
+    return name in FAMILY or (name.startswith(FAMILY_PREFIXES) and name != "nvidia-ml-py") or name in known_companions()
+
+
+_KNOWN: list = []
+
+
+def known_companions() -> frozenset:
+    """The compiled companions of knowledge/companions.json (torch-scatter declares no torch requirement):
+    read by file path, as json, once; none when the table cannot be read."""
+    if not _KNOWN:
+        names: frozenset = frozenset()
+        try:
+            table = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "knowledge",
+                                 "companions.json")
+            with open(table, encoding="utf-8") as fh:
+                names = frozenset(str(r["name"]) for r in json.load(fh)["companions"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        _KNOWN.append(names)
+    return _KNOWN[0]
 
 
 load = runpy.run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)), "_load.py"))["load"]
@@ -102,7 +121,7 @@ def read_dist_folder(folder: str) -> dict[str, Any] | None:
         return None
     name, version, requires = _metadata(folder)
     name = normalise(name or m.group("name"))
-    companion = name != "torch" and any(names_torch(r) for r in requires)
+    companion = name != "torch" and (any(names_torch(r) for r in requires) or name in known_companions())
     if not wanted(name) and not companion:
         return None
     wheel = _read(os.path.join(folder, "WHEEL")) or ""
