@@ -148,6 +148,22 @@ def install(
                       json_out=json_out, verify=not no_verify, replace_conda=replace_conda, timeout=timeout))
 
 
+@app.command(context_settings={"allow_interspersed_args": False})
+def preview(
+    command: List[str] = typer.Argument(..., help="The install command, after `--`: pip install ... | "
+                                        "python -m pip install ... | uv pip install ..."),
+    python: Optional[str] = typer.Option(None, "--python", help="The interpreter the command installs into "
+                                         "(chosen as check chooses it)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the preview as JSON (schema 1)."),
+    timeout: float = typer.Option(300.0, "--timeout", help="Seconds allowed for pip's dry run."),
+) -> None:
+    """What an install command would do to torch and its companions, from pip's dry run; installs nothing."""
+    from torchdoctor.commands.preview import run_preview
+
+    _check_python(python)
+    _exit(_guard(run_preview, command=command, python=python, json_out=json_out, timeout=timeout))
+
+
 def _exit(code: int) -> None:
     raise typer.Exit(code)
 
