@@ -139,13 +139,16 @@ def install(
     no_verify: bool = typer.Option(False, "--no-verify", help="Skip the proof (check and smoke) afterwards."),
     replace_conda: bool = typer.Option(False, "--replace-conda", help="Remove conda's torch, then install with pip."),
     timeout: float = typer.Option(300.0, "--timeout", help="Seconds allowed for each proof step (check, smoke)."),
+    break_companions: bool = typer.Option(False, "--break-companions", help="Change torch even where an "
+                                          "installed companion (xformers, flash-attn, ...) would break."),
 ) -> None:
     """Install the build `suggest` plans, replacing a wrong one without losing it, then prove it trains."""
     from torchdoctor.commands.install import run_install
 
     _check_python(python)
     _exit(_guard(run_install, torch=torch, with_=with_, python=python, index_base=index_base, yes=yes, dry_run=dry_run,
-                      json_out=json_out, verify=not no_verify, replace_conda=replace_conda, timeout=timeout))
+                      json_out=json_out, verify=not no_verify, replace_conda=replace_conda, timeout=timeout,
+                      break_companions=break_companions))
 
 
 @app.command(context_settings={"allow_interspersed_args": False})

@@ -57,6 +57,7 @@ BLOCKED_TITLES = {
     "install.externally_managed": "the environment accepts pip installs (PEP 668)",
     "install.no_installer": "the target has pip, or uv is on PATH",
     "install.no_plan": "a published build fits this machine",
+    "install.would_break_companion": "the torch change keeps the installed companions working",
 }
 
 
@@ -132,7 +133,7 @@ def installed_companions(env: TargetEnv) -> tuple[str, ...]:
 
 # ------------------------------------------------------------------------------ plan -> steps
 def prepare(env: TargetEnv, plan: Any, os_name: str, which: Callable[[str], str | None],
-            replace_conda: bool = False) -> InstallPlan:
+            replace_conda: bool = False, break_companions: bool = False) -> InstallPlan:
     """The steps that put `plan` into `env` (pure, apart from `which` to find uv and conda)."""
     shell = shell_for_os(os_name)
     exe = env.executable
@@ -192,7 +193,30 @@ def prepare(env: TargetEnv, plan: Any, os_name: str, which: Callable[[str], str 
     uv = which("uv") if installer == "uv" else None
     steps = pre + [Step(purpose, cmd) for purpose, cmd in
                    _install_steps(exe, installer, plan, bool(replacing), shell, uv)]
+    broken = companions_broken(env, plan, os_name)
+    if broken and not break_companions:
+        return InstallPlan(plan, installer, blocked=Blocked(
+            "install.would_break_companion",
+            f"{broken} These are not moved with torch (only torchvision and torchaudio are). Run "
+            "`torchdoctor install --break-companions` to go ahead anyway, then reinstall or rebuild them "
+            "for the new torch (`torchdoctor check` names the fix for each).",
+            tuple(s.command for s in steps)))
     return InstallPlan(plan, installer, tuple(steps), tuple(replacing))
+
+
+def companions_broken(env: TargetEnv, plan: Any, os_name: str) -> str:
+    """The installed companions (xformers, flash-attn, torch-scatter, ...) the planned torch would break, in
+    words ("" when none): the same judge as `preview` (verdicts/preview.py)."""
+    from torchdoctor.verdicts.preview import Planned, judge
+
+    planned = []
+    for spec in plan.packages:
+        m = _NAME.match(spec)
+        if m:
+            version = m.group(2) if "+" in m.group(2) else m.group(2) + _expected_local(plan, os_name)
+            planned.append(Planned(m.group(1).lower(), version, (), plan.index_url, True))
+    verdict = judge(env.distributions, planned, os_name)
+    return next((f.message for f in verdict.findings if f.id == "preview.companion_breaks"), "")
 
 
 def _install_commands(exe: str, installer: str, plan: Any, force: bool, shell: str) -> tuple[Command, ...]:

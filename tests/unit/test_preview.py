@@ -74,3 +74,26 @@ def test_a_series_change_needs_a_rebuild_and_a_newer_same_build_is_info():
 def test_nothing_about_torch_is_quiet():
     v = judge((d("torch", "2.13.0+cpu"),), (Planned("einops", "0.8.0", (), None, True),), "linux", K)
     assert not v.findings and not v.torch_changes and v.changes == ("+ einops 0.8.0 (new, from an unknown source)",)
+
+
+def test_install_stops_before_a_torch_change_that_breaks_a_companion():
+    from torchdoctor.install import TargetEnv, prepare
+    from torchdoctor.facts import PythonFacts
+    from torchdoctor.plan import Plan
+
+    env = TargetEnv("/venv/bin/python", PythonFacts("3.11.7"), venv=True, has_pip=True,
+                    distributions=(d("torch", "2.4.1+cu124"), d("xformers", "0.0.28.post1", "torch==2.4.1"),
+                                   d("flash-attn", "2.6.3", "torch")))
+    plan = Plan(torch="2.13.0", variant="cu126", index_url="https://download.pytorch.org/whl/cu126", command="",
+                packages=("torch==2.13.0",), device="cuda")
+    out = prepare(env, plan, "linux", lambda name: None)
+    assert out.blocked is not None and out.blocked.id == "install.would_break_companion"
+    assert "xformers 0.0.28.post1 requires torch==2.4.1" in out.blocked.message
+    assert "flash-attn 2.6.3 was built against" in out.blocked.message
+    assert out.blocked.commands  # what it would have run
+    go = prepare(env, plan, "linux", lambda name: None, break_companions=True)
+    assert go.blocked is None and go.steps
+    same = prepare(TargetEnv("/venv/bin/python", PythonFacts("3.11.7"), venv=True, has_pip=True,
+                             distributions=(d("torch", "2.12.0+cu126"), d("xformers", "0.0.33", "torch>=2.10"))),
+                   plan, "linux", lambda name: None)
+    assert same.blocked is None

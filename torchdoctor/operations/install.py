@@ -85,7 +85,8 @@ def install_report(request: InstallRequest, say: Callable[[str], None] | None = 
             out.line(f"  The CPU-only build would install with: {result.fallback.command}")
         return out.finish(1, "Nothing was changed; `torchdoctor suggest` says why no build fits.")
 
-    iplan = ins.prepare(env, result.plan, os_name, shutil.which, replace_conda=request.replace_conda)
+    iplan = ins.prepare(env, result.plan, os_name, shutil.which, replace_conda=request.replace_conda,
+                        break_companions=request.break_companions)
     out.data["plan"] = result.plan.to_dict()
     _show_plan(out, iplan)
     if iplan.blocked:
@@ -114,7 +115,8 @@ def install_report(request: InstallRequest, say: Callable[[str], None] | None = 
                                                  fmt=req.fmt, index_base=req.index_base))
         if retry.plan is not None:
             final_plan = retry.plan
-            again = ins.prepare(env, retry.plan, os_name, shutil.which, replace_conda=request.replace_conda)
+            again = ins.prepare(env, retry.plan, os_name, shutil.which, replace_conda=request.replace_conda,
+                        break_companions=request.break_companions)
             results += ins.run_steps(again.steps, PIP_TIMEOUT, stream)
             out.data["fallback"] = {"torch": retry.plan.torch, "plan": retry.plan.to_dict()}
     out.data["steps"] = [r.to_dict() for r in results]
