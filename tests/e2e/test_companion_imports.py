@@ -57,3 +57,26 @@ def test_check_classifies_each_companion_within_its_timeout(venv, tmp_path):
     assert found["companion.cpu_only"]["severity"] == "error"  # the fake torch is a CUDA 12.8 build
     assert out.returncode == 1
     assert took < 8 + 25, took  # the hang costs its own 8 s, not the run
+
+
+TODO = [("flash-attn", ("flash_attn_2_cuda", "flash_attn")), ("xformers", ("xformers.ops",)),
+        ("bitsandbytes", ("bitsandbytes",)), ("torch-scatter", ("torch_scatter",)),
+        ("torch-sparse", ("torch_sparse",)), ("torch-cluster", ("torch_cluster",))]
+EXPECTED = {"flash-attn": ("import_failed", "abi"), "xformers": ("ok", "built_for"), "bitsandbytes": ("ok", "cpu_only"),
+            "torch-scatter": ("crashed", "crashed"), "torch-sparse": ("timeout", "timeout"), "torch-cluster": ("ok", None)}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the fork path is Linux's")
+def test_the_fork_path_answers_for_each_companion(venv, tmp_path):
+    from torchdoctor.probes.companions import import_forked
+
+    found = import_forked(TODO, str(venv), 5.0, str(tmp_path), 30.0)
+    assert found is not None  # not the fallback
+    assert {c.name: (c.status, c.kind) for c in found} == EXPECTED
+
+
+def test_one_child_per_companion_answers_the_same(venv, tmp_path):
+    from torchdoctor.probes.companions import import_one
+
+    found = [import_one(name, mods, str(venv), 5.0, str(tmp_path)) for name, mods in TODO]
+    assert {c.name: (c.status, c.kind) for c in found} == EXPECTED

@@ -77,7 +77,7 @@ def gather(timeout: float = 60.0, python: str | None = None) -> Facts:
     try:  # the import pass: one short child per compiled companion (none when there is none)
         from torchdoctor.probes.companions import SECONDS_EACH, import_pass
 
-        imports = import_pass(distributions, python=python, timeout=min(SECONDS_EACH, timeout))
+        imports = import_pass(distributions, python=python, timeout=min(SECONDS_EACH, timeout), torch_seconds=timeout)
         if imports is not None:
             notes.append(ProbeNote("companion-imports", True, round(time.monotonic() - started, 4),
                                    ", ".join(f"{c.module}: {c.status}" for c in imports)[:300]))

@@ -82,7 +82,9 @@ def read(name: str, modules: Sequence[str], result: object, timeout: float) -> C
                                str(failed.get("error_type") or "") or None, companion_kind(said),
                                _built_for_text(said) if torch_for else None, printed)
     if not loaded:
-        why = getattr(result, "detail", "") or "it printed no answer"
+        absent = [str(m.get("module")) for m in tried if m.get("status") == "absent"]
+        why = (f"none of its modules is there ({', '.join(absent)})" if absent else
+               getattr(result, "detail", "") or "it printed no answer")
         return CompanionImport(name, module, "not_run", seconds, why, warnings=printed)
     # Imported, but what it printed may still say its binary did not load (xFormers warns and goes on).
     kind = companion_kind(text)
@@ -101,10 +103,58 @@ def _built_for_text(text: str) -> str | None:
 
 
 def import_pass(dists: Iterable[Distribution] | None, python: str | None = None, timeout: float = SECONDS_EACH,
-                cwd: str | None = None) -> tuple[CompanionImport, ...] | None:
-    """Every compiled companion, each in its own child, AT_ONCE at a time; None when there is none (no child)."""
+                cwd: str | None = None, torch_seconds: float = 60.0) -> tuple[CompanionImport, ...] | None:
+    """Every compiled companion in its own bounded attempt; None when there is none (no child at all).
+    Linux: one child imports torch once and forks one process per companion (import_forked); elsewhere, or
+    when that child gives no answer, one child per companion, AT_ONCE at a time."""
     todo = compiled(dists or ())
     if not todo:
         return None
+    if sys.platform.startswith("linux"):
+        found = import_forked(todo, python, timeout, cwd, torch_seconds)
+        if found is not None:
+            return found
     with ThreadPoolExecutor(max_workers=min(AT_ONCE, len(todo))) as pool:
         return tuple(pool.map(lambda item: import_one(item[0], item[1], python, timeout, cwd), todo))
+
+
+class _Forked:
+    """One fork's entry, shaped as the ChildResult that `read` takes."""
+
+    def __init__(self, entry: dict, timeout: float):
+        self.data = entry
+        self.stderr = str(entry.get("stderr") or "")
+        self.seconds = float(entry.get("seconds") or 0.0)
+        self.signal = entry.get("signal") if entry.get("status") == "crashed" else None
+        self.status = {"timeout": "timeout", "crashed": "crashed"}.get(str(entry.get("status")), "ok")
+        self.detail = ""
+
+
+def import_forked(todo: Sequence[tuple[str, tuple[str, ...]]], python: str | None, timeout: float,
+                  cwd: str | None, torch_seconds: float) -> tuple[CompanionImport, ...] | None:
+    """One child: torch imported once, one fork per companion with its own deadline. None when the child gave
+    no per-companion answer (the caller falls back to one child each)."""
+    from torchdoctor.child import interpret
+    from torchdoctor.runner import child_env, run
+
+    argv = [python or sys.executable, "-c", BOOTSTRAP, CHILD, "--fork", f"{timeout:g}",
+            *(f"{name}={','.join(mods)}" for name, mods in todo)]
+    try:
+        result = interpret(run(argv, timeout=torch_seconds + timeout + 5.0, env=child_env(), cwd=cwd))
+    except Exception:  # noqa: BLE001 - a probe never raises: fall back
+        return None
+    data = result.data or {}
+    if data.get("torch_error"):
+        why = f"not tried: `import torch` failed ({str(data['torch_error'])[:200]})"
+        return tuple(CompanionImport(name, mods[0], "not_run", error=why) for name, mods in todo)
+    forked = data.get("forked")
+    if not isinstance(forked, dict):
+        return None
+    out = []
+    for name, mods in todo:
+        entry = forked.get(name)
+        if not isinstance(entry, dict):
+            out.append(CompanionImport(name, mods[0], "not_run", error="the import child gave no answer for it"))
+            continue
+        out.append(read(name, mods, _Forked(entry, timeout), timeout))
+    return tuple(out)
