@@ -57,13 +57,16 @@ def main() -> int:
     doctor = [py, "-m", "torchdoctor"]
     bare = timed([py, "-c", "import torch"], runs=args.runs)
     print(f"bare `import torch`: {bare:.2f} s")
-    results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for n in (0, 1, 3):
-            env = dict(os.environ, PYTHONPATH=str(companions_dir(Path(tmp), n)))
-            results[n] = timed([*doctor, "check", "--python", py], env=env, runs=args.runs)
-            print(f"check --python, {n} companion(s): {results[n]:.2f} s ({results[n] / bare:.2f}x bare import)")
-    print(f"extra per companion: {(results[3] - results[0]) / 3:.2f} s (3 at a time, {os.cpu_count()} CPUs)")
+        dirs = {n: companions_dir(Path(tmp), n) for n in (0, 1, 3)}
+        for how, extra in (("check", ()), ("check --python", ("--python", py))):
+            results = {}
+            for n in (0, 1, 3):
+                env = dict(os.environ, PYTHONPATH=str(dirs[n]))
+                results[n] = timed([*doctor, "check", *extra], env=env, runs=args.runs)
+                print(f"{how}, {n} companion(s): {results[n]:.2f} s ({results[n] / bare:.2f}x bare import)")
+            print(f"  {how}: +{results[1] - results[0]:.2f} s for the first companion, "
+                  f"+{(results[3] - results[1]) / 2:.2f} s for each further one ({os.cpu_count()} CPUs)")
     pip = timed([py, "-m", "pip", "install", "numpy", "--dry-run", "--report", "-", "--quiet"], runs=args.runs)
     over = []
     for _ in range(args.runs):

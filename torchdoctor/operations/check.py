@@ -49,10 +49,12 @@ def gather(timeout: float = 60.0, python: str | None = None) -> Facts:
     """Live facts for `check`; never raises (each probe's failure is a fact)."""
     from torchdoctor.probes.torch_runtime import probe_target
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=3) as pool:
         child = pool.submit(probe_target, python=python, timeout=timeout, with_dists=python is not None)
         facts = machine()
         dists, dist_note = (None, None) if python else own_distributions()
+        # Our own interpreter: its companions are known now, so their import pass runs beside the torch child.
+        early = pool.submit(_import_pass, dists, None, timeout) if python is None and dists else None
         knowledge()  # cached: load the tables and the judges while the child imports torch
         import torchdoctor.checks  # noqa: F401  (the judges load while the child works)
         target = child.result()
@@ -72,18 +74,9 @@ def gather(timeout: float = 60.0, python: str | None = None) -> Facts:
         notes.append(ProbeNote("workspace", False, round(time.monotonic() - started, 4), f"{type(exc).__name__}: {exc}"))
 
     distributions = target.distributions if python else dists
-    imports = None
-    started = time.monotonic()
-    try:  # the import pass: one short child per compiled companion (none when there is none)
-        from torchdoctor.probes.companions import SECONDS_EACH, import_pass
-
-        imports = import_pass(distributions, python=python, timeout=min(SECONDS_EACH, timeout), torch_seconds=timeout)
-        if imports is not None:
-            notes.append(ProbeNote("companion-imports", True, round(time.monotonic() - started, 4),
-                                   ", ".join(f"{c.module}: {c.status}" for c in imports)[:300]))
-    except Exception as exc:  # noqa: BLE001 - a probe never raises
-        notes.append(ProbeNote("companion-imports", False, round(time.monotonic() - started, 4),
-                               f"{type(exc).__name__}: {exc}"))
+    imports, note = early.result() if early is not None else _import_pass(distributions, python, timeout)
+    if note is not None:
+        notes.append(note)
 
     py = facts.python
     if python is not None or py is None:
@@ -94,6 +87,22 @@ def gather(timeout: float = 60.0, python: str | None = None) -> Facts:
     return facts.with_(python=py, distributions=distributions, companion_imports=imports,
                        runtime=target.runtime, shadowing=shadowing, env=env, device_nodes=nodes,
                        probes=tuple(notes), extra=extra)
+
+
+def _import_pass(dists, python: str | None, timeout: float):
+    """(companion imports | None, its probe note | None): one bounded attempt per compiled companion."""
+    started = time.monotonic()
+    try:
+        from torchdoctor.probes.companions import SECONDS_EACH, import_pass
+
+        imports = import_pass(dists, python=python, timeout=min(SECONDS_EACH, timeout), torch_seconds=timeout)
+    except Exception as exc:  # noqa: BLE001 - a probe never raises
+        return None, ProbeNote("companion-imports", False, round(time.monotonic() - started, 4),
+                               f"{type(exc).__name__}: {exc}")
+    if imports is None:
+        return None, None
+    return imports, ProbeNote("companion-imports", True, round(time.monotonic() - started, 4),
+                              ", ".join(f"{c.module}: {c.status}" for c in imports)[:300])
 
 
 def recorded(source: str) -> Facts:
