@@ -81,7 +81,7 @@ def test_flash_attn_wheel_tag_and_rebuild_fix():
     facts = cuda_machine("2.5.1+cu124", dist("flash-attn", "2.6.0+cu122torch2.4cxx11abiFALSE", "torch", "einops"))
     f = problems(facts)["companion.built_for_other_torch"]
     assert "torch 2.4" in f.message
-    assert "--no-build-isolation" in str(f.fix.commands[0])
+    assert "--no-build-isolation" in str(f.fix.commands[0]) and "flash-attn==2.6.0" in str(f.fix.commands[0])
 
 
 def test_torch_not_requested_while_a_companion_pins_it():

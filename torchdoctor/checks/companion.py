@@ -95,12 +95,14 @@ def matching_fix(f: Facts, names: Iterable[str], why: str) -> Fix:
     v = torch_variant(f)
     lines: list[Any] = []
     notes: list[str] = []
+    installed = {d.name: d.version for d in companions(f)}
     for name in dict.fromkeys(names):
         row = companion(name)
         how = row.fix if row is not None else "pypi"
         if how == "rebuild":
+            same = base_version(installed.get(name))  # the same release, built again against this torch
             lines.append(cmd(f, *pip_argv(f), "install", "--force-reinstall", "--no-deps", "--no-build-isolation",
-                             "--no-cache-dir", name))
+                             "--no-cache-dir", f"{name}=={same}" if same else name))
             notes.append(f"{name}: rebuilt against torch {torch} (needs the CUDA toolkit and a compiler)")
         elif how == "pyg" and v and _series(torch):
             lines.append(cmd(f, *pip_argv(f), "install", "--force-reinstall", "--no-deps", name, "-f",
