@@ -133,3 +133,21 @@ def test_tags_and_table():
     assert read_tag("cu118").series is None and read_tag("cu118").variant == "cu118"
     assert read_tag("git1234") is None
     assert companion("flash-attn").modules[0] == "flash_attn_2_cuda"
+
+
+def test_a_paste_of_pips_conflict_and_xformers_banner():
+    """check --from: the torch in the fix is the one pip and xFormers name ("you have 2.0.1+cu118"), never the
+    pinned 2.0.0 another reader guesses from the same lines (that fix would downgrade torch)."""
+    from pathlib import Path
+
+    from torchdoctor.operations.check import recorded
+
+    facts = recorded(str(Path(__file__).resolve().parents[1] / "fixtures" / "companions" / "pip_conflict_paste.txt"))
+    p = problems(facts)
+    pin = p["companion.pinned_other_torch"]
+    assert "xformers 0.0.19 requires torch==2.0.0, but torch 2.0.1+cu118 is installed" in pin.message
+    for f in (pin, p["companion.built_for_other_torch"]):
+        line = str(f.fix.commands[0])
+        assert "torch==2.0.1+cu118" in line and "download.pytorch.org/whl/cu118" in line
+        assert "torch==2.0.0 " not in line + " "
+    assert "PyTorch 2.0.0+cu118" in p["companion.built_for_other_torch"].message

@@ -20,7 +20,7 @@ from torchdoctor.checks import areas
 from torchdoctor.checks.fixes import cmd, pip_argv
 from torchdoctor.checks.registry import check
 from torchdoctor.checks.views import (base_version, build, companions, dists, has_nvidia_hardware, local_tag,
-                                     torch_requirements, torch_version, variant)
+                                     texts, torch_requirements, torch_version, variant)
 from torchdoctor.facts import CompanionImport, Distribution, Facts
 from torchdoctor.findings import Finding, Fix, error, info, warning
 from torchdoctor.knowledge import Knowledge
@@ -151,6 +151,17 @@ def built_for_other_torch(f: Facts, k: Knowledge | None) -> Finding | None:
     found: list[tuple[str, str]] = []
     for c in _failed(f, "built_for"):
         found.append((c.name, f"{c.name} says it was built for {c.built_for or 'another PyTorch'}"))
+    if f.companion_imports is None:  # a paste: xFormers' own words
+        from torchdoctor.knowledge.import_errors import built_for
+
+        for text in texts(f):
+            was, _, have = built_for(text)
+            if was and "xformers" in text.lower() and "xformers" not in dict(found):
+                found.append(("xformers", f"xformers says it was built for PyTorch {was}" +
+                              (f" (you have {have})" if have else "")))
+                if have:
+                    f = _with_torch(f, have)
+                    torch = have
     ours = _series(torch)
     for d in companions(f):
         tag = _tag_of(d)
@@ -160,7 +171,7 @@ def built_for_other_torch(f: Facts, k: Knowledge | None) -> Finding | None:
         return None
     return error(f"Built for another torch than {torch or 'the installed one'}: " + "; ".join(w for _, w in found) +
                  ". Its compiled operators fail to load or crash.",
-                 matching_fix(f, (n for n, _ in found), "A build for another torch series does not load."))
+                 matching_fix(f, (n for n, _ in found), "A build for another torch does not load."))
 
 
 @check("companion.pinned_other_torch", areas.COMPANIONS, "companions' torch pins accept the installed torch",
@@ -168,7 +179,7 @@ def built_for_other_torch(f: Facts, k: Knowledge | None) -> Finding | None:
 def pinned_other_torch(f: Facts, k: Knowledge | None) -> Finding | None:
     pins = unsatisfied_pins(f)
     if not pins:
-        return None
+        return _pasted_conflicts(f)
     torch = torch_version(f)
     said = "; ".join(f"{p.companion.name} {p.companion.version} requires {p.requirement}" for p in pins)
     fix = matching_fix(f, (p.companion.name for p in pins),
@@ -177,6 +188,28 @@ def pinned_other_torch(f: Facts, k: Knowledge | None) -> Finding | None:
         return error(f"{said}, but torch {torch} is installed: the companion was built for that torch and does "
                      "not load with this one ('undefined symbol' or 'built for').", fix)
     return warning(f"{said}, but torch {torch} is installed (outside the range it declares).", fix)
+
+
+def _with_torch(f: Facts, have: str | None) -> Facts:
+    """The facts with the torch a paste's own words name (pip's "but you have torch X", xFormers' "(you have X)"):
+    a version another reader guessed from the same paste ("requires torch==2.0.0") must not make the fix."""
+    if not have:
+        return f
+    others = tuple(d for d in f.distributions or () if d.name != "torch")
+    return f.with_(runtime=None, distributions=(Distribution("torch", have, installer="pip"),) + others)
+
+
+def _pasted_conflicts(f: Facts) -> Finding | None:
+    """A paste's pip lines: "xformers 0.0.19 requires torch==2.0.0, but you have torch 2.0.1+cu118 ..."."""
+    said = ((f.extra or {}).get("report") or {}).get("pip_conflicts") or ()
+    rows = [c for c in said if isinstance(c, (list, tuple)) and len(c) == 4]
+    if not rows:
+        return None
+    text = "; ".join(f"{n} {v} requires torch{spec}, but torch {have} is installed" for n, v, spec, have in rows)
+    fix = matching_fix(_with_torch(f, str(rows[0][3])), (str(r[0]) for r in rows),
+                       "pip installed it anyway and said so ('which is incompatible').")
+    return error(f"pip said: {text}. The companion was built for the torch it pins and does not load with this "
+                 "one, or pip replaced torch to satisfy it.", fix)
 
 
 @check("companion.variant_mismatch", areas.COMPANIONS, "companions are the same build (CUDA/ROCm/CPU) as torch",

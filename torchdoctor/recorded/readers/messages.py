@@ -20,7 +20,7 @@ from typing import Sequence
 
 from torchdoctor.facts import Gpu
 from torchdoctor.recorded.evidence import Evidence, excerpt, private
-from torchdoctor.recorded.readers._common import warning_blocks
+from torchdoctor.recorded.readers._common import norm_name, warning_blocks
 from torchdoctor.recorded.paste import Paste
 
 READER = "messages"
@@ -57,6 +57,10 @@ _WSL1 = re.compile(r"\b(4\.4\.0-\d+-Microsoft)\b")
 _WSL2 = re.compile(r"\b(\d+\.\d+\.\d+(?:\.\d+)?-microsoft-standard(?:-WSL2)?)\b", re.I)
 # Lines that are an import failure of torch even without their traceback.
 _DLL = re.compile(r"(\[WinError (?:126|127|1114)\].*)$")
+# pip's resolver, after an install: "xformers 0.0.19 requires torch==2.0.0, but you have torch 2.0.1+cu118 which is
+# incompatible." (facebookresearch/xformers#752, AUTOMATIC1111/stable-diffusion-webui#10494)
+_PIP_CONFLICT = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*) (\S+) requires torch([^,]*), but you have torch (\S+) "
+                           r"which is incompatible")
 # pip: "ERROR: Could not find a version that satisfies the requirement torch==1.13.1 (from versions: 2.0.0, ...)"
 _PIP_VERSIONS = re.compile(r"Could not find a version that satisfies the requirement (torch\b\S*) \(from versions: ([^)]*)\)")
 _PIP_NONE = re.compile(r"No matching distribution found for (torch\b\S*)")
@@ -65,11 +69,14 @@ _TRIGGER = ("found version", "driver", "with cuda capability", "supports cuda", 
             "hsa_override", "_visible_devices", "microsoft", "winerror", "from versions", "no matching distribution",
             "numpy 1.x", "not compiled with cuda", "no kernel image", "hip error", "hiperror", "tensilelibrary",
             "error 80", "error 999", "unknown error", "not yet initiali", "mps backend", "no cuda gpus",
-            "cuda_error_", "nvml library version", "cannot be run in numpy", "@")
+            "cuda_error_", "nvml library version", "cannot be run in numpy", "which is incompatible",
+            "can't load c++/cuda extensions", "compiled without gpu support", "@")
 # the words collect_env's warning pattern needs (a warning block starts on such a line)
 _WARN_WORDS = ("warning", "error", "not compatible", "failed to initialize numpy", "too old",
                "forward compatibility")
 _BANNERS = (re.compile(r"A module that was compiled using NumPy 1\.x cannot be run in"),
+            re.compile(r"xFormers can't load C\+\+/CUDA extensions"),  # a companion built for another torch
+            re.compile(r"compiled without GPU support"),  # bitsandbytes' CPU-only binary
             re.compile(r"Torch not compiled with CUDA enabled"),
             re.compile(r"no kernel image is available for execution on the device"),
             re.compile(r"HIP error: invalid device function|hipErrorNoBinaryForGpu|TensileLibrary\w*_gfx\w+\.dat"),
@@ -115,6 +122,7 @@ def read(paste: Paste) -> list[Evidence]:
         out += [Evidence("platform.container", "docker", READER), Evidence("platform.os", "linux", READER)]
     isolation = bool(paste.candidates(_ISOLATION_WORDS))
     texts: list[tuple[int, str]] = []  # (line, text) of every message, for runtime.warnings
+    conflicts: list[tuple[int, str, tuple[str, str, str, str]]] = []  # pip's dependency conflicts about torch
     ran = False  # torch was imported: it printed these
     import_failure = False
 
@@ -208,6 +216,9 @@ def read(paste: Paste) -> list[Evidence]:
         m = _PIP_NONE.search(line) if "no matching distribution" in low else None
         if m:
             out.append(Evidence("report.pip_error", m.group(0), READER, i + 1, line))
+        m = _PIP_CONFLICT.search(line) if "which is incompatible" in low else None
+        if m:
+            conflicts.append((i + 1, line, (norm_name(m.group(1)), m.group(2), m.group(3).strip(), m.group(4))))
         for banner in _BANNERS:
             if banner.search(line):
                 texts.append((i + 1, _with_next(lines, i)))
@@ -219,6 +230,9 @@ def read(paste: Paste) -> list[Evidence]:
     for block in warning_blocks([(i, lines[i]) for i in near if lines[i]]):
         if _RELEVANT.search(block):
             texts.append((0, block))
+    if conflicts:  # pip's "xformers 0.0.19 requires torch==2.0.0, but you have torch 2.0.1+cu118 ..."
+        out.append(Evidence("report.pip_conflicts", tuple(c for _, _, c in conflicts), READER, conflicts[0][0],
+                            conflicts[0][1]))
     if texts:
         out.append(Evidence("runtime.warnings", tuple(private(t)[:2000] for _, t in texts), READER,
                             texts[0][0], texts[0][1]))
