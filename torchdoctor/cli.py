@@ -65,13 +65,19 @@ def suggest(
 def check(
     json_out: bool = typer.Option(False, "--json", help="Print facts and findings as JSON (schema 1)."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Every fact and probe timing."),
-    fmt: str = typer.Option("human", "--format", help="human | markdown"),
+    fmt: str = typer.Option("human", "--format", help="human | markdown | nhc | slurm-reason"),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit 1)."),
-    timeout: float = typer.Option(60.0, "--timeout", help="Seconds allowed for the torch import probe."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds allowed for the torch import probe "
+                                            "(default 60; 40 with --format nhc or slurm-reason)."),
     python: Optional[str] = typer.Option(None, "--python", help="Diagnose another interpreter or virtualenv."),
     list_checks: bool = typer.Option(False, "--list-checks", help="List every check id and exit."),
     from_: Optional[str] = typer.Option(None, "--from", help="Diagnose a recorded machine: a check --json "
                                         "report or collect_env text; '-' reads stdin."),
+    json_line: bool = typer.Option(False, "--json-line", help="Print the JSON report on one line (for fleets)."),
+    node_label: Optional[str] = typer.Option(None, "--node-label", help="Add \"node\" to the JSON: auto (the "
+                                             "scheduler's, Kubernetes' or the host's name) or a NAME. Off by default."),
+    exit_style: str = typer.Option("doctor", "--exit-style", help="doctor (0 ok, 1 problems, 2 usage) | nagios "
+                                   "(0 OK, 1 WARN, 2 CRITICAL, 3 UNKNOWN)."),
 ) -> None:
     """Diagnose the PyTorch install: every problem with its cause and the exact fix."""
     from torchdoctor.commands.check import run_check
@@ -79,7 +85,8 @@ def check(
     _check_python(python)
 
     _exit(_guard(run_check, json_out=json_out, verbose=verbose, fmt=fmt, strict=strict, timeout=timeout,
-                    python=python, list_checks=list_checks, from_=from_))
+                    python=python, list_checks=list_checks, from_=from_, json_line=json_line,
+                    node_label=node_label, exit_style=exit_style))
 
 
 @app.command()
@@ -165,7 +172,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.stdout.flush()
     except DoctorError as exc:
         _fail(exc.message)
-        code = exc.exit_code
+        code = _nagios_unknown(args, exc.exit_code)
     except KeyboardInterrupt:
         _interrupted()
     except OSError as exc:
@@ -175,8 +182,19 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # noqa: BLE001 - the edge where everything becomes an exit code
         if type(exc).__name__ == "Abort" or isinstance(exc.__cause__, KeyboardInterrupt):
             _interrupted()  # Typer/Click turned the Ctrl-C into Exit(130) or Abort
-        code = _exit_code_for(exc)
+        code = _nagios_unknown(args, _exit_code_for(exc))
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _nagios_unknown(args: list[str], code: int) -> int:
+    """`--exit-style nagios`: a usage error raised before the command ran (a mistyped flag) is UNKNOWN
+    (3), not the doctor's 2, which Nagios would read as CRITICAL (a CRITICAL result returns normally)."""
+    if code not in (EXIT_USAGE, EXIT_INTERNAL):
+        return code
+    for i, arg in enumerate(args):
+        if arg == "--exit-style=nagios" or (arg == "--exit-style" and args[i + 1:i + 2] == ["nagios"]):
+            return 3
+    return code
 
 
 def _on_ctrl_c() -> None:
