@@ -105,6 +105,9 @@ def smoke(
     node_rank: Optional[int] = typer.Option(None, "--node-rank", help="This machine's node, 0 to N-1 (0 hosts "
                                             "the rendezvous)."),
     rdzv_endpoint: Optional[str] = typer.Option(None, "--rdzv-endpoint", help="HOST:PORT of node rank 0."),
+    json_line: bool = typer.Option(False, "--json-line", help="Print the JSON report on one line (for fleets)."),
+    node_label: Optional[str] = typer.Option(None, "--node-label", help="Add \"node\" to the JSON: auto (the "
+                                             "scheduler's, Kubernetes' or the host's name) or a NAME. Off by default."),
 ) -> None:
     """Prove the install trains: the classic backprop loop on every device, verified and timed."""
     if not distributed and (nnodes, node_rank, rdzv_endpoint) != (None, None, None):
@@ -117,11 +120,13 @@ def smoke(
 
         _exit(_guard(run_distributed, device=device, json_out=json_out, nproc=nproc, backend=backend,
                      timeout=timeout, python=python, epochs=epochs, seed=seed, nnodes=nnodes,
-                     node_rank=node_rank, rdzv_endpoint=rdzv_endpoint))
+                     node_rank=node_rank, rdzv_endpoint=rdzv_endpoint, json_line=json_line,
+                     node_label=node_label))
     from torchdoctor.commands.smoke import run_smoke
 
     _exit(_guard(run_smoke, device=device, json_out=json_out, epochs=epochs, seed=seed, plot=plot,
-                    timeout=timeout, python=python, nproc=nproc, backend=backend))
+                    timeout=timeout, python=python, nproc=nproc, backend=backend, json_line=json_line,
+                    node_label=node_label))
 
 
 def _check_python(python: str | None) -> None:

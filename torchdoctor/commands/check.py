@@ -36,15 +36,11 @@ def _run(json_out: bool, verbose: bool, fmt: str, strict: bool, timeout: float |
     fmt = (fmt or "human").strip().lower()
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(SHOWN_FORMATS)} (got {fmt!r})")
-    if json_out and json_line:
-        raise UsageError("--json and --json-line: choose one (--json-line is the JSON on one line)")
+    from torchdoctor.render.json import check_line_options
+
+    node = check_line_options(json_out or fmt == "json", json_line, node_label)
     if json_out or json_line:
         fmt = "json"
-    from torchdoctor.hostlist import node_label as resolve_label
-
-    node = resolve_label(node_label)
-    if node is not None and fmt != "json":
-        raise UsageError("--node-label labels the JSON report: add --json-line (or --json)")
     if timeout is None:
         timeout = NHC_TIMEOUT if fmt in ("nhc", "slurm-reason") else TIMEOUT
     if list_checks:
@@ -64,14 +60,9 @@ def _run(json_out: bool, verbose: bool, fmt: str, strict: bool, timeout: float |
             reason = drain_reason(report.findings, strict)
             write_safely(sys.stdout, reason + "\n" if reason else "")
     elif json_line or node is not None:
-        from torchdoctor.render.json import dumps, node_line
-        from torchdoctor.render.stream import write_safely
+        from torchdoctor.render.json import write_report
 
-        doc = report.to_dict()
-        if json_line:
-            write_safely(sys.stdout, node_line(doc, node))
-        else:
-            write_safely(sys.stdout, dumps({"schema": doc["schema"], "node": node, **doc}))
+        write_report(report, sys.stdout, json_line, node)
     else:
         emit(report, fmt, sys.stdout, verbose=verbose)
     return nagios_code(report.findings) if nagios else report.exit_code
