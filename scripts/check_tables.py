@@ -367,6 +367,12 @@ SCHEMAS: dict[str, Obj] = {
         "shared_with_igpu": Obj({"ids": NonEmpty(HEX4), "kind": Enum(*INTEL_KINDS), "igpu_kind": Enum(*INTEL_KINDS),
                                  "source": SOURCE}, {"note": NOTE}),
     }),
+    "fleet.json": table({
+        "busbw_floors": NonEmpty(Obj({"name": Match(r"\d+x[A-Za-z0-9]+", "a floor name such as 8xH100"),
+                                      "gpu_names": NonEmpty(WORD), "gpus": int, "busbw_gbps": int, "min_bytes": int,
+                                      "source": SOURCE}, {"note": NOTE})),
+        "slow_below_percent": int, "source": SOURCE,
+    }),
     "builds.json": table({
         "jetson": Obj({"capabilities": NonEmpty(CC), "name_words": NonEmpty(WORD), "sbsa_capabilities": [CC],
                        "source": SOURCE}, {"note": NOTE}),
