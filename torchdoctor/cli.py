@@ -160,6 +160,30 @@ def install(
                       json_out=json_out, verify=not no_verify, replace_conda=replace_conda, timeout=timeout))
 
 
+fleet_app = typer.Typer(name="fleet", help="Many nodes: join their reports, or run check on each through "
+                        "srun, pdsh or ssh.", no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+app.add_typer(fleet_app, name="fleet")
+
+
+@fleet_app.command("report")
+def fleet_report(
+    files: List[str] = typer.Argument(None, help="Reports as nodes printed them (--json-line, pdsh/clush, srun "
+                                      "--label, kubectl logs); '-' or none reads stdin."),
+    expect: Optional[int] = typer.Option(None, "--expect", help="This many nodes must report."),
+    expect_nodes: Optional[str] = typer.Option(None, "--expect-nodes", help="These nodes must report: a Slurm "
+                                               "host list, node[01-16],gpu7."),
+    busbw_floor: List[str] = typer.Option([], "--busbw-floor", help="A site's all-reduce floor: GBPS[@SIZE] or "
+                                          "COUNTxMODEL=GBPS@SIZE, 8xH100=460@16G (repeatable)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the fleet as JSON (schema 1)."),
+    fmt: str = typer.Option("human", "--format", help="human | markdown"),
+) -> None:
+    """Join many nodes' reports: groups of identical nodes, outliers, missing nodes, smoke, bus bandwidth."""
+    from torchdoctor.commands.fleet import run_fleet_report
+
+    _exit(_guard(run_fleet_report, files=list(files or []), expect=expect, expect_nodes=expect_nodes,
+                 floors=busbw_floor, json_out=json_out, fmt=fmt))
+
+
 def _exit(code: int) -> None:
     raise typer.Exit(code)
 
