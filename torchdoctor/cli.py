@@ -184,6 +184,27 @@ def fleet_report(
                  floors=busbw_floor, json_out=json_out, fmt=fmt))
 
 
+@fleet_app.command("run", context_settings={"allow_interspersed_args": False})
+def fleet_run(
+    command: List[str] = typer.Argument(None, help="After --: what each node runs, check [OPTIONS] or smoke "
+                                        "[OPTIONS]."),
+    via: str = typer.Option(..., "--via", help="srun | pdsh | ssh: the engine that starts it on every node."),
+    nodes: Optional[str] = typer.Option(None, "--nodes", help="A host list, node[01-16] (with srun also a count)."),
+    timeout: float = typer.Option(120.0, "--timeout", help="Seconds allowed per node."),
+    fanout: int = typer.Option(32, "--fanout", help="Nodes at a time for pdsh and ssh."),
+    program: str = typer.Option("torchdoctor", "--program", help="The doctor's command on the nodes."),
+    busbw_floor: List[str] = typer.Option([], "--busbw-floor", help="As for fleet report (repeatable)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the fleet as JSON (schema 1)."),
+    fmt: str = typer.Option("human", "--format", help="human | markdown"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the engine's command and run nothing."),
+) -> None:
+    """Run check (or smoke) on every node through srun, pdsh or ssh, and report the fleet."""
+    from torchdoctor.commands.fleet import run_fleet_run
+
+    _exit(_guard(run_fleet_run, via=via, nodes=nodes, args=list(command or []), timeout=timeout, fanout=fanout,
+                 program=program, floors=busbw_floor, json_out=json_out, fmt=fmt, dry_run=dry_run))
+
+
 def _exit(code: int) -> None:
     raise typer.Exit(code)
 

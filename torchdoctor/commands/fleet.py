@@ -31,3 +31,30 @@ def run_fleet_report(files: list[str], expect: int | None = None, expect_nodes: 
     report = fleet_report(request)
     emit(report, fmt, sys.stdout)
     return report.exit_code
+
+
+def run_fleet_run(via: str, nodes: str | None, args: list[str], timeout: float = 120.0, fanout: int = 32,
+                  program: str = "torchdoctor", floors: list[str] | None = None, json_out: bool = False,
+                  fmt: str = "human", dry_run: bool = False) -> int:
+    from torchdoctor.operations.fleet import engine_command, fleet_run
+    from torchdoctor.render.emit import emit
+    from torchdoctor.render.stream import write_safely
+    from torchdoctor.requests.fleet import FleetRunRequest
+
+    fmt = _format(fmt, json_out)
+    request = FleetRunRequest.build(via=via, nodes=nodes, args=args, timeout=timeout, fanout=fanout,
+                                    program=program, floors=floors or ())
+    if dry_run:
+        hosts = request.hosts if request.via == "ssh" else (None,)
+        write_safely(sys.stdout, "".join(f"{engine_command(request, h)}\n" for h in hosts))
+        return 0
+    report = fleet_run(request, note=_note)
+    emit(report, fmt, sys.stdout)
+    return report.exit_code
+
+
+def _note(message: str) -> None:
+    from torchdoctor.sanitize import clean
+
+    sys.stderr.write(f"torchdoctor: {clean(message)}\n")
+    sys.stderr.flush()

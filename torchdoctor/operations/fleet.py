@@ -330,3 +330,116 @@ def _letter(i: int) -> str:
         i, r = divmod(i - 1, 26)
         out = chr(65 + r) + out
     return out
+
+
+# ------------------------------------------------------------------------------------ fleet run
+ENGINE_SLACK = 60.0  # srun's scheduling and pdsh's connects on top of the per-node timeout
+SSH_CONNECT = 10  # seconds, ssh's ConnectTimeout (pdsh's -t default)
+
+
+def node_command(request: Any) -> list[str]:
+    """What every node runs: the doctor's command, on one line, named (and a timeout that fits)."""
+    args = list(request.args)
+    out = [request.program, *args, "--json-line", "--node-label", "auto"]
+    if "--timeout" not in args and not any(a.startswith("--timeout=") for a in args):
+        out += ["--timeout", f"{max(1.0, request.timeout - 10.0):g}"]  # the node's own deadline, inside ours
+    return out
+
+
+def engine_command(request: Any, host: str | None = None) -> Any:
+    """The engine's own command line (shell.Command): srun, pdsh, or ssh to one host."""
+    import math
+    import shlex
+
+    from torchdoctor.shell import command
+
+    remote = node_command(request)
+    if request.via == "srun":
+        minutes = max(1, math.ceil((request.timeout + ENGINE_SLACK) / 60.0))
+        argv = ["srun", f"--nodes={request.count}", f"--ntasks={request.count}", "--ntasks-per-node=1",
+                "--kill-on-bad-exit=0", "--label", f"--time={minutes}"]
+        if request.hostlist:
+            argv.append(f"--nodelist={request.hostlist}")
+        return command(*argv, *remote)
+    if request.via == "pdsh":
+        return command("pdsh", "-w", request.hostlist, "-f", str(request.fanout), "-t", str(SSH_CONNECT), "-u",
+                       str(max(1, math.ceil(request.timeout))), shlex.join(remote))
+    return command("ssh", "-o", "BatchMode=yes", "-o", f"ConnectTimeout={min(SSH_CONNECT, max(1, int(request.timeout)))}",
+                   host or "HOST", shlex.join(remote))
+
+
+def engine_deadline(request: Any) -> float:
+    import math
+
+    if request.via == "pdsh":
+        return request.timeout * math.ceil(request.count / request.fanout) + SSH_CONNECT + ENGINE_SLACK
+    return request.timeout + ENGINE_SLACK
+
+
+def fleet_run(request: Any, note: Any = None) -> Any:
+    """Run the node command through the engine, read what comes back as it comes, and report."""
+    from torchdoctor.recorded.fleet_lines import LineFeed
+    from torchdoctor.report.fleet import FleetReport
+
+    say = note or (lambda message: None)
+    feed = LineFeed(f"{request.via}")
+    run_info: dict[str, Any] = {"via": request.via, "command": str(engine_command(request)),
+                                "per_node_timeout": request.timeout}
+    if request.via == "ssh":
+        run_info.update(_ssh_all(request, feed, say))
+    else:
+        from torchdoctor import runner
+
+        cmd = engine_command(request)
+        say(f"running: {cmd} (per node {request.timeout:g} s)")
+        result = runner.stream(cmd.argv, engine_deadline(request), env=runner.child_env(), sink=feed)
+        if result.error:
+            from torchdoctor.errors import UsageError
+
+            raise UsageError(f"cannot run {request.via}: {result.error}"
+                             + (" (is this a Slurm node?)" if request.via == "srun" else ""))
+        run_info.update({"exit_code": result.returncode, "timed_out": result.timed_out,
+                         "seconds": round(result.seconds, 3)})
+    intake = feed.close()
+    document = build(request.report, intake)
+    if run_info.get("timed_out"):
+        document["notes"].append(f"{request.via} was stopped after {engine_deadline(request):g} s: nodes that "
+                                 "had not answered are missing")
+    document["run"] = run_info
+    return FleetReport(document)
+
+
+def _ssh_all(request: Any, feed: Any, say: Any) -> dict[str, Any]:
+    """One ssh per host, at most `fanout` at a time, each with the per-node deadline; lines prefixed as pdsh does."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from torchdoctor import runner
+
+    lock = threading.Lock()
+    say(f"running: {engine_command(request, request.hosts[0])}"
+        + (f" (and {len(request.hosts) - 1} more hosts, {request.fanout} at a time)" if len(request.hosts) > 1 else "")
+        + f" (per node {request.timeout:g} s)")
+
+    def one(host: str) -> int | None:
+        result = runner.run(engine_command(request, host).argv, request.timeout + SSH_CONNECT, env=runner.child_env())
+        lines = [f"{host}: {line}" for line in (result.stdout + result.stderr).splitlines()]
+        if result.error:
+            lines.append(f"ssh@fleet: {host}: ssh could not start: {result.error}")
+        elif result.timed_out:
+            lines.append(f"ssh@fleet: {host}: command timeout")
+        elif result.returncode == 255:
+            lines.append(f"ssh@fleet: {host}: ssh exited with exit code 255")
+        elif result.returncode:
+            lines.append(f"ssh@fleet: {host}: exited with exit code {result.returncode}")
+        with lock:
+            feed.write("".join(line + "\n" for line in lines))
+        return result.returncode
+
+    import time
+
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=min(request.fanout, len(request.hosts))) as pool:
+        codes = list(pool.map(one, request.hosts))
+    worst = max((c for c in codes if c is not None), default=None)
+    return {"exit_code": worst, "timed_out": False, "seconds": round(time.monotonic() - start, 3)}

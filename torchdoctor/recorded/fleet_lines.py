@@ -10,8 +10,8 @@ mix of them, line by line, and never judges:
   exit code 1`;
 - `kubectl logs` (with `--prefix` `[pod/NAME/CONTAINER] ` and `--timestamps` RFC 3339 times).
 
-A report names its node itself when it was printed with `--node-label`; otherwise the prefix does
-(pdsh's host, kubectl's pod, srun's `task N`), and without any, the file and line. Lines that are none
+A node's name: pdsh's / clush's host prefix (the name the admin addressed it by); else the report's own
+`node` (`--node-label`); else kubectl's pod or srun's `task N`; else the file and line. Lines that are none
 of these (a progress line on stderr, a banner) are counted and skipped.
 """
 
@@ -31,8 +31,9 @@ MAX_LINE = 16 * 1024 * 1024
 _HOST = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d) ")
 _KUBECTL = re.compile(r"^\[pod/([^/\]\s]+)/[^\]\s]*\] ")
-_PDSH_EXIT = re.compile(rf"^pdsh@{_HOST}: ({_HOST}): ssh exited with exit code (\d+)\s*$")
-_PDSH_OTHER = re.compile(rf"^pdsh@{_HOST}: ({_HOST}): (.+)$")
+# pdsh's own lines; `fleet run --via ssh` writes its ssh exits and timeouts the same way (as `ssh@HOST:`)
+_PDSH_EXIT = re.compile(rf"^(?:pdsh|ssh)@{_HOST}: ({_HOST}): ssh exited with exit code (\d+)\s*$")
+_PDSH_OTHER = re.compile(rf"^(?:pdsh|ssh)@{_HOST}: ({_HOST}): (.+)$")
 _SRUN_EXIT = re.compile(rf"^srun: error: ({_HOST}): tasks? ([\d,-]+): (.+?)\s*$")
 _EXIT_CODE = re.compile(r"[Ee]xit(?:ed)? with exit code (\d+)")
 _SRUN_LABEL = re.compile(r"^\s*(\d+): ")
@@ -131,7 +132,8 @@ class _Reader:
             return True
         m = _PDSH_OTHER.match(text)
         if m:
-            self.out.events.append(EngineEvent(m.group(1), None, clean(text), where))
+            code = _EXIT_CODE.search(m.group(2))
+            self.out.events.append(EngineEvent(m.group(1), int(code.group(1)) if code else None, clean(text), where))
             return True
         return False
 
@@ -172,7 +174,10 @@ class _Reader:
             self.out.ignored += 1
             return
         own = _node_name(doc.get("node"))
-        name = own or (host if host and _node_name(host) or how == "task" else None) or where
+        # pdsh's / clush's host is the name the admin addressed the node by (what --expect-nodes lists): it
+        # wins; a report's own label beats kubectl's pod and srun's task number
+        prefix = host if host and (how == "task" or _node_name(host)) else None
+        name = (prefix if how == "host" else None) or own or prefix or where
         labelled = own is not None or how in ("host", "pod")
         self.out.documents.append(NodeDocument(name, kind_of(doc), doc, where, labelled))
 
@@ -216,3 +221,36 @@ def _stdin_lines() -> Iterable[str]:
             yield raw.decode("utf-8", errors="replace")
     else:
         yield from stream
+
+
+class LineFeed:
+    """A text sink (write/flush) that reads whole lines as they come: for a running engine's output, so a
+    fleet's reports are read while they arrive and never held twice."""
+
+    def __init__(self, source: str = "-", into: FleetInput | None = None):
+        self.out = into if into is not None else FleetInput()
+        self._reader = _Reader(self.out)
+        self._source = source
+        self._partial = ""
+        self._number = 0
+
+    def write(self, text: str) -> int:
+        data = self._partial + text
+        *whole, self._partial = data.split("\n")
+        if len(self._partial) > MAX_LINE:
+            self._partial = ""
+        for line in whole:
+            self._number += 1
+            self._reader.line(line, self._source, self._number)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> FleetInput:
+        if self._partial:
+            self._number += 1
+            self._reader.line(self._partial, self._source, self._number)
+            self._partial = ""
+        self._reader.finish()
+        return self.out

@@ -63,3 +63,60 @@ class FleetReportRequest:
             raise UsageError(f"--expect {expect}: from 1 to {EXPECT_MAX} nodes")
         nodes = tuple(expand(expect_nodes)) if expect_nodes else ()
         return cls(tuple(files), expect, nodes, tuple(UserFloor.parse(f) for f in floors))
+
+
+VIAS = ("srun", "pdsh", "ssh")
+FANOUT_MAX = 1024
+COMMANDS = ("check", "smoke")
+
+
+@dataclass(frozen=True)
+class FleetRunRequest:
+    via: str  # srun | pdsh | ssh
+    hosts: tuple[str, ...]  # --nodes as a host list, expanded; () with a count (srun in an allocation)
+    count: int  # how many nodes
+    hostlist: str | None  # --nodes as given (a host list), for the engine's own -w / --nodelist
+    timeout: float  # per node
+    fanout: int  # pdsh -f / parallel ssh sessions
+    args: tuple[str, ...]  # after `--`: check ... | smoke ...
+    program: str  # the doctor's name on the nodes
+    report: FleetReportRequest
+
+    @classmethod
+    def build(cls, via: str, nodes: str | None, args: list[str] | tuple[str, ...], timeout: float = 120.0,
+              fanout: int = 32, program: str = "torchdoctor", floors: list[str] | tuple[str, ...] = ()
+              ) -> "FleetRunRequest":
+        from torchdoctor.hostlist import compress, expand
+        from torchdoctor.limits import check_timeout
+        from torchdoctor.shell import check_arg
+
+        via = (via or "").strip().lower()
+        if via not in VIAS:
+            raise UsageError(f"--via must be one of {', '.join(VIAS)} (got {via!r})")
+        args = tuple(check_arg(a, "the command after --") for a in args)
+        if not args or args[0] not in COMMANDS:
+            raise UsageError("after -- give the command each node runs: check [OPTIONS] or smoke [OPTIONS] "
+                             "(fleet run -- check)")
+        if any(a in ("--json", "--json-line", "--format", "--node-label") or a.startswith(("--format=", "--node-label="))
+               for a in args):
+            raise UsageError("fleet run adds --json-line --node-label auto itself: leave --json, --json-line, "
+                             "--format and --node-label out of the node's command")
+        if not nodes:
+            raise UsageError("--nodes is needed: a host list (node[01-16]), or with --via srun a count")
+        if nodes.strip().isdigit():
+            if via != "srun":
+                raise UsageError(f"--via {via} needs the hosts by name: --nodes 'node[01-16]'")
+            count, hosts, hostlist = int(nodes), (), None
+            if not 1 <= count <= EXPECT_MAX:
+                raise UsageError(f"--nodes {count}: from 1 to {EXPECT_MAX}")
+        else:
+            hosts = tuple(check_arg(h, "--nodes") for h in expand(nodes))
+            if any(h.startswith("-") for h in hosts):
+                raise UsageError("--nodes: a host name cannot start with '-'")
+            count, hostlist = len(hosts), compress(list(hosts))
+        if not 1 <= fanout <= FANOUT_MAX:
+            raise UsageError(f"--fanout {fanout}: from 1 to {FANOUT_MAX}")
+        report = FleetReportRequest(expect=None if hosts else count, expect_nodes=hosts,
+                                    floors=tuple(UserFloor.parse(f) for f in floors))
+        return cls(via, hosts, count, hostlist, check_timeout(timeout), fanout, args, check_arg(program, "--program"),
+                   report)
