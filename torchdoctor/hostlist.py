@@ -133,7 +133,7 @@ def compress(names: list[str]) -> str:
 # `--node-label auto`: the scheduler's name for this node, then Kubernetes' (the downward API's
 # `spec.nodeName`, which a manifest exposes under one of these names), then the short host name.
 NODE_ENV = ("SLURMD_NODENAME", "SLURM_TOPOLOGY_ADDR", "NODE_NAME", "K8S_NODE_NAME", "KUBERNETES_NODE_NAME")
-_LABEL = re.compile(r"^[A-Za-z0-9_.:@+-][A-Za-z0-9_.:@+/-]{0,252}$")
+_LABEL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:@+/-]{0,252}$")
 
 
 def node_label(spec: str | None, environ: dict[str, str] | None = None) -> str | None:

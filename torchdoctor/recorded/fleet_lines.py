@@ -38,7 +38,7 @@ _SRUN_EXIT = re.compile(rf"^srun: error: ({_HOST}): tasks? ([\d,-]+): (.+?)\s*$"
 _EXIT_CODE = re.compile(r"[Ee]xit(?:ed)? with exit code (\d+)")
 _SRUN_LABEL = re.compile(r"^\s*(\d+): ")
 _HOST_LABEL = re.compile(rf"^({_HOST}): ")
-_NODE = re.compile(r"^[A-Za-z0-9_.:@+-][A-Za-z0-9_.:@+/-]{0,252}$")
+_NODE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:@+/-]{0,252}$")
 
 KINDS = ("check", "smoke", "distributed")
 
