@@ -422,7 +422,7 @@ def _ssh_all(request: Any, feed: Any, say: Any) -> dict[str, Any]:
         + f" (per node {request.timeout:g} s)")
 
     def one(host: str) -> int | None:
-        result = runner.run(engine_command(request, host).argv, request.timeout + SSH_CONNECT, env=runner.child_env())
+        result = runner.run(engine_command(request, host).argv, request.timeout, env=runner.child_env())
         lines = [f"{host}: {line}" for line in (result.stdout + result.stderr).splitlines()]
         if result.error:
             lines.append(f"ssh@fleet: {host}: ssh could not start: {result.error}")
