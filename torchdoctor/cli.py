@@ -108,10 +108,14 @@ def smoke(
     json_line: bool = typer.Option(False, "--json-line", help="Print the JSON report on one line (for fleets)."),
     node_label: Optional[str] = typer.Option(None, "--node-label", help="Add \"node\" to the JSON: auto (the "
                                              "scheduler's, Kubernetes' or the host's name) or a NAME. Off by default."),
+    bandwidth_max: Optional[str] = typer.Option(None, "--bandwidth-max", help="--distributed: time all-reduce up "
+                                                "to this size too (16G, as nccl-tests' floors use)."),
 ) -> None:
     """Prove the install trains: the classic backprop loop on every device, verified and timed."""
     if not distributed and (nnodes, node_rank, rdzv_endpoint) != (None, None, None):
         raise UsageError("--nnodes, --node-rank and --rdzv-endpoint need --distributed")
+    if not distributed and bandwidth_max is not None:
+        raise UsageError("--bandwidth-max needs --distributed")
     _check_python(python)
     if distributed:
         if plot:
@@ -121,7 +125,7 @@ def smoke(
         _exit(_guard(run_distributed, device=device, json_out=json_out, nproc=nproc, backend=backend,
                      timeout=timeout, python=python, epochs=epochs, seed=seed, nnodes=nnodes,
                      node_rank=node_rank, rdzv_endpoint=rdzv_endpoint, json_line=json_line,
-                     node_label=node_label))
+                     node_label=node_label, bandwidth_max=bandwidth_max))
     from torchdoctor.commands.smoke import run_smoke
 
     _exit(_guard(run_smoke, device=device, json_out=json_out, epochs=epochs, seed=seed, plot=plot,
