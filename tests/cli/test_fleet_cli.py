@@ -142,3 +142,13 @@ def test_fleet_run_dry_run(capsys):
     code, out, _ = main(["fleet", "run", "--via", "srun", "--nodes", "8", "--dry-run", "--", "check"], capsys)
     assert out.startswith("srun --nodes=8 --ntasks=8 --ntasks-per-node=1 --kill-on-bad-exit=0 --label --time=3 "
                           "torchdoctor check --json-line --node-label auto")
+
+
+def test_fleet_report_never_waits_on_a_terminal(capsys, monkeypatch):
+    class Terminal:
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr("sys.stdin", Terminal())
+    code, _, err = main(["fleet", "report"], capsys)
+    assert code == 2 and "pipe them in" in err

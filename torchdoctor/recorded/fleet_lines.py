@@ -199,7 +199,10 @@ def read_lines(lines: Iterable[str], source: str = "-", into: FleetInput | None 
 def read_inputs(paths: Iterable[str]) -> FleetInput:
     """Every FILE (or `-`, standard input) in turn; an unreadable one is a UsageError (exit 2)."""
     out = FleetInput()
-    for path in list(paths) or ["-"]:
+    paths = list(paths)
+    if not paths and sys.stdin is not None and _isatty(sys.stdin):
+        raise UsageError("give the reports as FILES, or pipe them in (`... | torchdoctor fleet report -`)")
+    for path in paths or ["-"]:
         if path == "-":
             read_lines(_stdin_lines(), "-", out)
             continue
@@ -209,6 +212,13 @@ def read_inputs(paths: Iterable[str]) -> FleetInput:
         except OSError as exc:
             raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     return out
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def _stdin_lines() -> Iterable[str]:
