@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 _REPORTS = ("CheckReport", "SuggestReport", "SmokeReport")
 
-__all__ = ["check", "suggest", "smoke", "CheckReport", "SuggestReport", "SmokeReport"]
+__all__ = ["check", "suggest", "smoke", "fleet_report", "CheckReport", "SuggestReport", "SmokeReport"]
 
 
 # ------------------------------------------------------------------------------------------ the calls
@@ -63,6 +63,34 @@ def smoke(device: str = "cpu", *, epochs: int = 100, seed: int = 0, timeout: flo
     build = dict(device=_text(device, "device"), epochs=_int(epochs, "epochs"), seed=_int(seed, "seed"),
                  timeout=_seconds(timeout, "timeout"), python=_path(python, "python"), search=False)
     return _call(lambda: smoke_report(SmokeRequest.build(**build)))
+
+
+def fleet_report(files: Sequence[str | os.PathLike] = (), *, lines: Sequence[str] | None = None,
+                 expect: int | None = None, expect_nodes: str | None = None,
+                 busbw_floors: Sequence[str] = ()) -> Any:
+    """Many nodes' reports joined (`torchdoctor fleet report` as a FleetReport): from FILES, or from `lines`
+    (the nodes' output as strings, in any of the prefixes fleet report reads)."""
+    from torchdoctor.operations.fleet import fleet_report as build_report
+    from torchdoctor.recorded.fleet_lines import read_lines
+    from torchdoctor.requests.fleet import FleetReportRequest
+
+    if isinstance(files, (str, os.PathLike)):
+        files = (files,)
+    paths = [_path(f, "files") or "" for f in files]
+    if lines is not None and (isinstance(lines, str) or not all(isinstance(x, str) for x in lines)):
+        raise TypeError("lines must be a sequence of str (one per line)")
+    if lines is not None and paths:
+        raise ValueError("give files or lines, not both")
+    if expect is not None:
+        expect = _int(expect, "expect")
+
+    def run() -> Any:
+        request = FleetReportRequest.build(files=paths or ["-"], expect=expect,
+                                           expect_nodes=_text(expect_nodes, "expect_nodes"),
+                                           floors=[_text(f, "busbw_floors") or "" for f in busbw_floors])
+        return build_report(request, read_lines(lines, "lines") if lines is not None else None)
+
+    return _call(run)
 
 
 # ------------------------------------------------------------------------------------------ arguments

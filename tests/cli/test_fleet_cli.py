@@ -152,3 +152,20 @@ def test_fleet_report_never_waits_on_a_terminal(capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", Terminal())
     code, _, err = main(["fleet", "report"], capsys)
     assert code == 2 and "pipe them in" in err
+
+
+def test_the_api_is_the_cli_document(capsys):
+    import torchdoctor
+
+    lines = (FLEET / "check-8-nodes.jsonl").read_text(encoding="utf-8").splitlines()
+    report = torchdoctor.fleet_report(lines=lines, expect_nodes="node[01-08]")
+    code, out, _ = main(["fleet", "report", str(FLEET / "check-8-nodes.jsonl"), "--expect-nodes", "node[01-08]",
+                         "--json"], capsys)
+    cli_doc, api_doc = json.loads(out), report.to_dict()
+    cli_doc["input"].pop("broken"), api_doc["input"].pop("broken")
+    assert api_doc == cli_doc and report.exit_code == code == 1
+    assert "Groups of identical nodes" in str(report) and "Groups of identical nodes" in report._repr_html_()
+    with pytest.raises(ValueError):
+        torchdoctor.fleet_report(lines=lines, expect_nodes="n[2-1]")
+    with pytest.raises(TypeError):
+        torchdoctor.fleet_report(lines="one string")
