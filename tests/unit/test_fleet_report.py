@@ -148,3 +148,30 @@ def test_document_is_strict_json_and_sanitised():
     doc = report([json.dumps(evil)]).to_dict()
     assert "\x1b" not in json.dumps(doc) and doc["schema"] == 1
     assert build(FleetReportRequest(), read_lines([], "-"))["notes"] == ["no torchdoctor report in the input"]
+
+
+def test_the_issue_outliers_on_an_8_gpu_fleet():
+    """The real H200 report made an 8-GPU node, then the three outliers the issue names: a driver one minor
+    behind, 7 GPUs where the group has 8, and a +cpu torch among +cu130."""
+    base = json.loads(LINES[0])
+    base["facts"]["gpus"] = base["facts"]["gpus"] * 8
+
+    def node(name, change=None):
+        d = copy.deepcopy(base)
+        d["node"] = name
+        if change:
+            change(d)
+        return json.dumps(d)
+
+    lines = [node(f"gpu{i:02d}") for i in range(1, 6)] + [
+        node("gpu06", lambda d: d["facts"]["nvidia"].update(driver="580.126.09")),
+        node("gpu07", lambda d: d["facts"].update(gpus=d["facts"]["gpus"][:7])),
+        node("gpu08", lambda d: d["facts"]["runtime"].update(version="2.11.0+cpu")),
+    ]
+    doc = report(lines, expect_nodes="gpu[01-08]").to_dict()
+    assert doc["groups"][0]["gpus"] == "8x NVIDIA H200 (9.0)" and doc["groups"][0]["count"] == 5
+    diffs = {o["node"]: [(d["field"], d["value"], d["majority"]) for d in o["differs"]] for o in doc["outliers"]}
+    assert diffs == {"gpu06": [("driver", "580.126.09", "580.159.04")],
+                     "gpu07": [("gpus", "7x NVIDIA H200 (9.0)", "8x NVIDIA H200 (9.0)")],
+                     "gpu08": [("torch", "2.11.0+cpu", "2.11.0+cu130")]}
+    assert doc["ok"]  # differences alone fail nothing: the nodes' own checks passed (these are facts, not re-judged)
