@@ -48,6 +48,8 @@ def test_json_line_with_a_node_label(capsys, monkeypatch):
     (["smoke", "--node-label", "n1"], "--json-line"),
     (["check", "--exit-style", "loud"], "--exit-style"),
     (["fleet", "report", "/no/such/file"], "cannot read"),
+    (["fleet", "report", "/dev/zero"], "not a file or a pipe"),
+    (["fleet", "report", "/"], "a directory"),
     (["fleet", "report", "--expect-nodes", "n[3-1]", "-"], "backwards"),
     (["fleet", "report", "--expect", "0", "-"], "--expect"),
     (["fleet", "run", "--via", "rsh", "--nodes", "a", "--", "check"], "--via"),
@@ -169,3 +171,12 @@ def test_the_api_is_the_cli_document(capsys):
         torchdoctor.fleet_report(lines=lines, expect_nodes="n[2-1]")
     with pytest.raises(TypeError):
         torchdoctor.fleet_report(lines="one string")
+
+
+def test_a_runaway_line_is_cut_not_held(capsys, monkeypatch):
+    from torchdoctor.recorded import fleet_lines
+
+    monkeypatch.setattr(fleet_lines, "MAX_LINE", 1000)
+    text = "x" * 5000 + "\n" + (FLEET / "check-8-nodes.jsonl").read_text().splitlines()[0][:900] + "\n"
+    code, out, _ = main(["fleet", "report", "-", "--json"], capsys, stdin=text, monkeypatch=monkeypatch)
+    assert code == 1 and json.loads(out)["input"]["broken"][0] == "-: a line over 1000 characters, skipped"

@@ -196,22 +196,73 @@ def read_lines(lines: Iterable[str], source: str = "-", into: FleetInput | None 
     return out
 
 
+MAX_INPUT = 1 << 30  # characters read from one FILE (about 100,000 nodes' check lines); the rest is a note
+
+
 def read_inputs(paths: Iterable[str]) -> FleetInput:
-    """Every FILE (or `-`, standard input) in turn; an unreadable one is a UsageError (exit 2)."""
+    """Every FILE (or `-`, standard input) in turn; an unreadable one is a UsageError (exit 2).
+
+    Regular files and pipes (`<(srun ...)`) are read; a directory or a device is refused before it is
+    opened. Lines are read with a bound, and one input with a bound on its total: `/dev/zero` or a
+    runaway stream is cut with a note, never held whole.
+    """
     out = FleetInput()
     paths = list(paths)
     if not paths and sys.stdin is not None and _isatty(sys.stdin):
         raise UsageError("give the reports as FILES, or pipe them in (`... | torchdoctor fleet report -`)")
     for path in paths or ["-"]:
         if path == "-":
-            read_lines(_stdin_lines(), "-", out)
+            stream = sys.stdin
+            if stream is None:
+                raise UsageError("standard input is closed: give the reports as FILES")
+            buffer = getattr(stream, "buffer", None)
+            read_lines(_bounded(buffer if buffer is not None else stream, "-", out), "-", out)
             continue
+        _check_file(path)
         try:
-            with open(path, encoding="utf-8", errors="replace", newline="") as handle:
-                read_lines(handle, path, out)
+            with open(path, "rb") as handle:
+                read_lines(_bounded(handle, path, out), path, out)
         except OSError as exc:
             raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     return out
+
+
+def _check_file(path: str) -> None:
+    import os
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
+        raise UsageError(f"cannot read {path}: it is a directory")
+    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+        raise UsageError(f"cannot read {path}: not a file or a pipe")
+
+
+def _bounded(handle: Any, name: str, out: FleetInput) -> Iterable[str]:
+    """Lines of at most MAX_LINE characters (a longer one is dropped, with a note), MAX_INPUT in all."""
+    total = 0
+    while True:
+        raw = handle.readline(MAX_LINE + 1)
+        if not raw:
+            return
+        line = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+        total += len(line)
+        if total > MAX_INPUT:
+            out.broken.append(f"{name}: more than {MAX_INPUT} characters: the rest was not read")
+            return
+        if len(line) > MAX_LINE and not line.endswith("\n"):
+            out.broken.append(f"{name}: a line over {MAX_LINE} characters, skipped")
+            while raw and not (raw.endswith(b"\n") if isinstance(raw, bytes) else raw.endswith("\n")):
+                raw = handle.readline(MAX_LINE + 1)
+                total += len(raw)
+                if total > MAX_INPUT:
+                    out.broken.append(f"{name}: more than {MAX_INPUT} characters: the rest was not read")
+                    return
+            continue
+        yield line
 
 
 def _isatty(stream: Any) -> bool:
@@ -219,18 +270,6 @@ def _isatty(stream: Any) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError, OSError):
         return False
-
-
-def _stdin_lines() -> Iterable[str]:
-    stream = sys.stdin
-    if stream is None:
-        raise UsageError("standard input is closed: give the reports as FILES")
-    buffer = getattr(stream, "buffer", None)
-    if buffer is not None:
-        for raw in buffer:
-            yield raw.decode("utf-8", errors="replace")
-    else:
-        yield from stream
 
 
 class LineFeed:
