@@ -218,6 +218,8 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     if not args:
         args = ["--help"]  # no arguments: the help, exit 0
+    elif args == ["fleet"]:
+        args = ["fleet", "--help"]  # the group alone: its help, exit 0 (as the doctor alone)
     _on_ctrl_c()
     try:
         if sys.stdout is None:  # started with stdout closed (`>&-`)

@@ -180,3 +180,8 @@ def test_a_runaway_line_is_cut_not_held(capsys, monkeypatch):
     text = "x" * 5000 + "\n" + (FLEET / "check-8-nodes.jsonl").read_text().splitlines()[0][:900] + "\n"
     code, out, _ = main(["fleet", "report", "-", "--json"], capsys, stdin=text, monkeypatch=monkeypatch)
     assert code == 1 and json.loads(out)["input"]["broken"][0] == "-: a line over 1000 characters, skipped"
+
+
+def test_the_fleet_group_alone_prints_its_help(capsys):
+    code, out, _ = main(["fleet"], capsys)
+    assert code == 0 and "report" in out and "run" in out
