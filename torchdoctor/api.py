@@ -25,14 +25,14 @@ __all__ = ["check", "suggest", "smoke", "CheckReport", "SuggestReport", "SmokeRe
 
 # ------------------------------------------------------------------------------------------ the calls
 def check(python: str | os.PathLike | None = None, timeout: float = 60.0, *, strict: bool = False,
-          from_: str | os.PathLike | None = None) -> CheckReport:
+          from_: str | os.PathLike | None = None, build: bool = False) -> CheckReport:
     """Diagnose an install (default: this interpreter, in a child); `torchdoctor check` as a report."""
     from torchdoctor.operations.check import check_report
     from torchdoctor.requests.check import CheckRequest
 
     return _call(lambda: check_report(CheckRequest.build(
         python=_path(python, "python"), from_=_path(from_, "from_"), timeout=_seconds(timeout, "timeout"),
-        strict=_flag(strict, "strict"), search=False)))
+        strict=_flag(strict, "strict"), search=False, build=_flag(build, "build"))))
 
 
 def suggest(torch: str | None = None, with_: str | Sequence[str] | None = None, format: str = "pip", *,

@@ -72,6 +72,8 @@ def check(
     list_checks: bool = typer.Option(False, "--list-checks", help="List every check id and exit."),
     from_: Optional[str] = typer.Option(None, "--from", help="Diagnose a recorded machine: a check --json "
                                         "report or collect_env text; '-' reads stdin."),
+    build: bool = typer.Option(False, "--build", help="Judge the C++/CUDA extension build toolchain even "
+                               "when no toolkit or source package is present."),
 ) -> None:
     """Diagnose the PyTorch install: every problem with its cause and the exact fix."""
     from torchdoctor.commands.check import run_check
@@ -79,7 +81,7 @@ def check(
     _check_python(python)
 
     _exit(_guard(run_check, json_out=json_out, verbose=verbose, fmt=fmt, strict=strict, timeout=timeout,
-                    python=python, list_checks=list_checks, from_=from_))
+                    python=python, list_checks=list_checks, from_=from_, build=build))
 
 
 @app.command()

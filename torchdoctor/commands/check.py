@@ -11,7 +11,7 @@ FORMATS = ("human", "markdown", "json")
 
 def run_check(json_out: bool = False, verbose: bool = False, fmt: str = "human", strict: bool = False,
               timeout: float = 60.0, python: str | None = None, list_checks: bool = False,
-              from_: str | None = None) -> int:
+              from_: str | None = None, build: bool = False) -> int:
     fmt = (fmt or "human").strip().lower()
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS[:2])} (got {fmt!r})")
@@ -23,7 +23,8 @@ def run_check(json_out: bool = False, verbose: bool = False, fmt: str = "human",
     from torchdoctor.render.emit import emit
     from torchdoctor.requests.check import CheckRequest
 
-    report = check_report(CheckRequest.build(python=python, from_=from_, timeout=timeout, strict=strict))
+    report = check_report(CheckRequest.build(python=python, from_=from_, timeout=timeout, strict=strict,
+                                             build=build))
     emit(report, fmt, sys.stdout, verbose=verbose)
     return report.exit_code
 
