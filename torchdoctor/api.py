@@ -55,13 +55,15 @@ def suggest(torch: str | None = None, with_: str | Sequence[str] | None = None, 
 
 
 def smoke(device: str = "cpu", *, epochs: int = 100, seed: int = 0, timeout: float = 120.0,
-          python: str | os.PathLike | None = None) -> SmokeReport:
+          python: str | os.PathLike | None = None, compile: bool = False,
+          compile_timeout: float = 180.0) -> SmokeReport:
     """Train on `device` (cpu | cuda | cuda:N | mps | xpu | all) in a child; `torchdoctor smoke` as a report."""
     from torchdoctor.operations.smoke import smoke_report
     from torchdoctor.requests.smoke import SmokeRequest
 
     build = dict(device=_text(device, "device"), epochs=_int(epochs, "epochs"), seed=_int(seed, "seed"),
-                 timeout=_seconds(timeout, "timeout"), python=_path(python, "python"), search=False)
+                 timeout=_seconds(timeout, "timeout"), python=_path(python, "python"), search=False,
+                 compile=_flag(compile, "compile"), compile_timeout=_seconds(compile_timeout, "compile_timeout"))
     return _call(lambda: smoke_report(SmokeRequest.build(**build)))
 
 

@@ -100,6 +100,10 @@ def smoke(
     node_rank: Optional[int] = typer.Option(None, "--node-rank", help="This machine's node, 0 to N-1 (0 hosts "
                                             "the rendezvous)."),
     rdzv_endpoint: Optional[str] = typer.Option(None, "--rdzv-endpoint", help="HOST:PORT of node rank 0."),
+    compile: bool = typer.Option(False, "--compile", help="Also prove torch.compile on each device (fresh "
+                                 "caches, compared with eager)."),
+    compile_timeout: float = typer.Option(180.0, "--compile-timeout", help="Seconds allowed for each device's "
+                                          "first compile."),
 ) -> None:
     """Prove the install trains: the classic backprop loop on every device, verified and timed."""
     if not distributed and (nnodes, node_rank, rdzv_endpoint) != (None, None, None):
@@ -108,6 +112,8 @@ def smoke(
     if distributed:
         if plot:
             raise UsageError("--plot is not available with --distributed")
+        if compile:
+            raise UsageError("--compile is not available with --distributed")
         from torchdoctor.commands.distributed import run_distributed
 
         _exit(_guard(run_distributed, device=device, json_out=json_out, nproc=nproc, backend=backend,
@@ -116,7 +122,8 @@ def smoke(
     from torchdoctor.commands.smoke import run_smoke
 
     _exit(_guard(run_smoke, device=device, json_out=json_out, epochs=epochs, seed=seed, plot=plot,
-                    timeout=timeout, python=python, nproc=nproc, backend=backend))
+                    timeout=timeout, python=python, nproc=nproc, backend=backend, compile=compile,
+                    compile_timeout=compile_timeout))
 
 
 def _check_python(python: str | None) -> None:

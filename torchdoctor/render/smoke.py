@@ -45,6 +45,22 @@ def _seconds(v: Any) -> str:
     return f"{v * 1000:.0f} ms" if v < 1 else f"{v:.2f} s"
 
 
+def _fine(v: Any) -> str:
+    return f"{v * 1e6:.0f} µs" if isinstance(v, (int, float)) and v < 1e-3 else _seconds(v)
+
+
+def compile_details(k: dict) -> str:
+    """The compile run in one line: first compile apart from steady state, and the proof."""
+    if k.get("phase") != "done" or k.get("error"):
+        return f"stopped in the {k.get('phase') or 'import'} phase (see the problem below)"
+    return (f"first compile {_seconds(k.get('first_call_seconds'))} (function), "
+            f"{_seconds(k.get('train_first_seconds'))} (training step fwd+bwd); steady state "
+            f"{_fine(k.get('steady_seconds'))} per call; {k.get('graphs')} Dynamo graph(s), "
+            f"{k.get('artifacts')} new cache artifact(s); vs eager: function max abs err "
+            f"{_num(k.get('function_max_abs_err'), '.2g')}, gradients max rel err "
+            f"{_num(k.get('train_grad_max_rel_err'), '.2g')}")
+
+
 def device_rows(entry: dict) -> list[tuple[str, str, str]]:
     """(what, status, details) rows for one device; plain text, no markup."""
     checks = entry.get("checks") or {}
@@ -74,6 +90,9 @@ def device_rows(entry: dict) -> list[tuple[str, str, str]]:
                      f"{_num(t['steps_per_s'], '.1f')} steps/s, {_num(t.get('samples_per_s'), ',.0f')} samples/s, "
                      f"{_num(t.get('tflops'), '.2f')} TFLOP/s {t.get('dtype', '')} "
                      f"(batch {sizes.get('n')}, {sizes.get('d_in')}-{sizes.get('d_hidden')}-{sizes.get('d_out')})"))
+    k = entry.get("compile") or {}
+    if k:
+        rows.append(("torch.compile", checks.get("compile", ""), compile_details(k)))
     tm = entry.get("timings") or {}
     rows.append(("Timings", "",
                  f"import torch {_seconds(tm.get('import_seconds'))}; first op (device init) "
