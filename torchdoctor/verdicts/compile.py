@@ -43,6 +43,7 @@ _CAUSES = (
      "compile.python_unsupported"),
     (r"Windows not yet supported for torch\.compile", "compile.windows_unsupported"),
 )
+_COMPILER_LINE = re.compile(r"(?:^|: )((?:fatal error|error|#error)\b.*)")
 _FIRST_LINE = re.compile(r"(fatal error: .*|error: .*|InvalidCxxCompiler: .*|RuntimeError: .*|\w+Error: .*)")
 
 
@@ -57,6 +58,10 @@ def first_error_line(text: str) -> str:
     """The compiler's first error line ("fatal error: Python.h: No such file or directory"), else the
     exception's first line."""
     lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip()]
+    for ln in lines:  # a compiler's own line: "x.c:6:10: fatal error: ...", "error: ..."
+        m = _COMPILER_LINE.search(ln)
+        if m:
+            return m.group(1)[:300]
     for ln in lines:
         if "error:" in ln.lower() and not ln.startswith(("InductorError: ", "BackendCompilerFailed")):
             m = _FIRST_LINE.search(ln)
