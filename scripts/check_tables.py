@@ -381,6 +381,7 @@ SCHEMAS: dict[str, Obj] = {
         "triton_windows": NonEmpty(Obj({"torch": MINOR, "triton": MINOR, "source": SOURCE}, {"note": NOTE})),
         "triton_min_cc": Obj({"cc": CC, "source": SOURCE}, {"note": NOTE}),
         "nvcc_gcc_max": NonEmpty(Obj({"from": MINOR, "to": MINOR, "gcc_max": int, "source": SOURCE}, {"note": NOTE})),
+        "shm_min_mib": Obj({"mib": int, "source": SOURCE}, {"note": NOTE}),
     }, {"sources": Map(Match(r"\S+", "a source key"), str)}),
 }
 TSV_TABLES = ("pci_ids.tsv",)

@@ -267,3 +267,11 @@ def test_nvcc_major_minor_and_gcc_bound():
 def test_recorded_machines_skip_the_toolchain_checks():
     f = judge(machine(gpus=(Gpu("nvidia", "NVIDIA H200", (9, 0)),)).with_(origin="json:x"))
     assert f["compile.no_cxx"].severity == "skipped" and "live machine" in f["compile.no_cxx"].message
+
+
+def test_a_container_with_a_small_dev_shm():
+    docker = PlatformFacts("linux", "x86_64", container="docker")
+    f = judge(machine(platform=docker, toolchain=replace(OK, shm_mib=64)))["container.shm_small"]
+    assert f.severity == "warning" and "--shm-size" in str(f.fix.commands) and "--ipc=host" in str(f.fix.commands)
+    assert judge(machine(platform=docker, toolchain=replace(OK, shm_mib=8192)))["container.shm_small"].severity == "ok"
+    assert judge(machine(platform=UBUNTU, toolchain=replace(OK, shm_mib=64)))["container.shm_small"].severity == "ok"

@@ -48,7 +48,7 @@ ORDER = (
     "torchvision.mismatch", "torchaudio.mismatch", "numpy.missing", "numpy.abi",
     "cuda.no_driver", "cuda.nvml_mismatch", "cuda.driver_too_old", "cuda.gpu_arch_unsupported",
     "cuda.visible_devices", "cuda.fabric_manager", "cuda.init_failed", "rocm.gfx_unsupported", "mps.unavailable",
-    "container.gpu_devices", "wsl.gpu",
+    "container.gpu_devices", "wsl.gpu", "container.shm_small",
     "compile.python_unsupported", "compile.windows_unsupported", "compile.cc_env_broken", "compile.no_cxx",
     "compile.no_python_headers", "compile.triton_missing", "compile.triton_mismatch", "compile.windows_triton",
     "compile.gpu_too_old", "compile.disabled_by_env",

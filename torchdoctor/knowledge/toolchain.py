@@ -57,6 +57,10 @@ def gcc_max(cuda: str) -> int | None:
     return None
 
 
+def shm_min_mib() -> int:
+    return int(table()["shm_min_mib"]["mib"])
+
+
 def sources(*keys: str) -> tuple[str, ...]:
     own = table().get("sources", {})
     return tuple(own.get(k, k) for k in keys)

@@ -60,6 +60,7 @@ def collect(request, epochs: int, seed: int, timeout: float, python: str | None,
             return res.data
         report["devices"].append(verdict.device_entry(v, res.data, res.seconds))
         report["findings"].extend(f.to_dict() for f in v.findings)
+        _stack(report["devices"][-1], res.data, report)
         on_event("done", name, v, res.seconds)
         if compile_timeout is not None:
             _compile_device(name, report["devices"][-1], report, runner, seed, compile_timeout, python, on_event)
@@ -111,6 +112,26 @@ def collect(request, epochs: int, seed: int, timeout: float, python: str | None,
 
     report["ok"] = bool(report["devices"]) and all(d["ok"] for d in report["devices"]) and not report["error"]
     return report
+
+
+def _stack(entry: dict, data: dict | None, report: dict) -> None:
+    """The stack workloads' lines (after the classic stages): each failure is its own finding, and fails the
+    device; an older child without them changes nothing."""
+    from torchdoctor.verdicts import stack as judge
+
+    raw = (data or {}).get("stack")
+    if not isinstance(raw, dict):
+        return
+    checks, found = judge.judge(entry["device"], raw)
+    entry["stack"] = {k: {a: b for a, b in v.items() if a != "traceback"} for k, v in raw.items() if isinstance(v, dict)}
+    entry.setdefault("checks", {}).update({f"stack.{k}": v for k, v in checks.items()})
+    if found:
+        entry["findings"] = list(entry.get("findings") or []) + [f.to_dict() for f in found]
+        report["findings"].extend(f.to_dict() for f in found)
+        entry["ok"] = False
+        entry["problems"] = list(entry.get("problems") or []) + [f.message for f in found]
+        if entry.get("status") == "passed":
+            entry["status"] = "failed"
 
 
 def _compile_device(name: str, entry: dict, report: dict, runner: Callable[..., Any], seed: int, timeout: float,

@@ -75,6 +75,7 @@ def main() -> int:
     _stage(result, "gradcheck", lambda: gradcheck(torch, device, opts.seed))
     _stage(result, "agreement", lambda: agreement(torch, device, opts.seed, result))
     _stage(result, "throughput", lambda: throughput(torch, device, opts.seed))
+    _stage(result, "stack", lambda: stack(torch, device, opts.seed, result))  # after the classic stages
     result["child_seconds"] = time.perf_counter() - start
     answer(result)
     return 0
@@ -103,6 +104,15 @@ def compile_only(torch, opts, result: dict, prep: dict, CW, start: float) -> int
     result["child_seconds"] = time.perf_counter() - start
     answer(result)
     return 0
+
+
+def stack(torch, device: str, seed: int, result: dict) -> dict:
+    """The stack workloads (stack_workloads.py), answering after each one."""
+    def progress(partial):
+        result["stack"] = dict(partial)
+        answer(result)
+
+    return load("stack_workloads").run_all(torch, device, seed, progress)
 
 
 def _stage(result: dict, name: str, fn) -> None:

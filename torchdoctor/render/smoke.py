@@ -45,6 +45,29 @@ def _seconds(v: Any) -> str:
     return f"{v * 1000:.0f} ms" if v < 1 else f"{v:.2f} s"
 
 
+_STACK_LABELS = {"conv": "conv2d fwd/bwd", "matmul": "matmul fp32", "tf32": "matmul tf32", "bf16": "matmul bf16",
+                 "sdpa": "attention (SDPA)", "autocast": "autocast step", "dataloader": "DataLoader x2"}
+
+
+def stack_details(v: dict) -> str:
+    if v.get("skipped"):
+        return str(v["skipped"])
+    if v.get("error"):
+        return str(v["error"]).splitlines()[0][:200]
+    bits = []
+    if "max_rel_err" in v:
+        bits.append(f"max rel err {_num(v['max_rel_err'], '.2g')}")
+    if v.get("library"):
+        bits.append(str(v["library"]))
+    if v.get("dtype"):
+        bits.append(str(v["dtype"]))
+    if "mib" in v:
+        bits.append(f"{_num(v['mib'], '.1f')} MiB through {v.get('workers')} workers")
+    if "finite" in v:
+        bits.append("finite" if v["finite"] else "NOT finite")
+    return ", ".join(bits) + f" ({_seconds(v.get('seconds'))})"
+
+
 def _fine(v: Any) -> str:
     return f"{v * 1e6:.0f} µs" if isinstance(v, (int, float)) and v < 1e-3 else _seconds(v)
 
@@ -90,6 +113,8 @@ def device_rows(entry: dict) -> list[tuple[str, str, str]]:
                      f"{_num(t['steps_per_s'], '.1f')} steps/s, {_num(t.get('samples_per_s'), ',.0f')} samples/s, "
                      f"{_num(t.get('tflops'), '.2f')} TFLOP/s {t.get('dtype', '')} "
                      f"(batch {sizes.get('n')}, {sizes.get('d_in')}-{sizes.get('d_hidden')}-{sizes.get('d_out')})"))
+    for name, value in (entry.get("stack") or {}).items():
+        rows.append((_STACK_LABELS.get(name, name), checks.get(f"stack.{name}", ""), stack_details(value)))
     k = entry.get("compile") or {}
     if k:
         rows.append(("torch.compile", checks.get("compile", ""), compile_details(k)))
