@@ -237,7 +237,8 @@ def triton_missing(f: Facts, k: Knowledge | None) -> Finding | None:
         return warning(msg + f" torch {torch_version(f)} asks for {pin[0]}=={pin[1]}.",
                        Fix("Install the Triton this torch was built with",
                            (cmd(f, *pip_argv(f), "install", f"{pin[0]}=={pin[1]}"),)))
-    return warning(msg, reinstall_fix(f, k, "Reinstall torch with its dependencies (it brings its Triton)"))
+    # No pin to read (a conda torch, a listing without Requires-Dist): the need is likely, not certain.
+    return info(msg, reinstall_fix(f, k, "Reinstall torch with its dependencies (it brings its Triton)"))
 
 
 @check("compile.triton_mismatch", areas.COMPILE, "the installed Triton is the one torch pins",

@@ -35,7 +35,8 @@ def check_report(request: CheckRequest) -> CheckReport:
         target = resolve_target(request.python, search=request.search)
         # In-process facts only for our own interpreter found by the search; --python always asks a child.
         exe = None if target.is_self and target.source != "option" else target.executable
-        facts = gather(timeout=request.timeout, python=exe, build=request.build_toolchain)
+        # `build` only when asked: gather's (timeout, python) form stays the one tests replace
+        facts = gather(timeout=request.timeout, python=exe, **({"build": True} if request.build_toolchain else {}))
         if exe is not None:
             _require_python(target, facts)
         note = target.headline()
