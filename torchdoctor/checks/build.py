@@ -13,7 +13,7 @@ import os
 import re
 
 from torchdoctor.checks import areas
-from torchdoctor.checks.compile import conda_env, package_manager, python_minor
+from torchdoctor.checks.compile import conda_env, package_manager, python_minor, recorded
 from torchdoctor.checks.fixes import cmd, pip_argv
 from torchdoctor.checks.registry import check
 from torchdoctor.checks.views import base_version, build, torch_version
@@ -50,11 +50,12 @@ def toolkit_fix(f: Facts, cuda: str) -> Fix:
                "repository) and point CUDA_HOME at it", tuple(lines))
 
 
-@check("build.cuda_home_missing", areas.BUILD, "the CUDA toolkit is found the way torch looks for it",
-       needs=("toolchain",))
+@check("build.cuda_home_missing", areas.BUILD, "the CUDA toolkit is found the way torch looks for it")
 def cuda_home_missing(f: Facts, k: Knowledge | None) -> Finding | None:
     tc = f.toolchain
     cuda = _cuda_build(f)
+    if tc is None:
+        return recorded(f, "build.cuda_home_missing", toolkit_fix(f, cuda) if cuda else None)
     if cuda is None or tc.build_wanted is None:
         return None
     if tc.cuda_home is None:
@@ -67,10 +68,20 @@ def cuda_home_missing(f: Facts, k: Knowledge | None) -> Finding | None:
     return None
 
 
-@check("build.nvcc_mismatch", areas.BUILD, "nvcc's CUDA release matches torch's", needs=("toolchain",))
+@check("build.nvcc_mismatch", areas.BUILD, "nvcc's CUDA release matches torch's")
 def nvcc_mismatch(f: Facts, k: Knowledge | None) -> Finding | None:
     tc = f.toolchain
     cuda = _cuda_build(f)
+    if tc is None:
+        from torchdoctor.checks.compile import SAID
+        from torchdoctor.checks.views import find_text
+
+        m = find_text(f, SAID["build.nvcc_mismatch"]) if f.origin != "live" else None
+        if m is None:
+            return None
+        have, want = m.group(1), m.group(2)
+        return (error if have.split(".")[0] != want.split(".")[0] else warning)(
+            f"The report shows nvcc {have} against torch's CUDA {want} ('{m.group(0)[:160]}').", toolkit_fix(f, want))
     if cuda is None or tc.build_wanted is None or not tc.nvcc_version:
         return None
     have, want = tc.nvcc_version, ".".join(cuda.split(".")[:2])
@@ -86,11 +97,13 @@ def nvcc_mismatch(f: Facts, k: Knowledge | None) -> Finding | None:
                    toolkit_fix(f, want))
 
 
-@check("build.gcc_unsupported", areas.BUILD, "nvcc accepts the host compiler", needs=("toolchain",))
+@check("build.gcc_unsupported", areas.BUILD, "nvcc accepts the host compiler")
 def gcc_unsupported(f: Facts, k: Knowledge | None) -> Finding | None:
     from torchdoctor.knowledge.toolchain import gcc_max
 
     tc = f.toolchain
+    if tc is None:
+        return _gcc_said(f)
     if tc.build_wanted is None or not tc.gcc_version or not tc.nvcc_version:
         return None
     bound = tc.gcc_max if tc.gcc_max is not None else gcc_max(tc.nvcc_version)
@@ -112,9 +125,12 @@ def gcc_unsupported(f: Facts, k: Knowledge | None) -> Finding | None:
                      tuple(lines)))
 
 
-@check("build.ninja_missing", areas.BUILD, "ninja is on PATH for torch extension builds", needs=("toolchain",))
+@check("build.ninja_missing", areas.BUILD, "ninja is on PATH for torch extension builds")
 def ninja_missing(f: Facts, k: Knowledge | None) -> Finding | None:
     tc = f.toolchain
+    if tc is None:
+        return recorded(f, "build.ninja_missing", Fix("Install ninja for this interpreter and make sure its scripts "
+                                                      "folder is on PATH", (cmd(f, *pip_argv(f), "install", "ninja"),)))
     if tc.build_wanted is None or tc.ninja:
         return None
     exe = f.python.executable if f.python is not None else None
@@ -131,3 +147,16 @@ def ninja_missing(f: Facts, k: Knowledge | None) -> Finding | None:
     return warning("ninja is not on PATH: torch.utils.cpp_extension.load (JIT extensions, DeepSpeed ops) raises "
                    "'Ninja is required to load C++ extensions', and setup.py builds fall back to slow serial builds.",
                    Fix("Install ninja for this interpreter", (cmd(f, *pip_argv(f), "install", "ninja"),)))
+
+
+def _gcc_said(f: Facts) -> Finding | None:
+    from torchdoctor.checks.compile import SAID
+    from torchdoctor.checks.views import find_text
+
+    m = find_text(f, SAID["build.gcc_unsupported"]) if f.origin != "live" else None
+    if m is None:
+        return None
+    n = m.group(1)
+    return error(f"The report shows nvcc's '#error -- unsupported GNU version! gcc versions later than {n} are not "
+                 "supported!'.", Fix(f"Install gcc {n} next to it and let nvcc use it (not -allow-unsupported-compiler)",
+                                     (cmd(f, "export", f"NVCC_PREPEND_FLAGS=-ccbin g++-{n}"),)))

@@ -10,7 +10,7 @@ import re
 
 from torchdoctor.checks import areas
 from torchdoctor.checks.fixes import cmd, pip_argv, reinstall_fix
-from torchdoctor.checks.views import build, dists, nvidia_gpus, release_series, torch_version
+from torchdoctor.checks.views import build, dists, listing_partial, nvidia_gpus, release_series, torch_version
 from torchdoctor.facts import Facts
 from torchdoctor.findings import Finding, Fix, info, warning
 from torchdoctor.knowledge import Knowledge
@@ -109,6 +109,51 @@ def headers_fix(f: Facts) -> Fix:
                "use a Python that ships them (python.org, uv, conda)")
 
 
+# ------------------------------------------------------------------------------ a recorded machine's words
+# What torch, Triton and nvcc print when the fact behind a check holds: a paste (`check --from`) that shows the
+# text is judged by it; a recorded machine without the text and without toolchain facts is skipped.
+SAID = {
+    "compile.no_cxx": r"InvalidCxxCompiler: No working C\+\+ compiler found|Failed to find C compiler|"
+                      r"Compiler: cl is not found",
+    "compile.no_python_headers": r"Python\.h: No such file or directory|include file 'Python\.h' not found",
+    "compile.triton_missing": r"Cannot find a working triton installation",
+    "compile.gpu_too_old": r"Found [^\n]{1,80}? which is too old to be supported by the triton GPU compiler",
+    "compile.python_unsupported": r"Dynamo is not supported on Python 3\.\d+\+|Python 3\.\d+\+ not yet supported "
+                                  r"for torch\.compile",
+    "compile.windows_unsupported": r"Windows not yet supported for torch\.compile",
+    "build.cuda_home_missing": r"CUDA_HOME environment variable is not set|nvcc was not found",
+    "build.nvcc_mismatch": r"The detected CUDA version \((\d+\.\d+)\) mismatches the version that was used to "
+                           r"compile\s+PyTorch \((\d+\.\d+)\)",
+    "build.gcc_unsupported": r"unsupported GNU version! gcc versions later than (\d+) are not supported",
+    "build.ninja_missing": r"Ninja is required to load C\+\+ extensions",
+}
+
+
+def recorded(f: Facts, fid: str, fix: Fix | None = None, severity: str = "warning") -> Finding | None:
+    """The finding a recorded machine's own text proves (None: the text is not there)."""
+    from torchdoctor.checks.views import find_text
+    from torchdoctor.findings import error
+
+    if f.origin == "live":
+        return None
+    m = find_text(f, SAID[fid])
+    if m is None:
+        return None
+    make = {"warning": warning, "info": info, "error": error}[severity]
+    return make(f"The report shows '{m.group(0).strip()[:200]}'.", fix)
+
+
+def unprobed(f: Facts, fid: str, fix: Fix | None = None, severity: str = "warning") -> Finding:
+    """No toolchain facts: the recorded text decides, else the check is skipped."""
+    from torchdoctor.findings import skipped
+
+    found = recorded(f, fid, fix, severity)
+    if found is not None:
+        return found
+    return skipped("needs the live machine (the toolchain probe)" if f.origin != "live"
+                   else "needs the toolchain probe (compilers, Python.h, CUDA toolkit)")
+
+
 # ------------------------------------------------------------------------------ the checks
 @check("compile.python_unsupported", areas.COMPILE, "torch.compile supports this Python", needs=("python",))
 def python_unsupported(f: Facts, k: Knowledge | None) -> Finding | None:
@@ -117,7 +162,9 @@ def python_unsupported(f: Facts, k: Knowledge | None) -> Finding | None:
     version = torch_version(f)
     key = series_key(version)
     if not has_compile(f):
-        return None
+        return recorded(f, "compile.python_unsupported",
+                        reinstall_fix(f, k, "Install a torch release whose torch.compile supports this Python",
+                                      keep_version=False))
     row = dynamo_floor(f.python.version)
     if row is None:
         return None
@@ -138,7 +185,7 @@ def windows_unsupported(f: Facts, k: Knowledge | None) -> Finding | None:
     from torchdoctor.knowledge.toolchain import windows_compile
 
     if f.platform.os != "windows" or not has_compile(f):
-        return None
+        return recorded(f, "compile.windows_unsupported", severity="info")
     row = windows_compile()
     b = build(f)
     floor = row["xpu_min_torch"] if b is not None and b[0] == "xpu" else row["cpu_min_torch"]
@@ -150,9 +197,11 @@ def windows_unsupported(f: Facts, k: Knowledge | None) -> Finding | None:
                               keep_version=False))
 
 
-@check("compile.no_cxx", areas.COMPILE, "a C++ compiler for torch.compile is on PATH", needs=("toolchain",))
+@check("compile.no_cxx", areas.COMPILE, "a C++ compiler for torch.compile is on PATH")
 def no_cxx(f: Facts, k: Knowledge | None) -> Finding | None:
     tc = f.toolchain
+    if tc is None:
+        return unprobed(f, "compile.no_cxx", cxx_fix(f))
     if tc.cxx or tc.cxx_from == "CXX" or not has_compile(f):
         return None  # found, or CXX names one that is broken (compile.cc_env_broken says it)
     windows = f.platform is not None and f.platform.os == "windows"
@@ -187,10 +236,11 @@ def cc_env_broken(f: Facts, k: Knowledge | None) -> Finding | None:
                    Fix("Unset it (or set it to one compiler's full path, a single string)", lines))
 
 
-@check("compile.no_python_headers", areas.COMPILE, "Python.h is installed for this interpreter",
-       needs=("toolchain",))
+@check("compile.no_python_headers", areas.COMPILE, "Python.h is installed for this interpreter")
 def no_python_headers(f: Facts, k: Knowledge | None) -> Finding | None:
     tc = f.toolchain
+    if tc is None:
+        return unprobed(f, "compile.no_python_headers", headers_fix(f))
     if tc.python_h is not False or not has_compile(f):
         return None
     b = build(f)
@@ -222,14 +272,23 @@ def triton_pin(f: Facts) -> tuple[str, str] | None:
     return None
 
 
-@check("compile.triton_missing", areas.COMPILE, "Triton is installed for the GPU build",
-       needs=("platform", "distributions"))
+@check("compile.triton_missing", areas.COMPILE, "Triton is installed for the GPU build")
 def triton_missing(f: Facts, k: Knowledge | None) -> Finding | None:
     b = build(f)
+    said = recorded(f, "compile.triton_missing", reinstall_fix(f, k, "Reinstall torch with its dependencies "
+                                                                  "(it brings its Triton)"))
+    if said is not None:
+        return said
+    if f.platform is None or f.distributions is None:
+        from torchdoctor.findings import skipped
+
+        return skipped("needs the platform facts and the installed package list")
     if f.platform.os != "linux" or b is None or b[0] not in ("cuda", "rocm") or not has_compile(f):
         return None
     if any(dists(f, n) for n in TRITONS):
         return None
+    if f.origin != "live" and (listing_partial(f) or len(f.distributions) < 2):
+        return None  # a paste that names torch alone says nothing about what else is installed
     pin = triton_pin(f)
     msg = ("No Triton is installed for this GPU build: torch.compile on the GPU raises 'Cannot find a working triton "
            "installation. Either the package is not installed or it is too old.'")
@@ -309,25 +368,25 @@ def windows_triton(f: Facts, k: Knowledge | None) -> Finding | None:
                    f"triton-windows {want}.x.", Fix("Install the matching minor", (install,)))
 
 
-@check("compile.gpu_too_old", areas.COMPILE, "the GPU is new enough for Triton", needs=("platform",))
+@check("compile.gpu_too_old", areas.COMPILE, "the GPU is new enough for Triton")
 def gpu_too_old(f: Facts, k: Knowledge | None) -> Finding | None:
     from torchdoctor.knowledge.toolchain import triton_min_cc
 
     b = build(f)
     if b is None or b[0] != "cuda" or not has_compile(f):
-        return None
+        return recorded(f, "compile.gpu_too_old", severity="info")
     floor = triton_min_cc()
     caps = [(d.name, d.capability) for d in (f.runtime.devices if f.runtime is not None else ()) if d.capability]
     caps = caps or [(g.name, g.capability) for g in nvidia_gpus(f) if g.capability]
     old = [(n, c) for n, c in caps if tuple(c) < floor]
     if not old:
-        return None
+        return recorded(f, "compile.gpu_too_old", severity="info") if not caps else None
     name, cc = old[0]
     return info(f"{name or 'This GPU'} (cc {cc[0]}.{cc[1]}) is older than Triton supports (cc {floor[0]}.{floor[1]}): "
                 "torch.compile on this GPU fails with 'Found ... which is too old to be supported by the triton GPU "
                 "compiler'. Eager mode is unaffected.",
                 Fix("Compile for the CPU only, or keep torch.compile off on this GPU",
-                    (cmd(f, "export", "TORCHDYNAMO_DISABLE=1") if f.platform.os != "windows"
+                    (cmd(f, "export", "TORCHDYNAMO_DISABLE=1") if f.platform is None or f.platform.os != "windows"
                      else "$env:TORCHDYNAMO_DISABLE = '1'",)))
 
 
