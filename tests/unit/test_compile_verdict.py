@@ -60,3 +60,23 @@ def test_the_documented_table_is_the_code():
     section = text.split("## `smoke --compile`", 1)[1].split("\n## ", 1)[0]
     rows = re.findall(r"^\| `([\w.]+)` \| ([^|]+) \|$", section, re.M)
     assert [(i, t.strip()) for i, t in rows] == list(COMPILE_IDS.items())
+
+
+def test_installs_proof_compiles_on_a_linux_gpu():
+    from types import SimpleNamespace
+
+    from torchdoctor import install as ins
+
+    assert ins.compile_devices(SimpleNamespace(device="cuda"), "linux") == ("cuda",)
+    assert ins.compile_devices(SimpleNamespace(device="rocm"), "linux") == ("cuda",)
+    assert ins.compile_devices(SimpleNamespace(device="cuda"), "windows") == ()
+    assert ins.compile_devices(SimpleNamespace(device="cpu"), "linux") == ()
+    calls = []
+
+    def run(argv, timeout):
+        calls.append(argv)
+        return SimpleNamespace(stdout='{"ok": true, "findings": []}', returncode=0, timed_out=False)
+
+    ins.verify("/x/python", ("cpu", "cuda"), run, compile_on=("cuda",))
+    smokes = [c for c in calls if "smoke" in c]
+    assert "--compile" not in smokes[0] and smokes[1][-1] == "--compile"
