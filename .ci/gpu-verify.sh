@@ -35,6 +35,9 @@ human 180 check
 json "$OUT/check.json" 180 check -v --json
 human 300 smoke --device cuda
 json "$OUT/smoke.json" 300 smoke --device cuda --json
+# torch.compile on the GPU (Triton, fresh caches) and the stack lines (cuDNN, cuBLAS, TF32, bf16, SDPA, autocast)
+human 420 smoke --device cuda --compile
+human 120 check --build
 human 300 smoke --plot "$OUT/loss.png"
 human 300 smoke --distributed --device cuda --nproc 1
 json "$OUT/distributed.json" 300 smoke --distributed --device cuda --nproc 1 --json

@@ -381,6 +381,14 @@ SCHEMAS: dict[str, Obj] = {
         "retired_variants": [Obj({"variant": VARIANT, "family": str, "last_series": MINOR, "below_cc": CC,
                                   "kernels": str, "source": SOURCE}, {"note": NOTE})],
     }),
+    "toolchain.json": table({
+        "dynamo_python": NonEmpty(Obj({"python": PY_MINOR, "min_torch": MINOR, "source": SOURCE}, {"note": NOTE})),
+        "windows_compile": Obj({"cpu_min_torch": MINOR, "xpu_min_torch": MINOR, "source": SOURCE}, {"note": NOTE}),
+        "triton_windows": NonEmpty(Obj({"torch": MINOR, "triton": MINOR, "source": SOURCE}, {"note": NOTE})),
+        "triton_min_cc": Obj({"cc": CC, "source": SOURCE}, {"note": NOTE}),
+        "nvcc_gcc_max": NonEmpty(Obj({"from": MINOR, "to": MINOR, "gcc_max": int, "source": SOURCE}, {"note": NOTE})),
+        "shm_min_mib": Obj({"mib": int, "source": SOURCE}, {"note": NOTE}),
+    }, {"sources": Map(Match(r"\S+", "a source key"), str)}),
 }
 TSV_TABLES = ("pci_ids.tsv",)
 

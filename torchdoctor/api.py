@@ -25,14 +25,14 @@ __all__ = ["check", "suggest", "smoke", "fleet_report", "CheckReport", "SuggestR
 
 # ------------------------------------------------------------------------------------------ the calls
 def check(python: str | os.PathLike | None = None, timeout: float = 60.0, *, strict: bool = False,
-          from_: str | os.PathLike | None = None) -> CheckReport:
+          from_: str | os.PathLike | None = None, build: bool = False) -> CheckReport:
     """Diagnose an install (default: this interpreter, in a child); `torchdoctor check` as a report."""
     from torchdoctor.operations.check import check_report
     from torchdoctor.requests.check import CheckRequest
 
     return _call(lambda: check_report(CheckRequest.build(
         python=_path(python, "python"), from_=_path(from_, "from_"), timeout=_seconds(timeout, "timeout"),
-        strict=_flag(strict, "strict"), search=False)))
+        strict=_flag(strict, "strict"), search=False, build=_flag(build, "build"))))
 
 
 def suggest(torch: str | None = None, with_: str | Sequence[str] | None = None, format: str = "pip", *,
@@ -55,13 +55,15 @@ def suggest(torch: str | None = None, with_: str | Sequence[str] | None = None, 
 
 
 def smoke(device: str = "cpu", *, epochs: int = 100, seed: int = 0, timeout: float = 120.0,
-          python: str | os.PathLike | None = None) -> SmokeReport:
+          python: str | os.PathLike | None = None, compile: bool = False,
+          compile_timeout: float = 180.0) -> SmokeReport:
     """Train on `device` (cpu | cuda | cuda:N | mps | xpu | all) in a child; `torchdoctor smoke` as a report."""
     from torchdoctor.operations.smoke import smoke_report
     from torchdoctor.requests.smoke import SmokeRequest
 
     build = dict(device=_text(device, "device"), epochs=_int(epochs, "epochs"), seed=_int(seed, "seed"),
-                 timeout=_seconds(timeout, "timeout"), python=_path(python, "python"), search=False)
+                 timeout=_seconds(timeout, "timeout"), python=_path(python, "python"), search=False,
+                 compile=_flag(compile, "compile"), compile_timeout=_seconds(compile_timeout, "compile_timeout"))
     return _call(lambda: smoke_report(SmokeRequest.build(**build)))
 
 

@@ -78,6 +78,8 @@ def check(
                                              "scheduler's, Kubernetes' or the host's name) or a NAME. Off by default."),
     exit_style: str = typer.Option("doctor", "--exit-style", help="doctor (0 ok, 1 problems, 2 usage) | nagios "
                                    "(0 OK, 1 WARN, 2 CRITICAL, 3 UNKNOWN)."),
+    build: bool = typer.Option(False, "--build", help="Judge the C++/CUDA extension build toolchain even "
+                               "when no toolkit or source package is present."),
 ) -> None:
     """Diagnose the PyTorch install: every problem with its cause and the exact fix."""
     from torchdoctor.commands.check import run_check
@@ -86,7 +88,7 @@ def check(
 
     _exit(_guard(run_check, json_out=json_out, verbose=verbose, fmt=fmt, strict=strict, timeout=timeout,
                     python=python, list_checks=list_checks, from_=from_, json_line=json_line,
-                    node_label=node_label, exit_style=exit_style))
+                    node_label=node_label, exit_style=exit_style, build=build))
 
 
 @app.command()
@@ -110,6 +112,10 @@ def smoke(
                                              "scheduler's, Kubernetes' or the host's name) or a NAME. Off by default."),
     bandwidth_max: Optional[str] = typer.Option(None, "--bandwidth-max", help="--distributed: time all-reduce up "
                                                 "to this size too (16G, as nccl-tests' floors use)."),
+    compile: bool = typer.Option(False, "--compile", help="Also prove torch.compile on each device (fresh "
+                                 "caches, compared with eager)."),
+    compile_timeout: float = typer.Option(180.0, "--compile-timeout", help="Seconds allowed for each device's "
+                                          "first compile."),
 ) -> None:
     """Prove the install trains: the classic backprop loop on every device, verified and timed."""
     if not distributed and (nnodes, node_rank, rdzv_endpoint) != (None, None, None):
@@ -120,6 +126,8 @@ def smoke(
     if distributed:
         if plot:
             raise UsageError("--plot is not available with --distributed")
+        if compile:
+            raise UsageError("--compile is not available with --distributed")
         from torchdoctor.commands.distributed import run_distributed
 
         _exit(_guard(run_distributed, device=device, json_out=json_out, nproc=nproc, backend=backend,
@@ -130,7 +138,7 @@ def smoke(
 
     _exit(_guard(run_smoke, device=device, json_out=json_out, epochs=epochs, seed=seed, plot=plot,
                     timeout=timeout, python=python, nproc=nproc, backend=backend, json_line=json_line,
-                    node_label=node_label))
+                    node_label=node_label, compile=compile, compile_timeout=compile_timeout))
 
 
 def _check_python(python: str | None) -> None:

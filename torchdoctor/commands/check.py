@@ -17,22 +17,22 @@ NAGIOS_OK, NAGIOS_WARN, NAGIOS_CRITICAL, NAGIOS_UNKNOWN = 0, 1, 2, 3
 def run_check(json_out: bool = False, verbose: bool = False, fmt: str = "human", strict: bool = False,
               timeout: float | None = None, python: str | None = None, list_checks: bool = False,
               from_: str | None = None, json_line: bool = False, node_label: str | None = None,
-              exit_style: str = "doctor") -> int:
+              exit_style: str = "doctor", build: bool = False) -> int:
     style = (exit_style or "doctor").strip().lower()
     if style not in EXIT_STYLES:
         raise UsageError(f"--exit-style must be one of {', '.join(EXIT_STYLES)} (got {exit_style!r})")
     if style == "nagios":
         try:
             return _run(json_out, verbose, fmt, strict, timeout, python, list_checks, from_, json_line, node_label,
-                        nagios=True)
+                        build, nagios=True)
         except DoctorError as exc:  # the check could not run: UNKNOWN, never CRITICAL (Nagios' 2)
             raise DoctorError(exc.message, NAGIOS_UNKNOWN) from None
-    return _run(json_out, verbose, fmt, strict, timeout, python, list_checks, from_, json_line, node_label)
+    return _run(json_out, verbose, fmt, strict, timeout, python, list_checks, from_, json_line, node_label, build)
 
 
 def _run(json_out: bool, verbose: bool, fmt: str, strict: bool, timeout: float | None, python: str | None,
          list_checks: bool, from_: str | None, json_line: bool, node_label: str | None,
-         nagios: bool = False) -> int:
+         build: bool = False, nagios: bool = False) -> int:
     fmt = (fmt or "human").strip().lower()
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(SHOWN_FORMATS)} (got {fmt!r})")
@@ -49,7 +49,8 @@ def _run(json_out: bool, verbose: bool, fmt: str, strict: bool, timeout: float |
     from torchdoctor.render.emit import emit
     from torchdoctor.requests.check import CheckRequest
 
-    report = check_report(CheckRequest.build(python=python, from_=from_, timeout=timeout, strict=strict))
+    report = check_report(CheckRequest.build(python=python, from_=from_, timeout=timeout, strict=strict,
+                                             build=build))
     if fmt in ("nhc", "slurm-reason"):
         from torchdoctor.render.health import drain_reason, nhc_lines
         from torchdoctor.render.stream import write_safely

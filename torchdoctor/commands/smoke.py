@@ -17,7 +17,7 @@ PLOT_INSTALL = "pip install 'torchdoctor[plot]' (or: pip install matplotlib)"
 def run_smoke(device: str = "all", json_out: bool = False, epochs: int = 100, seed: int = 0,
               plot: str | None = None, timeout: float = 120.0, python: str | None = None,
               nproc: int | None = None, backend: str | None = None, json_line: bool = False,
-              node_label: str | None = None) -> int:
+              node_label: str | None = None, compile: bool = False, compile_timeout: float = 180.0) -> int:
     if nproc is not None or backend is not None:
         raise UsageError("--nproc and --backend only apply with --distributed")
     from torchdoctor.render.json import check_line_options, write_report
@@ -28,7 +28,8 @@ def run_smoke(device: str = "all", json_out: bool = False, epochs: int = 100, se
     from torchdoctor.render.smoke import Progress
     from torchdoctor.requests.smoke import SmokeRequest
 
-    request = SmokeRequest.build(device=device, epochs=epochs, seed=seed, timeout=timeout, python=python)
+    request = SmokeRequest.build(device=device, epochs=epochs, seed=seed, timeout=timeout, python=python,
+                                 compile=compile, compile_timeout=compile_timeout)
     if plot:
         _check_plot_target(plot)
     progress = Progress(sys.stderr)
