@@ -2,8 +2,9 @@
 # GPU verification for a machine with NVIDIA GPUs and a CUDA build of torch already installed.
 # CI never runs this (it has no GPU). Run it by hand on a GPU machine (in this workplace: the
 # `device` tool, whose python3 holds torch), then paste the outputs into the closing note.
-# Writes at most 6 files to $OUT (default ./gpu-verify-out): one log with every human output,
-# the JSON of suggest, check, smoke and smoke --distributed, and the loss plot.
+# Writes at most 8 files to $OUT (default ./gpu-verify-out): one log with every human output,
+# the JSON of suggest, check, smoke and smoke --distributed, the loss plot, the fleet lines
+# (fleet.jsonl) and, where DCGM is installed, `dcgmi diag -r 1 --json` (dcgmi-diag-r1.json).
 set -u
 cd "$(dirname "$0")/.."
 OUT="${OUT:-gpu-verify-out}"
@@ -34,11 +35,27 @@ human 180 check
 json "$OUT/check.json" 180 check -v --json
 human 300 smoke --device cuda
 json "$OUT/smoke.json" 300 smoke --device cuda --json
+# torch.compile on the GPU (Triton, fresh caches) and the stack lines (cuDNN, cuBLAS, TF32, bf16, SDPA, autocast)
+human 420 smoke --device cuda --compile
+human 120 check --build
 human 300 smoke --plot "$OUT/loss.png"
 human 300 smoke --distributed --device cuda --nproc 1
 json "$OUT/distributed.json" 300 smoke --distributed --device cuda --nproc 1 --json
 # The multi-node launch path on one node: c10d rendezvous, endpoint preflight, results gathered over NCCL.
 human 300 smoke --distributed --device cuda --nproc 1 --nnodes 1 --node-rank 0 --rdzv-endpoint 127.0.0.1:29511
+# Fleets: one line per node (labelled), all-reduce up to 4 GiB, joined by fleet report; NHC's view.
+{ td 180 check --json-line --node-label auto
+  td 300 smoke --device cuda --json-line --node-label auto
+  td 300 smoke --distributed --device cuda --bandwidth-max 4G --json-line --node-label auto; } \
+    > "$OUT/fleet.jsonl" 2>> "$LOG"
+human 30 fleet report "$OUT/fleet.jsonl" --expect 1
+human 60 check --format nhc
+if command -v dcgmi > /dev/null; then  # DCGM's level-1 readiness diagnostic, recorded for a replay fake
+    timeout 150 dcgmi diag -r 1 --json > "$OUT/dcgmi-diag-r1.json" 2>> "$LOG"
+    echo "==== dcgmi diag -r 1 --json: exit $?" >> "$LOG"
+else
+    echo "==== dcgmi: not installed (no DCGM on this machine)" >> "$LOG"
+fi
 # Fault paths that only a GPU machine shows for real:
 CUDA_VISIBLE_DEVICES="" human 180 check
 CUDA_VISIBLE_DEVICES=7 human 180 check

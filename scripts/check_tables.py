@@ -367,6 +367,12 @@ SCHEMAS: dict[str, Obj] = {
         "shared_with_igpu": Obj({"ids": NonEmpty(HEX4), "kind": Enum(*INTEL_KINDS), "igpu_kind": Enum(*INTEL_KINDS),
                                  "source": SOURCE}, {"note": NOTE}),
     }),
+    "fleet.json": table({
+        "busbw_floors": NonEmpty(Obj({"name": Match(r"\d+x[A-Za-z0-9]+", "a floor name such as 8xH100"),
+                                      "gpu_names": NonEmpty(WORD), "gpus": int, "busbw_gbps": int, "min_bytes": int,
+                                      "source": SOURCE}, {"note": NOTE})),
+        "slow_below_percent": int, "source": SOURCE,
+    }),
     "builds.json": table({
         "jetson": Obj({"capabilities": NonEmpty(CC), "name_words": NonEmpty(WORD), "sbsa_capabilities": [CC],
                        "source": SOURCE}, {"note": NOTE}),
@@ -382,6 +388,14 @@ SCHEMAS: dict[str, Obj] = {
                                     "source": SOURCE}, {"note": NOTE})),
         "tag_patterns": NonEmpty(Obj({"pattern": REGEX, "source": SOURCE}, {"note": NOTE})),
     }),
+    "toolchain.json": table({
+        "dynamo_python": NonEmpty(Obj({"python": PY_MINOR, "min_torch": MINOR, "source": SOURCE}, {"note": NOTE})),
+        "windows_compile": Obj({"cpu_min_torch": MINOR, "xpu_min_torch": MINOR, "source": SOURCE}, {"note": NOTE}),
+        "triton_windows": NonEmpty(Obj({"torch": MINOR, "triton": MINOR, "source": SOURCE}, {"note": NOTE})),
+        "triton_min_cc": Obj({"cc": CC, "source": SOURCE}, {"note": NOTE}),
+        "nvcc_gcc_max": NonEmpty(Obj({"from": MINOR, "to": MINOR, "gcc_max": int, "source": SOURCE}, {"note": NOTE})),
+        "shm_min_mib": Obj({"mib": int, "source": SOURCE}, {"note": NOTE}),
+    }, {"sources": Map(Match(r"\S+", "a source key"), str)}),
 }
 TSV_TABLES = ("pci_ids.tsv",)
 

@@ -7,7 +7,7 @@ loaded on first use, so `import torchdoctor` stays cheap.
 
 from torchdoctor._version import __version__
 
-_API = ("check", "suggest", "smoke", "CheckReport", "SuggestReport", "SmokeReport")
+_API = ("check", "suggest", "smoke", "fleet_report", "CheckReport", "SuggestReport", "SmokeReport")
 __all__ = ["__version__", *_API]
 
 

@@ -20,19 +20,19 @@ if TYPE_CHECKING:
 
 _REPORTS = ("CheckReport", "SuggestReport", "SmokeReport")
 
-__all__ = ["check", "suggest", "smoke", "CheckReport", "SuggestReport", "SmokeReport"]
+__all__ = ["check", "suggest", "smoke", "fleet_report", "CheckReport", "SuggestReport", "SmokeReport"]
 
 
 # ------------------------------------------------------------------------------------------ the calls
 def check(python: str | os.PathLike | None = None, timeout: float = 60.0, *, strict: bool = False,
-          from_: str | os.PathLike | None = None) -> CheckReport:
+          from_: str | os.PathLike | None = None, build: bool = False) -> CheckReport:
     """Diagnose an install (default: this interpreter, in a child); `torchdoctor check` as a report."""
     from torchdoctor.operations.check import check_report
     from torchdoctor.requests.check import CheckRequest
 
     return _call(lambda: check_report(CheckRequest.build(
         python=_path(python, "python"), from_=_path(from_, "from_"), timeout=_seconds(timeout, "timeout"),
-        strict=_flag(strict, "strict"), search=False)))
+        strict=_flag(strict, "strict"), search=False, build=_flag(build, "build"))))
 
 
 def suggest(torch: str | None = None, with_: str | Sequence[str] | None = None, format: str = "pip", *,
@@ -55,14 +55,44 @@ def suggest(torch: str | None = None, with_: str | Sequence[str] | None = None, 
 
 
 def smoke(device: str = "cpu", *, epochs: int = 100, seed: int = 0, timeout: float = 120.0,
-          python: str | os.PathLike | None = None) -> SmokeReport:
+          python: str | os.PathLike | None = None, compile: bool = False,
+          compile_timeout: float = 180.0) -> SmokeReport:
     """Train on `device` (cpu | cuda | cuda:N | mps | xpu | all) in a child; `torchdoctor smoke` as a report."""
     from torchdoctor.operations.smoke import smoke_report
     from torchdoctor.requests.smoke import SmokeRequest
 
     build = dict(device=_text(device, "device"), epochs=_int(epochs, "epochs"), seed=_int(seed, "seed"),
-                 timeout=_seconds(timeout, "timeout"), python=_path(python, "python"), search=False)
+                 timeout=_seconds(timeout, "timeout"), python=_path(python, "python"), search=False,
+                 compile=_flag(compile, "compile"), compile_timeout=_seconds(compile_timeout, "compile_timeout"))
     return _call(lambda: smoke_report(SmokeRequest.build(**build)))
+
+
+def fleet_report(files: Sequence[str | os.PathLike] = (), *, lines: Sequence[str] | None = None,
+                 expect: int | None = None, expect_nodes: str | None = None,
+                 busbw_floors: Sequence[str] = ()) -> Any:
+    """Many nodes' reports joined (`torchdoctor fleet report` as a FleetReport): from FILES, or from `lines`
+    (the nodes' output as strings, in any of the prefixes fleet report reads)."""
+    from torchdoctor.operations.fleet import fleet_report as build_report
+    from torchdoctor.recorded.fleet_lines import read_lines
+    from torchdoctor.requests.fleet import FleetReportRequest
+
+    if isinstance(files, (str, os.PathLike)):
+        files = (files,)
+    paths = [_path(f, "files") or "" for f in files]
+    if lines is not None and (isinstance(lines, str) or not all(isinstance(x, str) for x in lines)):
+        raise TypeError("lines must be a sequence of str (one per line)")
+    if lines is not None and paths:
+        raise ValueError("give files or lines, not both")
+    if expect is not None:
+        expect = _int(expect, "expect")
+
+    def run() -> Any:
+        request = FleetReportRequest.build(files=paths or ["-"], expect=expect,
+                                           expect_nodes=_text(expect_nodes, "expect_nodes"),
+                                           floors=[_text(f, "busbw_floors") or "" for f in busbw_floors])
+        return build_report(request, read_lines(lines, "lines") if lines is not None else None)
+
+    return _call(run)
 
 
 # ------------------------------------------------------------------------------------------ arguments

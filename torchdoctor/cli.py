@@ -65,13 +65,21 @@ def suggest(
 def check(
     json_out: bool = typer.Option(False, "--json", help="Print facts and findings as JSON (schema 1)."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Every fact and probe timing."),
-    fmt: str = typer.Option("human", "--format", help="human | markdown"),
+    fmt: str = typer.Option("human", "--format", help="human | markdown | nhc | slurm-reason"),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit 1)."),
-    timeout: float = typer.Option(60.0, "--timeout", help="Seconds allowed for the torch import probe."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds allowed for the torch import probe "
+                                            "(default 60; 40 with --format nhc or slurm-reason)."),
     python: Optional[str] = typer.Option(None, "--python", help="Diagnose another interpreter or virtualenv."),
     list_checks: bool = typer.Option(False, "--list-checks", help="List every check id and exit."),
     from_: Optional[str] = typer.Option(None, "--from", help="Diagnose a recorded machine: a check --json "
                                         "report or collect_env text; '-' reads stdin."),
+    json_line: bool = typer.Option(False, "--json-line", help="Print the JSON report on one line (for fleets)."),
+    node_label: Optional[str] = typer.Option(None, "--node-label", help="Add \"node\" to the JSON: auto (the "
+                                             "scheduler's, Kubernetes' or the host's name) or a NAME. Off by default."),
+    exit_style: str = typer.Option("doctor", "--exit-style", help="doctor (0 ok, 1 problems, 2 usage) | nagios "
+                                   "(0 OK, 1 WARN, 2 CRITICAL, 3 UNKNOWN)."),
+    build: bool = typer.Option(False, "--build", help="Judge the C++/CUDA extension build toolchain even "
+                               "when no toolkit or source package is present."),
 ) -> None:
     """Diagnose the PyTorch install: every problem with its cause and the exact fix."""
     from torchdoctor.commands.check import run_check
@@ -79,7 +87,8 @@ def check(
     _check_python(python)
 
     _exit(_guard(run_check, json_out=json_out, verbose=verbose, fmt=fmt, strict=strict, timeout=timeout,
-                    python=python, list_checks=list_checks, from_=from_))
+                    python=python, list_checks=list_checks, from_=from_, json_line=json_line,
+                    node_label=node_label, exit_style=exit_style, build=build))
 
 
 @app.command()
@@ -98,23 +107,38 @@ def smoke(
     node_rank: Optional[int] = typer.Option(None, "--node-rank", help="This machine's node, 0 to N-1 (0 hosts "
                                             "the rendezvous)."),
     rdzv_endpoint: Optional[str] = typer.Option(None, "--rdzv-endpoint", help="HOST:PORT of node rank 0."),
+    json_line: bool = typer.Option(False, "--json-line", help="Print the JSON report on one line (for fleets)."),
+    node_label: Optional[str] = typer.Option(None, "--node-label", help="Add \"node\" to the JSON: auto (the "
+                                             "scheduler's, Kubernetes' or the host's name) or a NAME. Off by default."),
+    bandwidth_max: Optional[str] = typer.Option(None, "--bandwidth-max", help="--distributed: time all-reduce up "
+                                                "to this size too (16G, as nccl-tests' floors use)."),
+    compile: bool = typer.Option(False, "--compile", help="Also prove torch.compile on each device (fresh "
+                                 "caches, compared with eager)."),
+    compile_timeout: float = typer.Option(180.0, "--compile-timeout", help="Seconds allowed for each device's "
+                                          "first compile."),
 ) -> None:
     """Prove the install trains: the classic backprop loop on every device, verified and timed."""
     if not distributed and (nnodes, node_rank, rdzv_endpoint) != (None, None, None):
         raise UsageError("--nnodes, --node-rank and --rdzv-endpoint need --distributed")
+    if not distributed and bandwidth_max is not None:
+        raise UsageError("--bandwidth-max needs --distributed")
     _check_python(python)
     if distributed:
         if plot:
             raise UsageError("--plot is not available with --distributed")
+        if compile:
+            raise UsageError("--compile is not available with --distributed")
         from torchdoctor.commands.distributed import run_distributed
 
         _exit(_guard(run_distributed, device=device, json_out=json_out, nproc=nproc, backend=backend,
                      timeout=timeout, python=python, epochs=epochs, seed=seed, nnodes=nnodes,
-                     node_rank=node_rank, rdzv_endpoint=rdzv_endpoint))
+                     node_rank=node_rank, rdzv_endpoint=rdzv_endpoint, json_line=json_line,
+                     node_label=node_label, bandwidth_max=bandwidth_max))
     from torchdoctor.commands.smoke import run_smoke
 
     _exit(_guard(run_smoke, device=device, json_out=json_out, epochs=epochs, seed=seed, plot=plot,
-                    timeout=timeout, python=python, nproc=nproc, backend=backend))
+                    timeout=timeout, python=python, nproc=nproc, backend=backend, json_line=json_line,
+                    node_label=node_label, compile=compile, compile_timeout=compile_timeout))
 
 
 def _check_python(python: str | None) -> None:
@@ -167,6 +191,51 @@ def preview(
     _exit(_guard(run_preview, command=command, python=python, json_out=json_out, timeout=timeout))
 
 
+fleet_app = typer.Typer(name="fleet", help="Many nodes: join their reports, or run check on each through "
+                        "srun, pdsh or ssh.", no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+app.add_typer(fleet_app, name="fleet")
+
+
+@fleet_app.command("report")
+def fleet_report(
+    files: List[str] = typer.Argument(None, help="Reports as nodes printed them (--json-line, pdsh/clush, srun "
+                                      "--label, kubectl logs); '-' or none reads stdin."),
+    expect: Optional[int] = typer.Option(None, "--expect", help="This many nodes must report."),
+    expect_nodes: Optional[str] = typer.Option(None, "--expect-nodes", help="These nodes must report: a Slurm "
+                                               "host list, node[01-16],gpu7."),
+    busbw_floor: List[str] = typer.Option([], "--busbw-floor", help="A site's all-reduce floor: GBPS[@SIZE] or "
+                                          "COUNTxMODEL=GBPS@SIZE, 8xH100=460@16G (repeatable)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the fleet as JSON (schema 1)."),
+    fmt: str = typer.Option("human", "--format", help="human | markdown"),
+) -> None:
+    """Join many nodes' reports: groups of identical nodes, outliers, missing nodes, smoke, bus bandwidth."""
+    from torchdoctor.commands.fleet import run_fleet_report
+
+    _exit(_guard(run_fleet_report, files=list(files or []), expect=expect, expect_nodes=expect_nodes,
+                 floors=busbw_floor, json_out=json_out, fmt=fmt))
+
+
+@fleet_app.command("run", context_settings={"allow_interspersed_args": False})
+def fleet_run(
+    command: List[str] = typer.Argument(None, help="After --: what each node runs, check [OPTIONS] or smoke "
+                                        "[OPTIONS]."),
+    via: str = typer.Option(..., "--via", help="srun | pdsh | ssh: the engine that starts it on every node."),
+    nodes: Optional[str] = typer.Option(None, "--nodes", help="A host list, node[01-16] (with srun also a count)."),
+    timeout: float = typer.Option(120.0, "--timeout", help="Seconds allowed per node."),
+    fanout: int = typer.Option(32, "--fanout", help="Nodes at a time for pdsh and ssh."),
+    program: str = typer.Option("torchdoctor", "--program", help="The doctor's command on the nodes."),
+    busbw_floor: List[str] = typer.Option([], "--busbw-floor", help="As for fleet report (repeatable)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the fleet as JSON (schema 1)."),
+    fmt: str = typer.Option("human", "--format", help="human | markdown"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the engine's command and run nothing."),
+) -> None:
+    """Run check (or smoke) on every node through srun, pdsh or ssh, and report the fleet."""
+    from torchdoctor.commands.fleet import run_fleet_run
+
+    _exit(_guard(run_fleet_run, via=via, nodes=nodes, args=list(command or []), timeout=timeout, fanout=fanout,
+                 program=program, floors=busbw_floor, json_out=json_out, fmt=fmt, dry_run=dry_run))
+
+
 def _exit(code: int) -> None:
     raise typer.Exit(code)
 
@@ -176,6 +245,8 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     if not args:
         args = ["--help"]  # no arguments: the help, exit 0
+    elif args == ["fleet"]:
+        args = ["fleet", "--help"]  # the group alone: its help, exit 0 (as the doctor alone)
     _on_ctrl_c()
     try:
         if sys.stdout is None:  # started with stdout closed (`>&-`)
@@ -184,7 +255,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.stdout.flush()
     except DoctorError as exc:
         _fail(exc.message)
-        code = exc.exit_code
+        code = _nagios_unknown(args, exc.exit_code)
     except KeyboardInterrupt:
         _interrupted()
     except OSError as exc:
@@ -194,8 +265,19 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # noqa: BLE001 - the edge where everything becomes an exit code
         if type(exc).__name__ == "Abort" or isinstance(exc.__cause__, KeyboardInterrupt):
             _interrupted()  # Typer/Click turned the Ctrl-C into Exit(130) or Abort
-        code = _exit_code_for(exc)
+        code = _nagios_unknown(args, _exit_code_for(exc))
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _nagios_unknown(args: list[str], code: int) -> int:
+    """`--exit-style nagios`: a usage error raised before the command ran (a mistyped flag) is UNKNOWN
+    (3), not the doctor's 2, which Nagios would read as CRITICAL (a CRITICAL result returns normally)."""
+    if code not in (EXIT_USAGE, EXIT_INTERNAL):
+        return code
+    for i, arg in enumerate(args):
+        if arg == "--exit-style=nagios" or (arg == "--exit-style" and args[i + 1:i + 2] == ["nagios"]):
+            return 3
+    return code
 
 
 def _on_ctrl_c() -> None:

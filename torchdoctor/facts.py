@@ -55,6 +55,7 @@ class PythonFacts:
     executable: str | None = None  # "~"-relative where under home
     env_kind: str | None = None  # "venv" | "conda" | "system" | None (unknown)
     tools: tuple[str, ...] = ()  # installers on PATH: "pip", "uv", "conda", "mamba"
+    include: str | None = None  # sysconfig.get_paths()["include"]: where Python.h must be ("~"-relative)
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,32 @@ class CompanionImport:
 
 
 @dataclass(frozen=True)
+class ToolchainFacts:
+    """The build toolchain around the target interpreter, found from PATH, environment and files only
+    (probes/toolchain.py; nothing is compiled). Paths are "~"-relative."""
+
+    cxx: str | None = None  # the C++ compiler torch.compile would call: $CXX, else g++ (clang++ on macOS), cl on Windows
+    cxx_from: str | None = None  # "CXX" | "PATH"
+    other_cxx: tuple[str, ...] = ()  # compilers on PATH torch does not pick by itself (clang++, c++ on Linux)
+    cc_env_broken: tuple[str, ...] = ()  # "CXX=/nonexistent": CC/CXX set to something that is not an executable
+    msvc_off_path: str | None = None  # Windows: a Visual Studio Build Tools cl.exe that is not on PATH
+    python_h: bool | None = None  # Python.h in the target's include dir; None: the dir is not known
+    python_libs: bool | None = None  # Windows: the interpreter's libs folder (an embedded Python lacks it)
+    ninja: str | None = None  # ninja on PATH (torch.utils.cpp_extension runs `ninja --version`)
+    cuda_home: str | None = None  # found the way torch.utils.cpp_extension finds it
+    cuda_home_from: str | None = None  # "CUDA_HOME" | "CUDA_PATH" | "nvcc" | "default"
+    nvcc: str | None = None  # $CUDA_HOME/bin/nvcc when it exists
+    nvcc_version: str | None = None  # "12.4" from `nvcc --version` ("release 12.4")
+    nvcc_error: str | None = None  # why nvcc gave no version
+    gcc_max: int | None = None  # from $CUDA_HOME/include/crt/host_config.h: "gcc versions later than N"
+    gcc: str | None = None  # the host compiler nvcc would use (CC/CXX, else gcc)
+    gcc_version: str | None = None  # "13.3.0" (`gcc -dumpfullversion`)
+    disabled_by: tuple[str, ...] = ()  # "TORCHDYNAMO_DISABLE=1", "TORCH_COMPILE_DISABLE=1"
+    build_wanted: str | None = None  # why build.* judge: "asked" | "toolkit" | "source"; None: they stay quiet
+    shm_mib: int | None = None  # size of /dev/shm (Linux)
+
+
+@dataclass(frozen=True)
 class Facts:
     schema: int = SCHEMA
     origin: str = "live"  # "live" | "json:<file>" | "collect_env:<file>" | "described"
@@ -169,6 +196,7 @@ class Facts:
     shadowing: tuple[str, ...] | None = None  # torch.py / torch/ found before site-packages
     env: dict[str, str] | None = None  # allow-listed variables only (CUDA_VISIBLE_DEVICES, ...)
     device_nodes: tuple[str, ...] | None = None  # /dev/nvidia0, /dev/kfd, /dev/dri/*, /dev/dxg; None: not looked
+    toolchain: ToolchainFacts | None = None  # compilers, Python.h, CUDA toolkit, ninja; None: not looked
     probes: tuple[ProbeNote, ...] = ()
     companion_imports: tuple[CompanionImport, ...] | None = None  # None: no import pass ran
     extra: dict[str, Any] = field(default_factory=dict)  # source-specific notes (e.g. parser warnings)

@@ -285,7 +285,8 @@ def no_such_wheel(results: list[StepResult]) -> bool:
 
 
 # ------------------------------------------------------------------------------ the proof
-def verify(executable: str, devices: Iterable[str], run: Callable[..., Any], timeout: float = 300.0) -> dict[str, Any]:
+def verify(executable: str, devices: Iterable[str], run: Callable[..., Any], timeout: float = 300.0,
+           compile_on: Iterable[str] = ()) -> dict[str, Any]:
     """`check` and `smoke` on the target, as the user would run them; each a child with a deadline."""
     doctor = [sys.executable, "-m", "torchdoctor"]
     out: dict[str, Any] = {"ok": False}
@@ -295,7 +296,8 @@ def verify(executable: str, devices: Iterable[str], run: Callable[..., Any], tim
     out["check"] = {"exit_code": res.returncode, "errors": errors, "timed_out": res.timed_out}
     smokes = []
     for device in dict.fromkeys(devices):
-        res = run(doctor + ["smoke", "--python", executable, "--device", device, "--json"], timeout=timeout)
+        extra = ["--compile"] if device in tuple(compile_on) else []  # torch.compile proved too (GPU on Linux)
+        res = run(doctor + ["smoke", "--python", executable, "--device", device, "--json", *extra], timeout=timeout)
         report = _json(res.stdout) or {}
         smokes.append({"device": device, "exit_code": res.returncode, "ok": bool(report.get("ok")),
                        "timed_out": res.timed_out, "error": report.get("error"),
@@ -304,6 +306,13 @@ def verify(executable: str, devices: Iterable[str], run: Callable[..., Any], tim
     out["smoke"] = smokes
     out["ok"] = out["check"]["exit_code"] == 0 and all(s["exit_code"] == 0 and s["ok"] for s in smokes)
     return out
+
+
+def compile_devices(plan: Any, os_name: str | None) -> tuple[str, ...]:
+    """The devices whose proof includes `smoke --compile`: the GPU a plan targets, on Linux (where torch's
+    wheels bring Triton); elsewhere compiling needs more than the install gives."""
+    device = {"rocm": "cuda"}.get(plan.device, plan.device)
+    return (device,) if os_name == "linux" and device in ("cuda", "xpu") else ()
 
 
 def smoke_devices(plan: Any) -> tuple[str, ...]:

@@ -4,7 +4,8 @@ the pieces to vary it."""
 from __future__ import annotations
 
 from torchdoctor.checks import run_checks
-from torchdoctor.facts import Distribution, Facts, Gpu, NvidiaFacts, PlatformFacts, PythonFacts, TorchRuntime
+from torchdoctor.facts import (Distribution, Facts, Gpu, NvidiaFacts, PlatformFacts, PythonFacts, ToolchainFacts,
+                               TorchRuntime)
 from torchdoctor.knowledge import load
 
 K = load()
@@ -12,6 +13,8 @@ TAG = "cp311-cp311-manylinux_2_28_x86_64"
 H200 = Gpu("nvidia", "NVIDIA H200", (9, 0), memory_mib=143771, source="nvml")
 RTX5090 = Gpu("nvidia", "NVIDIA GeForce RTX 5090", (12, 0), source="nvml")
 GTX1080 = Gpu("nvidia", "NVIDIA GeForce GTX 1080", (6, 1), source="nvml")
+# A live machine's toolchain with a compiler and Python.h, no CUDA toolkit (build.* stay quiet).
+TOOLCHAIN = ToolchainFacts(cxx="/usr/bin/g++", cxx_from="PATH", python_h=True, ninja="/usr/bin/ninja")
 
 
 def torch_dist(version="2.13.0+cpu", **kw):
@@ -27,7 +30,7 @@ def machine(**kw):
     """A healthy CPU-only Linux machine with torch 2.13.0+cpu; override what a test needs."""
     base = dict(platform=PlatformFacts("linux", "x86_64"), python=PythonFacts("3.11.7", env_kind="venv"),
                 nvidia=NvidiaFacts(), gpus=(), pci=(), distributions=(torch_dist(),), runtime=rt_ok(),
-                shadowing=(), env={}, device_nodes=())
+                shadowing=(), env={}, device_nodes=(), toolchain=TOOLCHAIN)
     base.update(kw)
     return Facts(**base)
 

@@ -33,7 +33,11 @@ def test_readme_is_short():
 
 
 COMMAND = typer.main.get_command(app)
-COMMANDS = [("", COMMAND)] + sorted(COMMAND.commands.items())
+COMMANDS = [("", COMMAND)] + sorted((name, cmd) for name, cmd in COMMAND.commands.items()
+                                     if not hasattr(cmd, "commands"))
+# a command group (`fleet`): each of its commands has its own section, `torchdoctor fleet report`
+COMMANDS += sorted((f"{name} {sub}", c) for name, cmd in COMMAND.commands.items() if hasattr(cmd, "commands")
+                   for sub, c in cmd.commands.items())
 
 
 @pytest.mark.parametrize("name,command", COMMANDS, ids=[name or "torchdoctor" for name, _ in COMMANDS])

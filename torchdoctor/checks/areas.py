@@ -186,14 +186,53 @@ ROCM = Area("ROCm", _rocm, _rocm_works)
 MPS = Area("Apple MPS", _mps, lambda f: f.runtime is not None and f.runtime.mps_available is True)
 ENVIRONMENT = Area("Environment", _environment, lambda f: f.platform is not None)
 COMPANIONS = Area("Companions", _companions, lambda f: f.distributions is not None)
+COMPILE = Area("Compile", lambda f: _compile(f), lambda f: _compile_works(f))
+BUILD = Area("Build toolchain", lambda f: _build(f), lambda f: _build_works(f))
 # The check report's lines, in this order.
-CHECK_AREAS = (PYTHON, PYTORCH, PACKAGES, COMPANIONS, NVIDIA, CUDA, ROCM, MPS, ENVIRONMENT)
+CHECK_AREAS = (PYTHON, PYTORCH, PACKAGES, COMPANIONS, NVIDIA, CUDA, ROCM, MPS, ENVIRONMENT, COMPILE, BUILD)
 
 # The other commands' parts.
 PLAN = Area("Plan")
 SMOKE = Area("Smoke")
 DISTRIBUTED = Area("Distributed")
 INSTALL = Area("Install")
+
+
+def _compile(f: Any) -> str:
+    tc = f.toolchain
+    if tc is None:
+        return "Compile: toolchain not probed"
+    parts = [f"C++ compiler {tc.cxx}" if tc.cxx else "no C++ compiler on PATH"]
+    if tc.python_h is not None:
+        parts.append("Python.h found" if tc.python_h else "no Python.h")
+    tritons = [f"{d.name} {d.version}" for d in f.distributions or () if "triton" in d.name]
+    if tritons:
+        parts.append(", ".join(dict.fromkeys(tritons)))
+    if tc.disabled_by:
+        parts.append(", ".join(tc.disabled_by))
+    return "Compile: " + ", ".join(parts)
+
+
+def _compile_works(f: Any) -> bool:
+    tc = f.toolchain
+    return tc is not None and bool(tc.cxx) and tc.python_h is not False and not tc.disabled_by
+
+
+def _build(f: Any) -> str:
+    tc = f.toolchain
+    if tc is None:
+        return "Build toolchain: not probed"
+    if tc.cuda_home is None:
+        return "Build toolchain: no CUDA toolkit" + (", ninja" if tc.ninja else ", no ninja") + \
+            " (prebuilt wheels need none)"
+    nvcc = f"nvcc {tc.nvcc_version}" if tc.nvcc_version else "no working nvcc"
+    gcc = f", gcc {tc.gcc_version}" + (f" (nvcc takes <= {tc.gcc_max})" if tc.gcc_max else "") if tc.gcc_version else ""
+    return f"Build toolchain: {nvcc} at {tc.cuda_home}{gcc}" + (", ninja" if tc.ninja else ", no ninja")
+
+
+def _build_works(f: Any) -> bool:
+    tc = f.toolchain
+    return tc is not None and bool(tc.nvcc_version) and bool(tc.ninja)
 
 
 def works(area: Area, facts: Any) -> bool:

@@ -8,7 +8,7 @@ from torchdoctor.checks import areas
 from torchdoctor.checks.registry import check
 from torchdoctor.checks.views import build, device_nodes_named, driver_unreadable, find_text, has_nvidia_hardware
 from torchdoctor.facts import Facts
-from torchdoctor.findings import Finding, Fix, error, info, skipped
+from torchdoctor.findings import Finding, Fix, error, info, skipped, warning
 from torchdoctor.knowledge import Knowledge
 from torchdoctor.knowledge.wsl import gpu_kernel_floor
 
@@ -80,3 +80,18 @@ def wsl_gpu(f: Facts, k: Knowledge | None) -> Finding | None:
                      Fix("Use WSL 2 with a current WSL and the current Windows NVIDIA driver (do not install a "
                          "Linux driver inside WSL).", ("wsl --update", "wsl --set-version <distro> 2")))
     return None
+
+
+@check("container.shm_small", areas.ENVIRONMENT, "a container's /dev/shm is big enough for DataLoader workers",
+       needs=("platform", "toolchain"))
+def container_shm_small(f: Facts, k: Knowledge | None) -> Finding | None:
+    from torchdoctor.knowledge.toolchain import shm_min_mib
+
+    size = f.toolchain.shm_mib
+    if not f.platform.container or size is None or size >= shm_min_mib():
+        return None
+    return warning(f"This {f.platform.container} container has {size} MiB of /dev/shm: DataLoader worker processes "
+                   "pass batches through it and die with 'DataLoader worker ... exited unexpectedly' or 'Bus error' "
+                   "when it fills.",
+                   Fix("Start the container with more shared memory (or the host's IPC namespace)",
+                       ("docker run --shm-size=8g ...", "docker run --ipc=host ...")))

@@ -50,7 +50,11 @@ ORDER = (
     "companion.variant_mismatch", "companion.abi_mismatch", "companion.cpu_only",
     "cuda.no_driver", "cuda.nvml_mismatch", "cuda.driver_too_old", "cuda.gpu_arch_unsupported",
     "cuda.visible_devices", "cuda.fabric_manager", "cuda.init_failed", "rocm.gfx_unsupported", "mps.unavailable",
-    "container.gpu_devices", "wsl.gpu",
+    "container.gpu_devices", "wsl.gpu", "container.shm_small",
+    "compile.python_unsupported", "compile.windows_unsupported", "compile.cc_env_broken", "compile.no_cxx",
+    "compile.no_python_headers", "compile.triton_missing", "compile.triton_mismatch", "compile.windows_triton",
+    "compile.gpu_too_old", "compile.disabled_by_env",
+    "build.cuda_home_missing", "build.nvcc_mismatch", "build.gcc_unsupported", "build.ninja_missing",
 )
 
 # Why a missing fact matters, in words; LIVE facts only exist when the doctor runs on the machine.
@@ -59,8 +63,9 @@ _NEEDS = {
     "gpus": "a GPU scan", "pci": "a PCI scan", "distributions": "the installed package list",
     "runtime": "the torch import probe", "shadowing": "a scan of the working directory",
     "env": "the environment variables", "device_nodes": "the /dev device nodes",
+    "toolchain": "the toolchain probe (compilers, Python.h, CUDA toolkit)",
 }
-LIVE_ONLY = ("shadowing", "env", "device_nodes")
+LIVE_ONLY = ("shadowing", "env", "device_nodes", "toolchain")
 
 
 def _missing(facts: Any, need: str) -> bool:

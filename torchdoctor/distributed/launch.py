@@ -48,6 +48,7 @@ class Plan:
     nnodes: int | None = None  # a multi-node launch: this node is node_rank of nnodes
     node_rank: int | None = None
     endpoint: tuple[str, int] | None = None  # the c10d rendezvous, hosted by node rank 0
+    bandwidth_max: int | None = None  # --bandwidth-max: all-reduce timed up to this many bytes too
 
     @property
     def join_timeout(self) -> int:
@@ -75,6 +76,8 @@ class Plan:
                 "--collective-timeout", f"{self.collective_timeout:g}", "--deadline", f"{self.worker_deadline:g}"]
         if self.backend:
             args += ["--backend", self.backend]
+        if self.bandwidth_max:
+            args += ["--bandwidth-max", str(self.bandwidth_max)]
         return args
 
 

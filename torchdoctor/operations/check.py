@@ -35,7 +35,8 @@ def check_report(request: CheckRequest) -> CheckReport:
         target = resolve_target(request.python, search=request.search)
         # In-process facts only for our own interpreter found by the search; --python always asks a child.
         exe = None if target.is_self and target.source != "option" else target.executable
-        facts = gather(timeout=request.timeout, python=exe)
+        # `build` only when asked: gather's (timeout, python) form stays the one tests replace
+        facts = gather(timeout=request.timeout, python=exe, **({"build": True} if request.build_toolchain else {}))
         if exe is not None:
             _require_python(target, facts)
         note = target.headline()
@@ -45,7 +46,7 @@ def check_report(request: CheckRequest) -> CheckReport:
                        target=target)
 
 
-def gather(timeout: float = 60.0, python: str | None = None) -> Facts:
+def gather(timeout: float = 60.0, python: str | None = None, build: bool = False) -> Facts:
     """Live facts for `check`; never raises (each probe's failure is a fact)."""
     from torchdoctor.probes.torch_runtime import probe_target
 
@@ -81,12 +82,22 @@ def gather(timeout: float = 60.0, python: str | None = None) -> Facts:
     py = facts.python
     if python is not None or py is None:
         py = target.python if target.python is not None else (None if python is not None else py)
+    toolchain, tool_note = _toolchain(facts, py, build, target.cwd)
+    notes.append(tool_note)
     extra = dict(facts.extra or {})
     if python is not None:
         extra["target_python"] = shown_path(python)
     return facts.with_(python=py, distributions=distributions, companion_imports=imports,
                        runtime=target.runtime, shadowing=shadowing, env=env, device_nodes=nodes,
-                       probes=tuple(notes), extra=extra)
+                       probes=tuple(notes), extra=extra, toolchain=toolchain)
+
+
+def _toolchain(facts: Facts, py, build: bool, cwd: str | None):
+    """The toolchain probe (PATH, environment, files; no child interpreter), never raising."""
+    from torchdoctor.probes.toolchain import gather_toolchain
+
+    os_name = facts.platform.os if facts.platform is not None else None
+    return gather_toolchain(os_name, py.include if py is not None else None, build=build, cwd=cwd)
 
 
 def _import_pass(dists, python: str | None, timeout: float):

@@ -49,7 +49,7 @@ def distributed_report(request: DistributedRequest, environ: Mapping[str, str],
         if backend is None and device != "all":
             backend = "nccl" if device == "cuda" else "gloo"
         plan = launch.Plan("join", "auto" if device == "all" else device, backend, None, request.timeout, py,
-                           request.epochs, request.seed)
+                           request.epochs, request.seed, bandwidth_max=request.bandwidth_max)
         outcome, results = launch.run_join(plan, environ)
     else:
         plan = local_plan(request, py)
@@ -99,4 +99,5 @@ def local_plan(request: DistributedRequest, python: str) -> Any:
     check_nproc(nproc, device, gpus)
     return launch.Plan("launch", device, backend, nproc, timeout, python, request.epochs, request.seed,
                        torch=version, nnodes=nodes.count if nodes else None,
-                       node_rank=nodes.rank if nodes else None, endpoint=nodes.endpoint if nodes else None)
+                       node_rank=nodes.rank if nodes else None, endpoint=nodes.endpoint if nodes else None,
+                       bandwidth_max=request.bandwidth_max)

@@ -134,7 +134,8 @@ def install_report(request: InstallRequest, say: Callable[[str], None] | None = 
     if not request.verify:
         out.data["ok"] = True
         return out.finish(0, "Installed (not verified: --no-verify).")
-    proof = ins.verify(target.executable, ins.smoke_devices(final_plan), run, timeout=request.timeout)
+    proof = ins.verify(target.executable, ins.smoke_devices(final_plan), run, timeout=request.timeout,
+                       compile_on=ins.compile_devices(final_plan, os_name))
     out.data["verification"] = proof
     check = proof["check"]
     out.line(f"{'✓' if check['exit_code'] == 0 else '✗'} check: exit {check['exit_code']}"

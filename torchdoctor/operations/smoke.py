@@ -27,13 +27,14 @@ def smoke_report(request: SmokeRequest, on_event: Callable[..., None] | None = N
     if not target.is_self:
         require_python3(target.reason, target.executable)
     data = collect(request.device, epochs=request.epochs, seed=request.seed, timeout=request.timeout,
-                   python=None if target.is_self else target.executable, on_event=on_event, target=target)
+                   python=None if target.is_self else target.executable, on_event=on_event, target=target,
+                   compile_timeout=request.compile_timeout if request.compile else None)
     return SmokeReport.from_dict(data, target=target)
 
 
 def collect(request, epochs: int, seed: int, timeout: float, python: str | None,
             on_event: Callable[..., None] | None = None, runner: Callable[..., Any] | None = None,
-            target: Any = None) -> dict:
+            target: Any = None, compile_timeout: float | None = None) -> dict:
     """Run the children and judge them; returns the JSON-able report (schema 1).
 
     `runner(args, timeout, python) -> ChildResult` is injectable so tests can fake a GPU."""
@@ -59,7 +60,10 @@ def collect(request, epochs: int, seed: int, timeout: float, python: str | None,
             return res.data
         report["devices"].append(verdict.device_entry(v, res.data, res.seconds))
         report["findings"].extend(f.to_dict() for f in v.findings)
+        _stack(report["devices"][-1], res.data, report)
         on_event("done", name, v, res.seconds)
+        if compile_timeout is not None:
+            _compile_device(name, report["devices"][-1], report, runner, seed, compile_timeout, python, on_event)
         return res.data
 
     info = None
@@ -108,6 +112,47 @@ def collect(request, epochs: int, seed: int, timeout: float, python: str | None,
 
     report["ok"] = bool(report["devices"]) and all(d["ok"] for d in report["devices"]) and not report["error"]
     return report
+
+
+def _stack(entry: dict, data: dict | None, report: dict) -> None:
+    """The stack workloads' lines (after the classic stages): each failure is its own finding, and fails the
+    device; an older child without them changes nothing."""
+    from torchdoctor.verdicts import stack as judge
+
+    raw = (data or {}).get("stack")
+    if not isinstance(raw, dict):
+        return
+    checks, found = judge.judge(entry["device"], raw)
+    entry["stack"] = {k: {a: b for a, b in v.items() if a != "traceback"} for k, v in raw.items() if isinstance(v, dict)}
+    entry.setdefault("checks", {}).update({f"stack.{k}": v for k, v in checks.items()})
+    if found:
+        entry["findings"] = list(entry.get("findings") or []) + [f.to_dict() for f in found]
+        report["findings"].extend(f.to_dict() for f in found)
+        entry["ok"] = False
+        entry["problems"] = list(entry.get("problems") or []) + [f.message for f in found]
+        if entry.get("status") == "passed":
+            entry["status"] = "failed"
+
+
+def _compile_device(name: str, entry: dict, report: dict, runner: Callable[..., Any], seed: int, timeout: float,
+                    python: str | None, on_event: Callable[..., None]) -> None:
+    """`--compile`: its own child on this device with its own deadline; the result is the device's
+    "compile" entry (apart from the steady-state timings), a failure fails the device."""
+    from torchdoctor.verdicts import compile as judge
+
+    on_event("start", f"{name} compile")
+    res = runner(["--device", name, "--compile", "--seed", str(seed)], timeout, python)
+    result, found = judge.judge(name, res.status, res.detail, res.data, timeout)
+    result["child_seconds"] = round(res.seconds, 4)
+    entry["compile"] = result
+    entry.setdefault("checks", {})["compile"] = "passed" if result["ok"] else "failed"
+    entry["findings"] = list(entry.get("findings") or []) + [f.to_dict() for f in found]
+    report["findings"].extend(f.to_dict() for f in found)
+    if not result["ok"]:
+        entry["ok"] = False
+        entry["problems"] = list(entry.get("problems") or []) + [f.message for f in found if f.severity == "error"]
+        if entry.get("status") == "passed":
+            entry["status"] = "failed"
 
 
 def _check_says(name: str, info: dict, python: str | None) -> str | None:

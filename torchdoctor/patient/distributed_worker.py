@@ -105,6 +105,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--collective-timeout", type=float, default=30.0)
     p.add_argument("--deadline", type=float, default=110.0)
+    p.add_argument("--bandwidth-max", type=int, default=0)  # bytes: time all-reduce up to this size too
     return p.parse_args(argv)
 
 
@@ -163,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         stage = "bandwidth"
         rec.stage(stage)
         t = time.perf_counter()
-        rec.data["bandwidth"] = allreduce_timings(torch, dist, device)
+        rec.data["bandwidth"] = allreduce_timings(torch, dist, device, args.bandwidth_max)
         rec.timed("bandwidth", t)
 
         rec.timed("total", START)
@@ -348,13 +349,31 @@ def ddp_two_layer(torch, dist, device: str, seed: int, rank: int, world: int) ->
     return out
 
 
-def allreduce_timings(torch, dist, device: str) -> list[dict]:
+def bandwidth_sizes(kind: str, max_bytes: int = 0) -> list[tuple[int, int]]:
+    """The table's sizes, then doubling up to `max_bytes` (--bandwidth-max; nccl-tests' -e), which ends the list."""
+    sizes = list(BANDWIDTH_SIZES[kind])
+    if max_bytes and max_bytes > sizes[-1][0]:
+        size = sizes[-1][0]
+        while size * 2 < max_bytes:
+            size *= 2
+            sizes.append((size, 5 if size <= (1 << 30) else 3))
+        sizes.append((max_bytes // 4 * 4, 5 if max_bytes <= (1 << 30) else 3))
+    return sizes
+
+
+def allreduce_timings(torch, dist, device: str, max_bytes: int = 0) -> list[dict]:
     """Seconds per all-reduce for a few sizes (zeros, so repeated sums never overflow)."""
     synchronize = wl.synchronize
 
     kind = "cuda" if device.startswith("cuda") else "cpu"
     rows = []
-    for size, iters in BANDWIDTH_SIZES[kind]:
+    table = len(BANDWIDTH_SIZES[kind])
+    for i, (size, iters) in enumerate(bandwidth_sizes(kind, max_bytes)):
+        if i >= table:  # a size asked for with --bandwidth-max: every rank must be able to hold it
+            fits = torch.tensor([1 if _fits(torch, device, size) else 0], dtype=torch.int64, device=device)
+            dist.all_reduce(fits, op=dist.ReduceOp.MIN)
+            if not int(fits.item()):
+                break  # the largest size measured says how far it went (fleet report compares only there)
         buf = torch.zeros(size // 4, dtype=torch.float32, device=device)
         for _ in range(2 if kind == "cpu" else 5):
             dist.all_reduce(buf)
@@ -367,6 +386,18 @@ def allreduce_timings(torch, dist, device: str) -> list[dict]:
         rows.append({"bytes": size, "iters": iters, "seconds": (time.perf_counter() - start) / iters})
         del buf
     return rows
+
+
+def _fits(torch, device: str, size: int) -> bool:
+    """Room for one buffer of `size` bytes (and NCCL's own), on this rank's GPU; on the CPU, in RAM."""
+    try:
+        if device.startswith("cuda"):
+            free, _ = torch.cuda.mem_get_info()
+            return size * 1.25 < free
+        pages, page = os.sysconf("SC_AVPHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+        return size * 2 < pages * page
+    except (AttributeError, ValueError, OSError, RuntimeError):
+        return True
 
 
 def gather_results(torch, dist, device: str, rec: Recorder) -> None:

@@ -21,7 +21,7 @@ import runpy
 import sys
 from typing import Any, Iterable
 
-FAMILY = ("torch", "torchvision", "torchaudio", "triton", "numpy")
+FAMILY = ("torch", "torchvision", "torchaudio", "triton", "triton-windows", "numpy")
 FAMILY_PREFIXES = ("nvidia-", "pytorch-triton")
 # conda package names that hold the same code as these pip names.
 CONDA_NAMES = {"pytorch": "torch", "torchvision": "torchvision", "torchaudio": "torchaudio", "numpy": "numpy",

@@ -41,9 +41,16 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--discover", action="store_true")
+    parser.add_argument("--compile", action="store_true", help="only the torch.compile workloads")
     opts = parser.parse_args()
 
     result: dict = {"device": opts.device}
+    prep = None
+    if opts.compile:  # before `import torch`: Inductor reads its cache folder from the environment
+        CW = load("compile_workloads")
+        prep = CW.prepare()
+        result["compile"] = {"phase": "import", "unset": prep["unset"]}
+        answer(result)
     start = time.perf_counter()
     try:
         import torch
@@ -57,6 +64,8 @@ def main() -> int:
     answer(result)
     if opts.discover:
         return 0
+    if prep is not None:
+        return compile_only(torch, opts, result, prep, CW, start)
 
     device = opts.device
     # We verify numbers, so float32 means float32: no TF32 in matmuls (cuDNN is unused here).
@@ -66,9 +75,44 @@ def main() -> int:
     _stage(result, "gradcheck", lambda: gradcheck(torch, device, opts.seed))
     _stage(result, "agreement", lambda: agreement(torch, device, opts.seed, result))
     _stage(result, "throughput", lambda: throughput(torch, device, opts.seed))
+    _stage(result, "stack", lambda: stack(torch, device, opts.seed, result))  # after the classic stages
     result["child_seconds"] = time.perf_counter() - start
     answer(result)
     return 0
+
+
+def compile_only(torch, opts, result: dict, prep: dict, CW, start: float) -> int:
+    """`smoke --compile`'s child: the compile workloads on one device, then the cache folders go."""
+    last: dict = {}
+
+    def progress(partial):
+        last.clear()
+        last.update(partial)
+        result["compile"] = dict(partial)
+        answer(result)
+
+    try:
+        _stage(result, "compile", lambda: CW.run(torch, opts.device, opts.seed, prep, progress, W))
+        entry = result.get("compile") or {}
+        if entry.get("error"):  # keep how far it got next to the error
+            for key in ("phase", "unset", "first_call_seconds", "function_ok"):
+                if key in last:
+                    entry.setdefault(key, last[key])
+            entry.setdefault("unset", prep["unset"])
+    finally:
+        CW.cleanup(prep)
+    result["child_seconds"] = time.perf_counter() - start
+    answer(result)
+    return 0
+
+
+def stack(torch, device: str, seed: int, result: dict) -> dict:
+    """The stack workloads (stack_workloads.py), answering after each one."""
+    def progress(partial):
+        result["stack"] = dict(partial)
+        answer(result)
+
+    return load("stack_workloads").run_all(torch, device, seed, progress)
 
 
 def _stage(result: dict, name: str, fn) -> None:

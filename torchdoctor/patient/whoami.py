@@ -17,6 +17,14 @@ import sysconfig
 MARKER = "@@TORCHDOCTOR@@"  # answer.py's marker (that module needs the Python 3 loader)
 
 
+def include_dir():
+    """Where Python.h must be (Triton and Inductor compile against it)."""
+    try:
+        return sysconfig.get_paths()["include"]
+    except Exception:  # noqa: BLE001 - a broken sysconfig is no answer, not a crash
+        return None
+
+
 def python_facts():
     impl = sys.implementation.name if hasattr(sys, "implementation") else platform.python_implementation().lower()
     return {
@@ -29,6 +37,7 @@ def python_facts():
         "prefix": sys.prefix,
         "base_prefix": getattr(sys, "base_prefix", sys.prefix),
         "conda": os.path.isdir(os.path.join(sys.prefix, "conda-meta")),
+        "include": include_dir(),
     }
 
 

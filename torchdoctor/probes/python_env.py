@@ -42,6 +42,13 @@ def is_free_threaded() -> bool:
     return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 
 
+def _include() -> str | None:
+    try:
+        return tilde(sysconfig.get_paths()["include"])
+    except Exception:  # noqa: BLE001
+        return None
+
+
 def probe_python(
     environ: Mapping[str, str] | None = None,
     which: Callable[[str], "str | None"] = shutil.which,
@@ -56,5 +63,6 @@ def probe_python(
         executable=tilde(sys.executable),
         env_kind=env_kind(sys.prefix, getattr(sys, "base_prefix", sys.prefix), environ),
         tools=installers_on_path(which),
+        include=_include(),
     )
     return facts, ProbeNote("python", True, clock.seconds)

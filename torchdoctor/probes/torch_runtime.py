@@ -170,7 +170,8 @@ def _python(data: Any) -> PythonFacts | None:
         kind = "system"
     return PythonFacts(version=str(data["version"]), implementation=str(data.get("implementation") or "cpython"),
                        bits=int(data.get("bits") or 64), free_threaded=bool(data.get("free_threaded")),
-                       executable=tilde(data.get("executable")), env_kind=kind)
+                       executable=tilde(data.get("executable")), env_kind=kind,
+                       include=tilde(data.get("include")) if isinstance(data.get("include"), str) else None)
 
 
 def _dists(records: Any) -> tuple[Distribution, ...]:

@@ -62,6 +62,10 @@ def lines_of(report: Any, verbose: bool = False) -> list[Line]:
         from torchdoctor.render.distributed import report_lines as distributed_lines
 
         return distributed_lines(report.to_dict())
+    if report.kind == "fleet":
+        from torchdoctor.render.fleet import report_lines as fleet_lines
+
+        return fleet_lines(report.to_dict())
     return [(text, None) for text in getattr(report, "said", ())]
 
 
@@ -71,6 +75,10 @@ def markdown_of(report: Any) -> str:
         from torchdoctor.render.check_markdown import render
 
         return render(report.facts, report.findings, report.note, __version__)
+    if report.kind == "fleet":
+        from torchdoctor.render.fleet import markdown
+
+        return markdown(report.to_dict())
     from torchdoctor.sanitize import clean
 
     body = "\n".join(clean(text).replace("```", "'''") for text, _ in lines_of(report))

@@ -45,6 +45,45 @@ def _seconds(v: Any) -> str:
     return f"{v * 1000:.0f} ms" if v < 1 else f"{v:.2f} s"
 
 
+_STACK_LABELS = {"conv": "conv2d fwd/bwd", "matmul": "matmul fp32", "tf32": "matmul tf32", "bf16": "matmul bf16",
+                 "sdpa": "attention (SDPA)", "autocast": "autocast step", "dataloader": "DataLoader x2"}
+
+
+def stack_details(v: dict) -> str:
+    if v.get("skipped"):
+        return str(v["skipped"])
+    if v.get("error"):
+        return str(v["error"]).splitlines()[0][:200]
+    bits = []
+    if "max_rel_err" in v:
+        bits.append(f"max rel err {_num(v['max_rel_err'], '.2g')}")
+    if v.get("library"):
+        bits.append(str(v["library"]))
+    if v.get("dtype"):
+        bits.append(str(v["dtype"]))
+    if "mib" in v:
+        bits.append(f"{_num(v['mib'], '.1f')} MiB through {v.get('workers')} workers")
+    if "finite" in v:
+        bits.append("finite" if v["finite"] else "NOT finite")
+    return ", ".join(bits) + f" ({_seconds(v.get('seconds'))})"
+
+
+def _fine(v: Any) -> str:
+    return f"{v * 1e6:.0f} µs" if isinstance(v, (int, float)) and v < 1e-3 else _seconds(v)
+
+
+def compile_details(k: dict) -> str:
+    """The compile run in one line: first compile apart from steady state, and the proof."""
+    if k.get("phase") != "done" or k.get("error"):
+        return f"stopped in the {k.get('phase') or 'import'} phase (see the problem below)"
+    return (f"first compile {_seconds(k.get('first_call_seconds'))} (function), "
+            f"{_seconds(k.get('train_first_seconds'))} (training step fwd+bwd); steady state "
+            f"{_fine(k.get('steady_seconds'))} per call; {k.get('graphs')} Dynamo graph(s), "
+            f"{k.get('artifacts')} new cache artifact(s); vs eager: function max abs err "
+            f"{_num(k.get('function_max_abs_err'), '.2g')}, gradients max rel err "
+            f"{_num(k.get('train_grad_max_rel_err'), '.2g')}")
+
+
 def device_rows(entry: dict) -> list[tuple[str, str, str]]:
     """(what, status, details) rows for one device; plain text, no markup."""
     checks = entry.get("checks") or {}
@@ -74,6 +113,11 @@ def device_rows(entry: dict) -> list[tuple[str, str, str]]:
                      f"{_num(t['steps_per_s'], '.1f')} steps/s, {_num(t.get('samples_per_s'), ',.0f')} samples/s, "
                      f"{_num(t.get('tflops'), '.2f')} TFLOP/s {t.get('dtype', '')} "
                      f"(batch {sizes.get('n')}, {sizes.get('d_in')}-{sizes.get('d_hidden')}-{sizes.get('d_out')})"))
+    for name, value in (entry.get("stack") or {}).items():
+        rows.append((_STACK_LABELS.get(name, name), checks.get(f"stack.{name}", ""), stack_details(value)))
+    k = entry.get("compile") or {}
+    if k:
+        rows.append(("torch.compile", checks.get("compile", ""), compile_details(k)))
     tm = entry.get("timings") or {}
     rows.append(("Timings", "",
                  f"import torch {_seconds(tm.get('import_seconds'))}; first op (device init) "

@@ -16,7 +16,7 @@ from torchdoctor.facts import SCHEMA
 from torchdoctor.findings import Finding
 
 __all__ = ["SCHEMA", "Report", "CheckReport", "SuggestReport", "SmokeReport", "DeviceRun", "DistributedReport",
-           "InstallReport"]
+           "InstallReport", "FleetReport"]
 
 Line = tuple[str, "str | None"]  # (text, rich style) — one line of a report as a person sees it
 
@@ -79,6 +79,7 @@ _WHERE = {
     "SmokeReport": "smoke",
     "DistributedReport": "distributed",
     "InstallReport": "install",
+    "FleetReport": "fleet",
 }
 
 

@@ -33,15 +33,17 @@ class DistributedRequest:
     seed: int = 0
     nodes: Nodes | None = None
     search: bool = True
+    bandwidth_max: int | None = None  # --bandwidth-max SIZE, bytes
 
     @classmethod
     def build(cls, device: str = "all", backend: str | None = None, nproc: int | None = None,
               timeout: float = 120.0, python: str | None = None, epochs: int = 100, seed: int = 0,
               nnodes: int | None = None, node_rank: int | None = None, rdzv_endpoint: str | None = None,
-              joining: bool = False, search: bool = True) -> "DistributedRequest":
+              joining: bool = False, search: bool = True, bandwidth_max: str | None = None) -> "DistributedRequest":
         device, backend = distributed_options(device, backend, nproc, timeout, epochs, seed)
         nodes = _nodes(nnodes, node_rank, rdzv_endpoint, joining)
-        return cls(device, backend, nproc, float(timeout), python_option(python), epochs, seed, nodes, search)
+        return cls(device, backend, nproc, float(timeout), python_option(python), epochs, seed, nodes, search,
+                   _bandwidth_max(bandwidth_max))
 
 
 def distributed_options(device: str, backend: str | None, nproc: int | None, timeout: float,
@@ -105,3 +107,17 @@ def split_endpoint(text: str) -> tuple[str, int] | None:
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
         return None
     return host, int(port)
+
+
+BANDWIDTH_MAX = 64 << 30  # 64 GiB: more than nccl-tests' floors use (8-16 GiB), less than any GPU could hold twice
+
+
+def _bandwidth_max(text: str | None) -> int | None:
+    if text is None:
+        return None
+    from torchdoctor.requests.fleet import parse_size
+
+    size = parse_size(text, "--bandwidth-max")
+    if size > BANDWIDTH_MAX:
+        raise UsageError(f"--bandwidth-max {text}: at most 64G")
+    return size

@@ -37,11 +37,15 @@ class SmokeRequest:
     timeout: float = 120.0  # seconds per device
     python: str | None = None
     search: bool = True
+    compile: bool = False  # --compile: also prove torch.compile on each device (its own child and deadline)
+    compile_timeout: float = 180.0  # --compile-timeout: seconds for that child (first compiles are slow)
 
     @classmethod
     def build(cls, device: str = "all", epochs: int = 100, seed: int = 0, timeout: float = 120.0,
-              python: str | None = None, search: bool = True) -> "SmokeRequest":
+              python: str | None = None, search: bool = True, compile: bool = False,
+              compile_timeout: float = 180.0) -> "SmokeRequest":
         parsed = parse_device(device)
         if epochs < 1 or epochs > EPOCHS_MAX:
             raise UsageError(f"--epochs must be between 1 and {EPOCHS_MAX}, not {epochs}")
-        return cls(parsed, epochs, check_seed(seed), check_timeout(timeout), python_option(python), search)
+        return cls(parsed, epochs, check_seed(seed), check_timeout(timeout), python_option(python), search,
+                   bool(compile), check_timeout(compile_timeout, "--compile-timeout"))

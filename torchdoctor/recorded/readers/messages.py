@@ -69,8 +69,13 @@ _TRIGGER = ("found version", "driver", "with cuda capability", "supports cuda", 
             "hsa_override", "_visible_devices", "microsoft", "winerror", "from versions", "no matching distribution",
             "numpy 1.x", "not compiled with cuda", "no kernel image", "hip error", "hiperror", "tensilelibrary",
             "error 80", "error 999", "unknown error", "not yet initiali", "mps backend", "no cuda gpus",
-            "cuda_error_", "nvml library version", "cannot be run in numpy", "which is incompatible",
-            "can't load c++/cuda extensions", "compiled without gpu support", "@")
+            "cuda_error_", "nvml library version", "cannot be run in numpy", "@", "which is incompatible",
+            "can't load c++/cuda extensions", "compiled without gpu support",
+            # torch.compile and extension builds (checks/compile.py, checks/build.py read these texts)
+            "invalidcxxcompiler", "failed to find c compiler", "python.h", "working triton installation",
+            "triton gpu compiler", "dynamo is not supported", "supported for torch.compile", "cl is not found",
+            "cuda_home", "nvcc was not found", "mismatches the version that was used to compile",
+            "unsupported gnu version", "ninja is required")
 # the words collect_env's warning pattern needs (a warning block starts on such a line)
 _WARN_WORDS = ("warning", "error", "not compatible", "failed to initialize numpy", "too old",
                "forward compatibility")
@@ -83,7 +88,12 @@ _BANNERS = (re.compile(r"A module that was compiled using NumPy 1\.x cannot be r
             re.compile(r"The MPS backend is supported on mac ?OS \d+(?:\.\d+)?\+", re.I),
             re.compile(r"No CUDA GPUs are available", re.I),
             re.compile(r"\bCUDA_ERROR_[A-Z_]+(?: \(\d+\))?"),
-            re.compile(r"Error 80[2-4]\b|Error 999\b|CUDA unknown error|system not yet initialized"))
+            re.compile(r"Error 80[2-4]\b|Error 999\b|CUDA unknown error|system not yet initialized"),
+            re.compile(r"InvalidCxxCompiler|Failed to find C compiler|Python\.h: No such file|include file 'Python\.h'|"
+                       r"Cannot find a working triton installation|too old to be supported by the triton GPU compiler|"
+                       r"Dynamo is not supported on Python|not yet supported for torch\.compile|Compiler: cl is not found|"
+                       r"CUDA_HOME environment variable is not set|nvcc was not found|The detected CUDA version \(|"
+                       r"unsupported GNU version|Ninja is required to load C\+\+ extensions"))
 
 
 # "detect_worker_1  | ..." (docker compose), "2024-05-01 10:11:12,123 INFO ..." / "[2024-05-01 ...]" (logs)
