@@ -6,7 +6,7 @@ import re
 
 from torchdoctor.checks import areas
 from torchdoctor.checks.registry import check
-from torchdoctor.checks.views import build, device_nodes_named, driver_unreadable, find_text, has_nvidia_hardware
+from torchdoctor.checks.views import build, device_nodes_named, driver_unreadable, has_nvidia_hardware, said
 from torchdoctor.facts import Facts
 from torchdoctor.findings import Finding, Fix, error, info, skipped
 from torchdoctor.knowledge import Knowledge
@@ -20,10 +20,10 @@ def container_gpu_devices(f: Facts, k: Knowledge | None) -> Finding | None:
         return None
     if f.device_nodes is None:
         # a report: torch's own words from inside the container
-        said = find_text(f, r"Found no NVIDIA driver on your system")
-        if said is None:
+        told = said(f, "no_nvidia_driver")
+        if told is None:
             return skipped("needs the live machine (the /dev device nodes)")
-        return error(f"This is a {p.container} container where torch says '{said.group(0)}': the GPU was not passed "
+        return error(f"This is a {p.container} container where torch says '{told.text}': the GPU was not passed "
                      "into the container.",
                      Fix("Install the NVIDIA Container Toolkit on the host and start the container with the GPUs "
                          "(compose: a `deploy.resources.reservations.devices` entry with `capabilities: [gpu]`).",
@@ -69,7 +69,7 @@ def wsl_gpu(f: Facts, k: Knowledge | None) -> Finding | None:
         return error(f"This WSL 2 kernel ({p.kernel}) is older than {gpu_kernel_floor()}, the first with GPU compute: CUDA "
                      "finds no GPU ('Found no NVIDIA driver on your system').",
                      Fix("Update WSL's kernel from Windows, then restart WSL.", ("wsl --update", "wsl --shutdown")))
-    if find_text(f, r"libcuda\.so[^ ]*: cannot open|Failed to dlopen libcuda"):
+    if said(f, "libcuda_missing"):
         return error("On WSL the driver's libcuda lives in /usr/lib/wsl/lib, which the loader did not find.",
                      Fix("Put it on the library path.", ("export LD_LIBRARY_PATH=/usr/lib/wsl/lib:$LD_LIBRARY_PATH",)))
     if b is None or b[0] != "cuda":

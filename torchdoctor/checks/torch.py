@@ -8,7 +8,7 @@ from __future__ import annotations
 from torchdoctor.checks import areas
 from torchdoctor.checks.fixes import cmd, cpu_fix, pip_argv, python_cmd, reinstall_fix
 from torchdoctor.checks.registry import check
-from torchdoctor.checks.views import (base_version, build, build_description, dists, find_text, hardware_scanned,
+from torchdoctor.checks.views import (base_version, build, build_description, dists, said, hardware_scanned,
                                       listing, listing_partial, local_tag, minor, no_nvidia_gpu, nvidia_gpus,
                                       other_gpus, same_build, torch_version)
 from torchdoctor.facts import Facts
@@ -235,11 +235,11 @@ def cpu_build_with_gpu(f: Facts, k: Knowledge | None) -> Finding | None:
     if b is None or b[0] != "cpu" or (f.platform is not None and f.platform.os == "macos"):
         return None
     version = torch_version(f)
-    said = find_text(f, r"Torch not compiled with CUDA enabled")
+    told = said(f, "not_compiled", backend="cuda")
     tag = local_tag(version)
-    if said and tag and tag != "cpu":
+    if told and tag and tag != "cpu":
         seen = ", ".join(sorted({g.name or "NVIDIA GPU" for g in nvidia_gpus(f)}))
-        return warning(f"The paste lists torch {version}, but the torch that ran says '{said.group(0)}': that one is "
+        return warning(f"The paste lists torch {version}, but the torch that ran says '{told.text}': that one is "
                        f"a CPU-only build{' (on a machine with ' + seen + ')' if seen else ''}. Another environment "
                        "or interpreter than the one listed runs the code, or a later install replaced the CUDA "
                        "build with the CPU one.",
@@ -248,16 +248,16 @@ def cpu_build_with_gpu(f: Facts, k: Knowledge | None) -> Finding | None:
                                            "torch.__version__)\"` shows which one that is)"))
     if f.gpus is None:
         asked = f.origin != "live" and f.runtime is not None and f.runtime.cuda_available is False
-        if said is None and asked and f.nvidia is None:
+        if told is None and asked and f.nvidia is None:
             # a paste that shows torch.cuda.is_available() False on a CPU build, and nothing of the hardware
             return warning(f"torch {version} is a CPU-only build, so torch.cuda.is_available() is False whatever "
                            "GPU the machine has; the paste does not show one.",
                            reinstall_fix(f, k, "If the machine has an NVIDIA GPU, install the CUDA build that fits "
                                                "its driver (see `nvidia-smi`)"))
-        if said is None:
+        if told is None:
             return skipped("needs a GPU scan")
         # A pasted error: torch itself says it is a CPU build, and the code asked it for CUDA.
-        return warning(f"torch{' ' + version if version else ''} is a CPU-only build: it says '{said.group(0)}' "
+        return warning(f"torch{' ' + version if version else ''} is a CPU-only build: it says '{told.text}' "
                        "where the code asks for CUDA.",
                        reinstall_fix(f, k, "If the machine has an NVIDIA GPU, install the CUDA build that fits its "
                                            "driver (see `nvidia-smi`)"))

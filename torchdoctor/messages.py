@@ -1,0 +1,176 @@
+"""Messages are knowledge: what torch and its neighbours print, read into typed evidence.
+
+The catalogue is data (`knowledge/messages/*.json`, one file per emitter group: torch, numpy,
+pip/uv, conda, NVML/nvidia-smi, the CUDA runtime, the container toolkit, HIP/ROCm, the loaders).
+Each row has a pattern derived from the emitter's own format string, the versions that print it and
+what it yields: a `kind` ("cuda_error", "driver_too_old", "numpy_api", ...) and `fields` (constants
+of the row, plus the pattern's named groups, converted as the row's `convert` says).
+
+`classify(text)` is the one reader of those texts, used by the live path (the torch child's warnings
+and errors, through `checks/views.py`) and by the paste readers (`recorded/readers/messages.py`), so
+both yield the same `Message`s. Pure: no I/O but the catalogue, read once; the regexes compile on
+first use, so importing this module costs nothing on `suggest`'s path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Iterable
+
+# Rows name a second capture of one value "<name>2" (a pattern's alternatives cannot share a group name).
+_SECOND = re.compile(r"^(\w+?)2$")
+# An error-looking line that no row knows: kept as unclassified evidence (shown under -v).
+_ERRORISH = re.compile(r"\b(?:[A-Z]\w*(?:Error|Exception)|error|failed|fatal|cannot|could not|unable to)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Message:
+    row: str  # the catalogue row's id, "cudart.804"
+    emitter: str  # the file's group, "cuda_runtime"
+    kind: str  # "cuda_error"
+    fields: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    text: str = ""  # the matched words
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.fields.get(name, default)
+
+    @property
+    def build(self) -> str | None:
+        """The kind of torch build that prints it ("cuda", "rocm", "cpu", "mps"), where only one does."""
+        return self.fields.get("build")
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    emitter: str
+    pattern: str
+    flags: str
+    kind: str
+    constants: tuple[tuple[str, Any], ...]
+    convert: tuple[tuple[str, str], ...]
+
+    @property
+    def regex(self) -> re.Pattern:
+        return _compiled(self.pattern, self.flags)
+
+
+def folder() -> str:
+    from torchdoctor import knowledge
+
+    return os.path.join(os.path.dirname(knowledge.__file__), "messages")
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> tuple[Row, ...]:
+    """Every row of every file, in file-name order, then row order."""
+    out = []
+    base = folder()
+    for name in sorted(os.listdir(base)):
+        if not name.endswith(".json"):
+            continue
+        with open(os.path.join(base, name), encoding="utf-8") as fh:
+            data = json.load(fh)
+        emitter = name[:-5]
+        for r in data["rows"]:
+            y = r["yields"]
+            out.append(Row(r["id"], emitter, r["pattern"], r.get("flags", ""), y["kind"],
+                           tuple(y.get("fields", {}).items()), tuple(y.get("convert", {}).items())))
+    return tuple(out)
+
+
+@lru_cache(maxsize=None)
+def _compiled(pattern: str, flags: str) -> re.Pattern:
+    return re.compile(pattern, (re.I if "i" in flags else 0) | re.M)
+
+
+@lru_cache(maxsize=1)
+def _any() -> re.Pattern:
+    """One regex for every row (named groups dropped): finds the few lines worth classifying."""
+    parts = []
+    for r in catalogue():
+        body = re.sub(r"\(\?P<\w+>", "(?:", r.pattern)
+        parts.append(f"(?{'i' if 'i' in r.flags else ''}m:{body})" if "i" in r.flags else f"(?m:{body})")
+    return re.compile("|".join(parts))
+
+
+def _convert(how: str, raw: str, name: str, fields: dict[str, Any]) -> None:
+    if how == "int":
+        fields[name] = int(raw)
+    elif how == "hex":
+        fields[name] = int(raw, 16)
+    elif how == "list":
+        fields[name] = tuple(v.strip() for v in raw.split(",") if v.strip() and v.strip() != "none")
+    elif how == "words":
+        fields[name] = tuple(raw.split())
+    else:
+        fields[name] = raw
+
+
+def _message(row: Row, m: re.Match) -> Message:
+    fields: dict[str, Any] = dict(row.constants)
+    convert = dict(row.convert)
+    for name, raw in m.groupdict().items():
+        if raw is None:
+            continue
+        second = _SECOND.match(name)
+        name = second.group(1) if second and second.group(1) in m.re.groupindex else name
+        _convert(convert.get(name, "str"), raw.strip(), name, fields)
+    if row.kind == "driver_too_old" and "found" in fields:  # torch prints the driver's CUDA as 1000*major + 10*minor
+        n = int(fields["found"])
+        fields["driver_cuda"] = f"{n // 1000}.{n % 1000 // 10}"
+    return Message(row.id, row.emitter, row.kind, fields, m.group(0).strip())
+
+
+@lru_cache(maxsize=4096)
+def classify(text: str) -> tuple[Message, ...]:
+    """Every row that matches `text` (each once, at its first match), in catalogue order."""
+    if not text or not _any().search(text):
+        return ()
+    out = []
+    for row in catalogue():
+        m = row.regex.search(text)
+        if m:
+            out.append(_message(row, m))
+    return tuple(out)
+
+
+def classify_all(texts: Iterable[str]) -> tuple[Message, ...]:
+    out: list[Message] = []
+    seen: set[tuple[str, str]] = set()
+    for t in texts:
+        for msg in classify(t):
+            if (msg.row, msg.text) not in seen:
+                seen.add((msg.row, msg.text))
+                out.append(msg)
+    return tuple(out)
+
+
+def hits(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each span of `text` that some row matches: one pass over a whole paste."""
+    return [m.span() for m in _any().finditer(text)]
+
+
+def unclassified(texts: Iterable[str], limit: int = 20) -> tuple[str, ...]:
+    """The error-looking lines of `texts` that no row knows (first `limit`, each cut to 200 characters)."""
+    out: list[str] = []
+    for t in texts:
+        for line in t.splitlines():
+            line = line.strip()
+            if line and _ERRORISH.search(line) and not classify(line) and line[:200] not in out:
+                out.append(line[:200])
+                if len(out) >= limit:
+                    return tuple(out)
+    return tuple(out)
+
+
+def counts() -> dict[str, int]:
+    """Rows per emitter group (the note's numbers)."""
+    out: dict[str, int] = {}
+    for r in catalogue():
+        out[r.emitter] = out.get(r.emitter, 0) + 1
+    return out
