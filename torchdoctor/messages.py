@@ -174,3 +174,22 @@ def counts() -> dict[str, int]:
     for r in catalogue():
         out[r.emitter] = out.get(r.emitter, 0) + 1
     return out
+
+
+def texts_of(facts: Any) -> tuple[str, ...]:
+    """Every text torch printed (warnings, the CUDA init error, the import error), and in a paste the
+    lines of other programs that the catalogue knows (extra["report"]["messages"])."""
+    rt = getattr(facts, "runtime", None)
+    out = list(rt.warnings) if rt is not None else []
+    if rt is not None:
+        out += [t for t in (rt.cuda_init_error, rt.error) if t]
+    report = (getattr(facts, "extra", None) or {}).get("report") or {}
+    out += [t for t in report.get("messages") or () if isinstance(t, str)]
+    return tuple(out)
+
+
+def unclassified_of(facts: Any) -> tuple[str, ...]:
+    """The unclassified evidence: what a paste reader kept, or the live texts' error lines no row knows."""
+    report = (getattr(facts, "extra", None) or {}).get("report") or {}
+    kept = tuple(t for t in report.get("unclassified") or () if isinstance(t, str))
+    return kept or unclassified(texts_of(facts))

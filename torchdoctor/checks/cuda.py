@@ -10,7 +10,7 @@ from typing import Any
 from torchdoctor.checks import areas
 from torchdoctor.checks.fixes import driver_fix, reinstall_fix
 from torchdoctor.checks.registry import check
-from torchdoctor.checks.views import (arch_list, build, device_nodes_named, driver_os, driver_unreadable, said, said_code,
+from torchdoctor.checks.views import (arch_list, build, device_nodes_named, driver_os, driver_unreadable, only_other_gpus, said, said_code,
                                       has_nvidia_hardware, nvidia_gpus, smi_broken, torch_version)
 from torchdoctor.facts import Facts
 from torchdoctor.findings import Finding, Fix, error, skipped, warning
@@ -87,6 +87,8 @@ def driver_too_old(f: Facts, k: Knowledge | None) -> Finding | None:
         return None
     seen = said(f, "driver_too_old")
     insufficient = said_code(f, 35)
+    if (seen or insufficient) and driver_unreadable(f) and only_other_gpus(f):
+        return None  # no NVIDIA GPU here: torch.cuda_build_without_gpu says what the message means
     version = torch_version(f)
     if f.nvidia is None and not (seen or insufficient):
         return skipped("needs the NVIDIA driver probe")

@@ -9,7 +9,7 @@ from typing import Any
 
 from torchdoctor.facts import Facts
 from torchdoctor.knowledge import Knowledge
-from torchdoctor.messages import Message, classify_all, unclassified
+from torchdoctor.messages import Message, classify_all, texts_of, unclassified_of
 from torchdoctor.versions import is_driver_version
 
 
@@ -28,7 +28,10 @@ def torch_version(f: Facts) -> str | None:
     if f.runtime is not None and f.runtime.version:
         return f.runtime.version
     found = dists(f, "torch")
-    return found[0].version if found else None
+    if found:
+        return found[0].version
+    tag = said(f, "torch_build_tag")  # "torch 2.7.1+rocm6.4" in an application log
+    return f"{tag.fields['version']}+{tag.fields['tag'].lower()}" if tag else None
 
 
 def base_version(version: str | None) -> str | None:
@@ -128,14 +131,7 @@ def driver_os(f: Facts) -> str:
 def texts(f: Facts) -> tuple[str, ...]:
     """Every text torch printed (warnings, the CUDA init error, the import error), and in a paste the
     lines of other programs that the message catalogue knows (report.messages)."""
-    rt = f.runtime
-    out = list(rt.warnings) if rt is not None else []
-    if rt is not None:
-        for extra in (rt.cuda_init_error, rt.error):
-            if extra:
-                out.append(extra)
-    out += [t for t in ((f.extra or {}).get("report") or {}).get("messages") or () if isinstance(t, str)]
-    return tuple(out)
+    return texts_of(f)
 
 
 def messages(f: Facts) -> tuple[Message, ...]:
@@ -159,7 +155,7 @@ def said_code(f: Facts, *codes: int) -> Message | None:
 
 def unknown_messages(f: Facts) -> tuple[str, ...]:
     """Error-looking lines that no catalogue row knows: kept as unclassified evidence (shown under -v)."""
-    return unclassified(texts(f))
+    return unclassified_of(f)
 
 
 # nvidia-smi ran but did not answer: "couldn't communicate with the NVIDIA driver" (exit 9), a hang.
@@ -247,7 +243,17 @@ def no_nvidia_gpu(f: Facts) -> str | None:
                 (", and torch says 'Found no NVIDIA driver on your system'" if torch_said else ""))
     if torch_said:
         return "torch says 'Found no NVIDIA driver on your system' and no NVIDIA GPU was found"
+    driver_said = said(f, "driver_too_old") or said_code(f, 35, 100)
+    if driver_said and only_other_gpus(f):
+        # the GPU's vendor decides what an NVIDIA driver message means: without an NVIDIA GPU it is no driver problem
+        return (f"the GPUs listed are {other_gpus(f, 'nvidia')}, none of them NVIDIA, and torch's driver message "
+                f"('{driver_said.text}') is what a CUDA build prints on such a machine")
     return None
+
+
+def only_other_gpus(f: Facts) -> bool:
+    """GPUs were listed and none is NVIDIA's (an AMD- or Intel-only machine)."""
+    return bool(f.gpus) and not nvidia_gpus(f) and not has_nvidia_hardware(f)
 
 
 def build_description(f: Facts, b: tuple) -> str:

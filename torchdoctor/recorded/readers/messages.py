@@ -16,6 +16,7 @@ that fact:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from typing import Sequence
 
 from torchdoctor.facts import Gpu
@@ -224,8 +225,55 @@ def read(paste: Paste) -> list[Evidence]:
                             texts[0][0], texts[0][1]))
         ran = True
     out += _paths(paste)
+    out += _catalogued(paste, bool(out))
     if ran and not import_failure:
         out.append(Evidence("runtime.status", "ok", READER, texts[0][0] if texts else 0, texts[0][1] if texts else ""))
+    return out
+
+
+_ERROR_WORDS = ("error", "failed", "cannot", "could not", "unable to", "exception")
+_TAG_OS = (("macosx_", "macos"), ("win_", "windows"), ("manylinux", "linux"), ("musllinux", "linux"))
+
+
+def _catalogued(paste: Paste, found: bool) -> list[Evidence]:
+    """Every line a message-catalogue row knows (knowledge/messages/*.json), wherever it is (a sentence,
+    a log line, a quote): report.messages, so the checks read them as they read torch's warnings; the facts
+    a few of them state; and, beside other evidence, the error-looking lines no row knows (report.unclassified)."""
+    from itertools import accumulate
+
+    from torchdoctor.messages import classify, hits, unclassified
+
+    lines = paste.lines
+    text = "\n".join(lines)
+    starts = list(accumulate(map(len, lines[:-1]), lambda at, n: at + n + 1, initial=0))
+    picked = sorted({bisect_right(starts, a) - 1 for a, _ in hits(text)})
+    out: list[Evidence] = []
+    said: list[str] = []
+    for i in picked:
+        line = lines[i].strip()[:2000]
+        msgs = classify(line)
+        if not msgs:
+            continue
+        said.append(private(line))
+        for m in msgs:
+            if m.emitter == "container_toolkit":
+                out.append(Evidence("platform.container", "docker", READER, i + 1, line))
+                if m.kind == "container_wsl_no_adapters":
+                    out.append(Evidence("platform.wsl", True, READER, i + 1, line))
+            tag = m.fields.get("platform_tag")
+            if tag:
+                os_name = next((o for prefix, o in _TAG_OS if tag.startswith(prefix)), None)
+                if os_name:
+                    out.append(Evidence("platform.os", os_name, READER, i + 1, line))
+                arch = next((a for a in ("x86_64", "arm64", "aarch64", "amd64") if tag.endswith(a)), None)
+                if arch:
+                    out.append(Evidence("platform.arch", arch, READER, i + 1, line))
+    if said:
+        out.append(Evidence("report.messages", tuple(said), READER, picked[0] + 1, said[0]))
+    if said or found:
+        rest = unclassified(lines[i] for i in paste.candidates(_ERROR_WORDS)[:400])
+        if rest:
+            out.append(Evidence("report.unclassified", tuple(private(t) for t in rest), READER))
     return out
 
 
