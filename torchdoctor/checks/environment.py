@@ -18,6 +18,23 @@ def container_gpu_devices(f: Facts, k: Knowledge | None) -> Finding | None:
     p = f.platform
     if not p.container:
         return None
+    toolkit = said(f, "container_no_toolkit", "container_wsl_no_adapters", "container_no_driver")
+    if toolkit is not None:  # docker / nvidia-container-cli said why no GPU reached the container
+        if toolkit.kind == "container_wsl_no_adapters":
+            return error(f"The NVIDIA container runtime says '{toolkit.text}': WSL 2 exposes no GPU to Docker (no "
+                         "NVIDIA GPU, an old Windows driver, or Docker Desktop without WSL GPU support).",
+                         Fix("Update the Windows NVIDIA driver and WSL, check nvidia-smi inside WSL, then restart "
+                             "Docker; without an NVIDIA GPU, drop the GPU request and run on the CPU.",
+                             ("wsl --update", "nvidia-smi")))
+        if toolkit.kind == "container_no_driver":
+            return error(f"The NVIDIA container runtime says '{toolkit.text}': the host's NVIDIA driver is not "
+                         "loaded, so no GPU can be passed into the container.",
+                         Fix("Install (or load) the NVIDIA driver on the host and check nvidia-smi there.",
+                             ("nvidia-smi",)))
+        return error(f"Docker says '{toolkit.text}': the NVIDIA Container Toolkit is not installed or not "
+                     "configured for Docker, so `--gpus` passes no GPU into the container.",
+                     Fix("Install the NVIDIA Container Toolkit on the host, register its runtime and restart Docker.",
+                         ("sudo nvidia-ctk runtime configure --runtime=docker", "sudo systemctl restart docker")))
     if f.device_nodes is None:
         # a report: torch's own words from inside the container
         told = said(f, "no_nvidia_driver")

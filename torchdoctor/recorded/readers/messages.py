@@ -225,7 +225,13 @@ def read(paste: Paste) -> list[Evidence]:
                             texts[0][0], texts[0][1]))
         ran = True
     out += _paths(paste)
-    out += _catalogued(paste, bool(out))
+    catalogued, loader = _catalogued(paste, bool(out))
+    out += catalogued
+    if loader is not None and not import_failure and not any(e.fact == "runtime.status" for e in out):
+        # "ImportError: .../libtorch_cuda.so: undefined symbol: ..." pasted without its Traceback header
+        i, exc_type, message = loader
+        out += _import_failed(exc_type, message, None, lines, i)
+        import_failure = True
     if ran and not import_failure:
         out.append(Evidence("runtime.status", "ok", READER, texts[0][0] if texts else 0, texts[0][1] if texts else ""))
     return out
@@ -235,7 +241,12 @@ _ERROR_WORDS = ("error", "failed", "cannot", "could not", "unable to", "exceptio
 _TAG_OS = (("macosx_", "macos"), ("win_", "windows"), ("manylinux", "linux"), ("musllinux", "linux"))
 
 
-def _catalogued(paste: Paste, found: bool) -> list[Evidence]:
+_LOADER_KINDS = ("undefined_symbol", "missing_library", "dll_load", "libc_too_old")
+_TORCH_LIB = re.compile(r"[\\/]torch[\\/]|libtorch|libc10|c10\.dll|torch_\w+\.dll|_C\.cpython", re.I)
+_LEADING_EXC = re.compile(r"^\s*((?:ImportError|OSError|ModuleNotFoundError)):\s*(.*)$")
+
+
+def _catalogued(paste: Paste, found: bool) -> tuple[list[Evidence], tuple[int, str, str] | None]:
     """Every line a message-catalogue row knows (knowledge/messages/*.json), wherever it is (a sentence,
     a log line, a quote): report.messages, so the checks read them as they read torch's warnings; the facts
     a few of them state; and, beside other evidence, the error-looking lines no row knows (report.unclassified)."""
@@ -249,15 +260,20 @@ def _catalogued(paste: Paste, found: bool) -> list[Evidence]:
     picked = sorted({bisect_right(starts, a) - 1 for a, _ in hits(text)})
     out: list[Evidence] = []
     said: list[str] = []
+    loader = None
     for i in picked:
         line = lines[i].strip()[:2000]
         msgs = classify(line)
         if not msgs:
             continue
         said.append(private(line))
+        exc = _LEADING_EXC.match(line)
+        if loader is None and exc and any(m.kind in _LOADER_KINDS for m in msgs) and _TORCH_LIB.search(line):
+            loader = (i, exc.group(1), exc.group(2))
         for m in msgs:
             if m.emitter == "container_toolkit":
-                out.append(Evidence("platform.container", "docker", READER, i + 1, line))
+                out += [Evidence("platform.container", "docker", READER, i + 1, line),
+                        Evidence("platform.os", "linux", READER, i + 1, line)]
                 if m.kind == "container_wsl_no_adapters":
                     out.append(Evidence("platform.wsl", True, READER, i + 1, line))
             tag = m.fields.get("platform_tag")
@@ -274,7 +290,7 @@ def _catalogued(paste: Paste, found: bool) -> list[Evidence]:
         rest = unclassified(lines[i] for i in paste.candidates(_ERROR_WORDS)[:400])
         if rest:
             out.append(Evidence("report.unclassified", tuple(private(t) for t in rest), READER))
-    return out
+    return out, loader
 
 
 _PATH = re.compile(r"(?:^|[\s\"'(=`])((?:[A-Za-z]:\\|/)[^\s\"'`]{3,})")

@@ -1,0 +1,120 @@
+"""The message catalogue (knowledge/messages/*.json) and its one classifier (torchdoctor/messages.py).
+
+Table-driven: every row has samples; each sample is classified as its row, read through the paste path
+(`check --from`'s load_report: never refused, exit 2 is for unreadable input) and through the live path
+(the torch child's warnings, as TorchRuntime carries them), and the checks run on both without crashing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from torchdoctor import messages
+from torchdoctor.checks import run_checks
+from torchdoctor.checks.views import build, said, said_code, torch_version
+from torchdoctor.facts import Facts, Gpu, TorchRuntime
+from torchdoctor.knowledge import load
+from torchdoctor.recorded import load_report
+
+FOLDER = Path(messages.folder())
+ROWS = [(p.stem, r) for p in sorted(FOLDER.glob("*.json")) for r in json.loads(p.read_text("utf-8"))["rows"]]
+SAMPLES = [pytest.param(group, row, s["text"], id=f"{row['id']}#{i}")
+           for group, row in ROWS for i, s in enumerate(row["samples"])]
+
+
+def test_every_emitter_group_is_there_with_rows():
+    counts = messages.counts()
+    assert set(counts) == {"torch", "numpy", "pip_uv", "conda", "nvml_smi", "cuda_runtime", "container_toolkit",
+                           "hip_rocm", "loaders"}
+    assert all(n >= 4 for n in counts.values()), counts
+    assert sum(counts.values()) == len(ROWS) >= 90
+
+
+def test_each_row_has_a_sample_an_origin_and_versions():
+    for _, row in ROWS:
+        assert row["samples"] and row["origin"] and row["versions"] and row["source"], row["id"]
+
+
+@pytest.mark.parametrize("group,row,text", SAMPLES)
+def test_sample_is_classified_as_its_row(group, row, text):
+    found = {m.row: m for m in messages.classify(text)}
+    assert row["id"] in found
+    m = found[row["id"]]
+    assert m.kind == row["yields"]["kind"] and m.emitter == group
+    for k, v in row["yields"]["fields"].items():
+        assert m.fields[k] == v
+
+
+@pytest.mark.parametrize("group,row,text", SAMPLES)
+def test_sample_through_the_paste_path(group, row, text):
+    facts = load_report(text + "\n", "sample.txt")  # a UsageError (exit 2) would fail the test
+    assert row["id"] in {m.row for m in messages.classify_all(messages.texts_of(facts))}
+    assert not [f for f in run_checks(facts, load()) if f.severity == "crashed"]
+
+
+@pytest.mark.parametrize("group,row,text", SAMPLES)
+def test_sample_through_the_live_path(group, row, text):
+    facts = Facts(origin="live", runtime=TorchRuntime(status="ok", version="2.7.1+cu126", cuda="12.6",
+                                                      warnings=(text,)))
+    assert row["id"] in {m.row for m in messages.classify_all(messages.texts_of(facts))}
+    assert not [f for f in run_checks(facts, load()) if f.severity == "crashed"]
+
+
+def test_typed_fields():
+    (m,) = [x for x in messages.classify("RuntimeError: module compiled against API version 0x10 but this version "
+                                         "of numpy is 0xf") if x.kind == "numpy_api"]
+    assert (m.fields["built"], m.fields["have"]) == (0x10, 0xF)
+    m = next(x for x in messages.classify("The NVIDIA driver on your system is too old (found version 11040).")
+             if x.kind == "driver_too_old")
+    assert m.fields["driver_cuda"] == "11.4"
+    assert [x.fields["code"] for x in messages.classify("it fails with Error 804 in my container")
+            if x.kind == "cuda_error"] == [804]
+    m = next(x for x in messages.classify("ERROR: Could not find a version that satisfies the requirement torch "
+                                          "(from versions: none)"))
+    assert m.kind == "no_matching_wheel" and m.fields["versions"] == ()
+
+
+def test_unmatched_error_lines_are_kept_as_unclassified():
+    facts = Facts(origin="live", runtime=TorchRuntime(status="ok", warnings=("FooError: the frobnicator failed",)))
+    assert messages.unclassified_of(facts) == ("FooError: the frobnicator failed",)
+    assert messages.classify("all good here") == ()
+
+
+def _ids(text: str) -> set[str]:
+    return {f.id for f in run_checks(load_report(text, "paste.txt"), load()) if f.severity in ("error", "warning")}
+
+
+def test_error_804_in_a_sentence():
+    assert "cuda.init_failed" in _ids("In the container torch 2.2.0+cu121 stops with Error 804 at startup.\n")
+
+
+def test_undefined_symbol_without_its_traceback_header():
+    assert "torch.import_failed" in _ids(
+        "ImportError: /env/lib/python3.10/site-packages/torch/lib/libtorch_cuda.so: undefined symbol: ncclCommRegister\n")
+
+
+def test_container_toolkit_messages():
+    assert "container.gpu_devices" in _ids(
+        'docker: Error response from daemon: could not select device driver "" with capabilities: [[gpu]].\n')
+    assert "container.gpu_devices" in _ids(
+        "nvidia-container-cli: initialization error: WSL environment detected but no adapters were found: unknown\n")
+
+
+def test_a_rocm_tag_in_an_application_log_names_the_build():
+    facts = load_report("2025-01-02 10:00:00 INFO starting, torch version: 2.7.1+rocm6.4\n"
+                        "RuntimeError: HIP error: invalid device function\n", "log.txt")
+    assert build(facts) == ("rocm", "6.4") and torch_version(facts) == "2.7.1+rocm6.4"
+
+
+def test_the_gpu_vendor_decides_what_a_driver_message_means():
+    facts = Facts(origin="json:x", gpus=(Gpu(vendor="amd", name="Radeon RX 7900 XTX"),),
+                  runtime=TorchRuntime(status="ok", version="2.1.0+cu118", cuda="11.8", cuda_available=False,
+                                       warnings=("CUDA initialization: The NVIDIA driver on your system is too old "
+                                                 "(found version 10010).",)))
+    found = {f.id: f for f in run_checks(facts, load())}
+    assert found["torch.cuda_build_without_gpu"].severity == "warning"
+    assert found["cuda.driver_too_old"].severity == "ok"
+    assert said(facts, "driver_too_old") is not None and said_code(facts, 804) is None
