@@ -88,14 +88,63 @@ def _compiled(pattern: str, flags: str) -> re.Pattern:
     return re.compile(pattern, (re.I if "i" in flags else 0) | re.M)
 
 
+def _literal_runs(items: Any) -> list[str]:
+    """The literal runs of one branch of a parsed pattern (re._parser), longest first."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    runs, cur = [], ""
+    for op, arg in items:
+        if op is c.LITERAL:
+            cur += chr(arg)
+            continue
+        if op is c.SUBPATTERN and cur == "" and len(items) == 1:
+            return _literal_runs(arg[-1])
+        runs.append(cur)
+        cur = ""
+    runs.append(cur)
+    return sorted((r for r in runs if r.strip()), key=len, reverse=True)
+
+
+@lru_cache(maxsize=None)
+def words(pattern: str) -> tuple[str, ...] | None:
+    """Lower-case words one of which every match contains (one per alternative), or None when some
+    alternative has no literal of 4+ characters (then the row's regex runs on every text)."""
+    from re import _constants as c, _parser as parser  # type: ignore[attr-defined]
+
+    tree = list(parser.parse(pattern))
+    branches = [tree]
+    if len(tree) == 1 and tree[0][0] is c.BRANCH:
+        branches = [list(b) for b in tree[0][1][1]]
+    elif len(tree) == 1 and tree[0][0] is c.SUBPATTERN:
+        inner = list(tree[0][1][-1])
+        if len(inner) == 1 and inner[0][0] is c.BRANCH:
+            branches = [list(b) for b in inner[0][1][1]]
+    out = []
+    for branch in branches:
+        runs = _literal_runs(branch)
+        if not runs or len(runs[0].strip()) < 4:
+            return None
+        out.append(runs[0].lower())
+    return tuple(out)
+
+
 @lru_cache(maxsize=1)
-def _any() -> re.Pattern:
-    """One regex for every row (named groups dropped): finds the few lines worth classifying."""
-    parts = []
+def all_words() -> tuple[tuple[str, ...], tuple[Row, ...]]:
+    """(every row's words, the rows without words): what finds the few lines worth classifying."""
+    found: list[str] = []
+    bare: list[Row] = []
     for r in catalogue():
-        body = re.sub(r"\(\?P<\w+>", "(?:", r.pattern)
-        parts.append(f"(?{'i' if 'i' in r.flags else ''}m:{body})" if "i" in r.flags else f"(?m:{body})")
-    return re.compile("|".join(parts))
+        w = words(r.pattern)
+        if w is None:
+            bare.append(r)
+        else:
+            found += w
+    return tuple(dict.fromkeys(found)), tuple(bare)
+
+
+def _maybe(row: Row, low: str) -> bool:
+    w = words(row.pattern)
+    return w is None or any(x in low for x in w)
 
 
 def _convert(how: str, raw: str, name: str, fields: dict[str, Any]) -> None:
@@ -129,10 +178,13 @@ def _message(row: Row, m: re.Match) -> Message:
 @lru_cache(maxsize=4096)
 def classify(text: str) -> tuple[Message, ...]:
     """Every row that matches `text` (each once, at its first match), in catalogue order."""
-    if not text or not _any().search(text):
+    if not text:
         return ()
+    low = text.lower()
     out = []
     for row in catalogue():
+        if not _maybe(row, low):
+            continue
         m = row.regex.search(text)
         if m:
             out.append(_message(row, m))
@@ -150,9 +202,15 @@ def classify_all(texts: Iterable[str]) -> tuple[Message, ...]:
     return tuple(out)
 
 
-def hits(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each span of `text` that some row matches: one pass over a whole paste."""
-    return [m.span() for m in _any().finditer(text)]
+def candidate_lines(lower: str, starts: Any, line_of: Any, find: Any) -> set[int]:
+    """Indices of the lines a row may match: `find(words)` over the paste's lower-cased text (memchr speed),
+    plus, for the few rows without a literal word, their regex over the whole text."""
+    found, bare = all_words()
+    hits = set(find(found))
+    for row in bare:
+        for m in _compiled(row.pattern, row.flags + "i").finditer(lower):
+            hits.add(line_of(m.start()))
+    return hits
 
 
 def unclassified(texts: Iterable[str], limit: int = 20) -> tuple[str, ...]:

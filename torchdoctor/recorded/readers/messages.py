@@ -16,7 +16,6 @@ that fact:
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from typing import Sequence
 
 from torchdoctor.facts import Gpu
@@ -250,14 +249,10 @@ def _catalogued(paste: Paste, found: bool) -> tuple[list[Evidence], tuple[int, s
     """Every line a message-catalogue row knows (knowledge/messages/*.json), wherever it is (a sentence,
     a log line, a quote): report.messages, so the checks read them as they read torch's warnings; the facts
     a few of them state; and, beside other evidence, the error-looking lines no row knows (report.unclassified)."""
-    from itertools import accumulate
-
-    from torchdoctor.messages import classify, hits, unclassified
+    from torchdoctor.messages import candidate_lines, classify, unclassified
 
     lines = paste.lines
-    text = "\n".join(lines)
-    starts = list(accumulate(map(len, lines[:-1]), lambda at, n: at + n + 1, initial=0))
-    picked = sorted({bisect_right(starts, a) - 1 for a, _ in hits(text)})
+    picked = sorted(candidate_lines(paste.lower, paste.starts, paste.line_of, paste.candidates))
     out: list[Evidence] = []
     said: list[str] = []
     loader = None
