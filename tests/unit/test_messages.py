@@ -118,3 +118,10 @@ def test_the_gpu_vendor_decides_what_a_driver_message_means():
     assert found["torch.cuda_build_without_gpu"].severity == "warning"
     assert found["cuda.driver_too_old"].severity == "ok"
     assert said(facts, "driver_too_old") is not None and said_code(facts, 804) is None
+
+
+def test_a_known_release_without_an_arch_list_is_judged_from_the_tables():
+    found = {f.id: f for f in run_checks(load_report("torch 2.2.0+cu121\nGPU: NVIDIA GeForce RTX 5090\n", "p.txt"),
+                                          load())}
+    f = found["cuda.gpu_arch_unsupported"]
+    assert f.severity == "error" and "from the release tables" in f.message and "not from this machine" in f.message

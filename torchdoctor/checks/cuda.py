@@ -220,6 +220,9 @@ def init_failed(f: Facts, k: Knowledge | None) -> Finding | None:
         return None  # cuda.no_driver
     if f.nvidia is not None and any("mismatch" in e.lower() for e in f.nvidia.errors):
         return None  # cuda.nvml_mismatch
+    arch = gpu_arch_unsupported(f, k)
+    if arch is not None and arch.severity == "error":
+        return None  # cuda.gpu_arch_unsupported: no kernel image for this GPU, not a driver problem
     cvd = (f.env or {}).get("CUDA_VISIBLE_DEVICES")
     if cvd is not None and (said(f, "no_cuda_gpus") or said_code(f, 100)):
         return None  # cuda.visible_devices

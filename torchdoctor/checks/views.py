@@ -183,9 +183,18 @@ def arch_list(f: Facts, k: Knowledge | None) -> tuple[tuple[str, ...] | None, st
     if rt is not None and rt.arch_list:
         return rt.arch_list, "torch.cuda.get_arch_list()"
     version, var, key = torch_version(f), variant(f), platform_key(f)
-    if k is None or not (version and var and key):
+    if k is None or not (version and var):
         return None, ""
-    return k.arch_list(version, var, key), "the release tables"
+    where = "the release tables, not from this machine"
+    if key:
+        return k.arch_list(version, var, key), where
+    # a paste that names no platform: the union of what every platform's build has (a GPU missing from all
+    # of them has no code on any; one that some platform has is not judged)
+    found = [a for p in ("linux-x86_64", "windows-x86_64", "linux-aarch64") for a in k.arch_list(version, var, p) or ()]
+    if not found:
+        return None, ""
+    union = sorted(set(found), key=lambda a: (int(re.sub(r"\D", "", a) or 0), a))
+    return tuple(union), "the release tables for every platform, not from this machine"
 
 
 def device_nodes_named(f: Facts, prefix: str) -> list[str]:
