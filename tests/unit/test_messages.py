@@ -28,7 +28,7 @@ SAMPLES = [pytest.param(group, row, s["text"], id=f"{row['id']}#{i}")
 def test_every_emitter_group_is_there_with_rows():
     counts = messages.counts()
     assert set(counts) == {"torch", "numpy", "pip_uv", "conda", "nvml_smi", "cuda_runtime", "container_toolkit",
-                           "hip_rocm", "loaders"}
+                           "hip_rocm", "loaders", "cpython"}
     assert all(n >= 4 for n in counts.values()), counts
     assert sum(counts.values()) == len(ROWS) >= 90
 
@@ -125,3 +125,36 @@ def test_a_known_release_without_an_arch_list_is_judged_from_the_tables():
                                           load())}
     f = found["cuda.gpu_arch_unsupported"]
     assert f.severity == "error" and "from the release tables" in f.message and "not from this machine" in f.message
+
+
+def test_numpy_older_than_the_build_is_an_upgrade():
+    f = {x.id: x for x in run_checks(load_report(
+        "RuntimeError: module compiled against API version 0x10 but this version of numpy is 0xf\n", "p.txt"), load())}
+    assert f["numpy.abi"].severity == "error" and "--upgrade numpy" in " ".join(f["numpy.abi"].fix.commands)
+
+
+def test_numpy_1x_abi_module_on_numpy_2_pins_numpy_below_2():
+    f = {x.id: x for x in run_checks(load_report(
+        "ImportError: module compiled against ABI version 0x1000009 but this version of numpy is 0x2000000\n",
+        "p.txt"), load())}
+    assert "numpy<2" in " ".join(f["numpy.abi"].fix.commands)
+
+
+def test_a_32_bit_cpython_banner_is_a_32_bit_python():
+    facts = load_report("Python 3.10.6 (tags/v3.10.6:9c7b4bd, Aug  1 2022, 21:38:17) [MSC v.1932 32 bit (Intel)]\n"
+                        "ERROR: Could not find a version that satisfies the requirement torch (from versions: none)\n",
+                        "p.txt")
+    assert facts.python.bits == 32 and facts.python.version == "3.10.6"
+    assert "python.unsupported" in {f.id for f in run_checks(facts, load()) if f.severity == "error"}
+
+
+def test_uv_on_an_intel_mac_finds_no_wheel_for_the_platform():
+    text = ("Because torch==2.6.0 has no wheels with a matching platform tag (e.g., `macosx_15_0_x86_64`) and you "
+            "require torch==2.6.0, we can conclude that your requirements are unsatisfiable.\n")
+    found = {f.id: f for f in run_checks(load_report(text, "p.txt"), load())}
+    f = found["torch.no_wheel_for_platform"]
+    assert f.severity == "error" and "macos-x86_64" in f.message and "2.2.2" in f.message
+    # a platform PyTorch does publish for: no such finding (the resolver failed for another reason)
+    other = text.replace("macosx_15_0_x86_64", "macosx_14_0_arm64")
+    assert {f.id: f for f in run_checks(load_report(other, "p.txt"), load())}[
+        "torch.no_wheel_for_platform"].severity == "ok"

@@ -10,7 +10,7 @@ from packaging.version import InvalidVersion, Version
 from torchdoctor.checks import areas
 from torchdoctor.checks.fixes import cmd, pip_argv, reinstall_fix
 from torchdoctor.checks.registry import check
-from torchdoctor.checks.views import base_version, dists, listing_partial, said, local_tag, torch_version
+from torchdoctor.checks.views import base_version, dists, listing_partial, local_tag, said, torch_version
 from torchdoctor.facts import Facts
 from torchdoctor.findings import Finding, Fix, error, info, skipped, warning
 from torchdoctor.knowledge import Knowledge
@@ -82,6 +82,9 @@ def numpy_missing(f: Facts, k: Knowledge | None) -> Finding | None:
 
 @check("numpy.abi", areas.PACKAGES, "numpy's ABI matches torch", needs=())
 def numpy_abi(f: Facts, k: Knowledge | None) -> Finding | None:
+    api = said(f, "numpy_api")
+    if api is not None:
+        return _numpy_api(f, api)
     told = said(f, "numpy_abi")
     if f.distributions is None and not told and not (f.runtime is not None and f.runtime.numpy):
         return skipped("needs the installed package list")
@@ -114,3 +117,23 @@ def _numpy_init(f: Facts) -> list:
     from torchdoctor.checks.views import messages
 
     return [m for m in messages(f) if m.kind == "numpy_init_failed"]
+
+
+def _numpy_api(f: Facts, api: Any) -> Finding:
+    """numpy's own "module compiled against API|ABI version 0x.. but this version of numpy is 0x..":
+    API versions (below 0x1000000) grow with each numpy 1.x release; ABI versions are 0x1000009 (1.x) and
+    0x2000000 (2.x). Which numpy release has which number is not in the tables: the direction decides."""
+    built, have = api.fields["built"], api.fields["have"]
+    torch = "torch" if said(f, "numpy_init_failed") else "an extension module (torch or one it loads)"
+    if built >> 24 <= 1 and have >> 24 >= 2:  # an API/ABI number of numpy 1.x, and numpy 2's ABI
+        return error(f"{torch[0].upper() + torch[1:]} was compiled against numpy 1.x (ABI {built:#x}) and this "
+                     f"numpy is 2.x (ABI {have:#x}): numpy said '{api.text}'.",
+                     Fix("Install numpy 1.x, or upgrade the module to a build for NumPy 2.",
+                         (cmd(f, *pip_argv(f), "install", "numpy<2"),)))
+    if built > have:
+        return error(f"{torch[0].upper() + torch[1:]} was compiled against a newer numpy (C-API {built:#x}) than the "
+                     f"one installed (C-API {have:#x}): numpy said '{api.text}'. numpy is older than the build needs.",
+                     Fix("Upgrade numpy in this environment.", (cmd(f, *pip_argv(f), "install", "--upgrade", "numpy"),)))
+    return error(f"{torch[0].upper() + torch[1:]} was compiled against an older numpy C-API ({built:#x}) than this "
+                 f"numpy's ({have:#x}): numpy said '{api.text}'.",
+                 Fix("Rebuild or upgrade that module for this numpy, or install the numpy it was built for."))

@@ -271,6 +271,13 @@ def _catalogued(paste: Paste, found: bool) -> tuple[list[Evidence], tuple[int, s
                         Evidence("platform.os", "linux", READER, i + 1, line)]
                 if m.kind == "container_wsl_no_adapters":
                     out.append(Evidence("platform.wsl", True, READER, i + 1, line))
+            if m.kind == "python_build" and m.fields.get("bits"):  # CPython's banner / a python.org 32-bit folder
+                version = m.fields.get("version") or (f"{m.fields['major']}.{m.fields['minor']}"
+                                                      if m.fields.get("major") else None)
+                out += [Evidence("python.bits", m.fields["bits"], READER, i + 1, line),
+                        Evidence("platform.os", m.fields["os"], READER, i + 1, line)]
+                if version:
+                    out.append(Evidence("python.version", version, READER, i + 1, line))
             tag = m.fields.get("platform_tag")
             if tag:
                 os_name = next((o for prefix, o in _TAG_OS if tag.startswith(prefix)), None)
