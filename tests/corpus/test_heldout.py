@@ -54,5 +54,9 @@ def test_heldout_score_reaches_the_floor():
 if __name__ == "__main__":
     hit, total, misses = score()
     print("\n".join(misses))
+    for s in sorted({e.get("set", "a") for e in INDEX.values()}):
+        names = [n for n, e in INDEX.items() if e.get("set", "a") == s]
+        missed = sum(1 for m in misses if m.split(":")[0] in names)
+        print(f"set {s}: {len(names) - missed}/{len(names)}")
     print(f"held-out: {hit}/{total} = {100 * hit / total:.1f}%")
     sys.exit(0)
