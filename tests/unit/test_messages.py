@@ -158,3 +158,10 @@ def test_uv_on_an_intel_mac_finds_no_wheel_for_the_platform():
     other = text.replace("macosx_15_0_x86_64", "macosx_14_0_arm64")
     assert {f.id: f for f in run_checks(load_report(other, "p.txt"), load())}[
         "torch.no_wheel_for_platform"].severity == "ok"
+
+
+def test_an_image_needing_a_newer_cuda_than_the_host_driver():
+    f = {x.id: x for x in run_checks(load_report(
+        "nvidia-container-cli: requirement error: unsatisfied condition: cuda>=12.8, please update your driver to a "
+        "newer version, or use an earlier cuda container: unknown\n", "p.txt"), load())}
+    assert f["container.gpu_devices"].severity == "error" and "12.8" in f["container.gpu_devices"].message

@@ -18,6 +18,16 @@ def container_gpu_devices(f: Facts, k: Knowledge | None) -> Finding | None:
     p = f.platform
     if not p.container:
         return None
+    needs = said(f, "container_driver_too_old")
+    if needs is not None:  # the image's NVIDIA_REQUIRE_CUDA is newer than the host driver's CUDA
+        cuda = needs.fields.get("cuda")
+        floor = k.toolkit_driver(cuda, "linux") if k is not None and cuda else None
+        has = f" (this host has {f.nvidia.driver})" if f.nvidia is not None and f.nvidia.driver else ""
+        return error(f"The NVIDIA container runtime refuses the image: '{needs.text}'. The image is built for CUDA "
+                     f"{cuda}, newer than the host driver{has} supports, so the container does not start.",
+                     Fix("Update the host's NVIDIA driver" + (f" to {floor} or newer (CUDA {cuda}'s toolkit driver; "
+                         "from the tables)" if floor else "") + ", or use an image built for an older CUDA.",
+                         ("nvidia-smi",)))
     toolkit = said(f, "container_no_toolkit", "container_wsl_no_adapters", "container_no_driver")
     if toolkit is not None:  # docker / nvidia-container-cli said why no GPU reached the container
         if toolkit.kind == "container_wsl_no_adapters":
