@@ -474,7 +474,9 @@ MESSAGES = table({
                       {"convert": Map(Match(r"[a-z_0-9]+", "a group name"), Enum("str", "int", "hex", "list", "words"))}),
         "source": SOURCE,
         "samples": NonEmpty(Obj({"text": str, "from": str})),
-    }, {"flags": Enum("i"), "note": NOTE})),
+    }, {"flags": Enum("i"), "note": NOTE,
+        # lower-case words one of which every match contains (a prefilter, for a pattern without a literal)
+        "words": NonEmpty(Match(r"[^A-Z]+", "a lower-case word"))})),
 })
 
 
@@ -489,6 +491,8 @@ def _messages_facts(data: dict[str, Any], out: list[str]) -> None:
         for sample in row["samples"]:
             if not rx.search(sample["text"]):
                 out.append(f"rows[{row['id']}]: sample {sample['text'][:60]!r} does not match the pattern")
+            elif row.get("words") and not any(w in sample["text"].lower() for w in row["words"]):
+                out.append(f"rows[{row['id']}]: sample {sample['text'][:60]!r} holds none of the row's words")
 
 
 def _check_messages(folder: str, today: dt.date, tables: dict[str, Any], errors: list[str]) -> None:

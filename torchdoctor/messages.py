@@ -53,6 +53,7 @@ class Row:
     kind: str
     constants: tuple[tuple[str, Any], ...]
     convert: tuple[tuple[str, str], ...]
+    hint: tuple[str, ...] = ()  # the row's own "words" (a prefilter), where its pattern has no literal
 
     @property
     def regex(self) -> re.Pattern:
@@ -79,7 +80,8 @@ def catalogue() -> tuple[Row, ...]:
         for r in data["rows"]:
             y = r["yields"]
             out.append(Row(r["id"], emitter, r["pattern"], r.get("flags", ""), y["kind"],
-                           tuple(y.get("fields", {}).items()), tuple(y.get("convert", {}).items())))
+                           tuple(y.get("fields", {}).items()), tuple(y.get("convert", {}).items()),
+                           tuple(r.get("words", ()))))
     return tuple(out)
 
 
@@ -134,7 +136,7 @@ def all_words() -> tuple[tuple[str, ...], tuple[Row, ...]]:
     found: list[str] = []
     bare: list[Row] = []
     for r in catalogue():
-        w = words(r.pattern)
+        w = r.hint or words(r.pattern)
         if w is None:
             bare.append(r)
         else:
@@ -143,7 +145,7 @@ def all_words() -> tuple[tuple[str, ...], tuple[Row, ...]]:
 
 
 def _maybe(row: Row, low: str) -> bool:
-    w = words(row.pattern)
+    w = row.hint or words(row.pattern)
     return w is None or any(x in low for x in w)
 
 

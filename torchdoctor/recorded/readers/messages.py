@@ -256,8 +256,12 @@ def _catalogued(paste: Paste, found: bool) -> tuple[list[Evidence], tuple[int, s
     out: list[Evidence] = []
     said: list[str] = []
     loader = None
+    seen: set[str] = set()
     for i in picked:
         line = lines[i].strip()[:2000]
+        if line in seen:  # an issue thread quotes the same message again and again: once is evidence
+            continue
+        seen.add(line)
         msgs = classify(line)
         if not msgs:
             continue
@@ -289,7 +293,7 @@ def _catalogued(paste: Paste, found: bool) -> tuple[list[Evidence], tuple[int, s
     if said:
         out.append(Evidence("report.messages", tuple(said), READER, picked[0] + 1, said[0]))
     if said or found:
-        rest = unclassified(lines[i] for i in paste.candidates(_ERROR_WORDS)[:400])
+        rest = unclassified(lines[i] for i in paste.candidates(_ERROR_WORDS)[:200])
         if rest:
             out.append(Evidence("report.unclassified", tuple(private(t) for t in rest), READER))
     return out, loader
