@@ -165,3 +165,25 @@ def test_an_image_needing_a_newer_cuda_than_the_host_driver():
         "nvidia-container-cli: requirement error: unsatisfied condition: cuda>=12.8, please update your driver to a "
         "newer version, or use an earlier cuda container: unknown\n", "p.txt"), load())}
     assert f["container.gpu_devices"].severity == "error" and "12.8" in f["container.gpu_devices"].message
+
+
+def test_an_untagged_companion_is_pypis_default_build():
+    from torchdoctor.facts import Distribution, PlatformFacts
+
+    def facts(torch: str) -> Facts:
+        return Facts(origin="json:x", platform=PlatformFacts(os="linux", arch="x86_64"),
+                     distributions=(Distribution(name="torch", version=torch),
+                                    Distribution(name="torchvision", version="0.20.1")))
+
+    found = {f.id: f for f in run_checks(facts("2.5.1+cu118"), load())}
+    assert found["torchvision.mismatch"].severity == "error" and "cu124" in found["torchvision.mismatch"].message
+    # the same CUDA major as PyPI's cu124: torchvision accepts it
+    assert {f.id: f for f in run_checks(facts("2.5.1+cu121"), load())}["torchvision.mismatch"].severity == "ok"
+
+
+def test_torchvisions_own_cuda_mismatch_words():
+    text = ("torch==2.1.0+cu118\ntorchvision==0.16.0+cu118\nRuntimeError: Detected that PyTorch and torchvision were "
+            "compiled with different CUDA major versions. PyTorch has CUDA Version=11.8 and torchvision has CUDA "
+            "Version=12.1. Please reinstall the torchvision that matches your PyTorch install.\n")
+    found = {f.id: f for f in run_checks(load_report(text, "p.txt"), load())}
+    assert found["torchvision.mismatch"].severity == "error"

@@ -10,7 +10,7 @@ from packaging.version import InvalidVersion, Version
 from torchdoctor.checks import areas
 from torchdoctor.checks.fixes import cmd, pip_argv, reinstall_fix
 from torchdoctor.checks.registry import check
-from torchdoctor.checks.views import base_version, dists, listing_partial, local_tag, said, torch_version
+from torchdoctor.checks.views import base_version, dists, listing_partial, local_tag, platform_key, said, torch_version
 from torchdoctor.facts import Facts
 from torchdoctor.findings import Finding, Fix, error, info, skipped, warning
 from torchdoctor.knowledge import Knowledge
@@ -48,6 +48,23 @@ def _companion(f: Facts, k: Knowledge | None, package: str) -> Any:
     ours, theirs = local_tag(torch), local_tag(comp.version)
     if ours and theirs and ours != theirs:
         problems.append(f"torch is a +{ours} build and {package} a +{theirs} build")
+    elif ours and not theirs and ours.startswith(("cu", "rocm")) and k is not None:
+        # an untagged companion is PyPI's wheel, whose variant is PyPI's default for its platform (the release
+        # tables): where no platform's default is torch's variant, the two were built for different CUDAs
+        rel = k.release(torch)
+        key = platform_key(f)
+        table = rel.pypi_default if rel is not None else {}
+        defaults = sorted({table[key]} if key in table else set(table.values()))
+        # torchvision refuses a different CUDA *major* ("compiled with different CUDA major versions"); a CPU
+        # default or the same major is not judged here
+        if defaults and all(_cuda_major(d) not in (None, _cuda_major(ours)) for d in defaults) and \
+                _cuda_major(ours) is not None:
+            problems.append(f"torch is a +{ours} build and {package} {comp.version} has no local tag: PyPI's "
+                            f"wheel, built as {' or '.join(defaults)} (PyPI's default for torch "
+                            f"{base_version(torch)}, from the release tables)")
+    told = said(f, "companion_cuda_mismatch", package=package)
+    if told is not None:  # the companion's own words (torchvision/extension.py)
+        problems.append(f"{package} says '{told.text}'")
     if not problems:
         return None
     return error(f"{package} {comp.version} does not match torch {torch}: {'; '.join(problems)}. Its compiled "
@@ -137,3 +154,9 @@ def _numpy_api(f: Facts, api: Any) -> Finding:
     return error(f"{torch[0].upper() + torch[1:]} was compiled against an older numpy C-API ({built:#x}) than this "
                  f"numpy's ({have:#x}): numpy said '{api.text}'.",
                  Fix("Rebuild or upgrade that module for this numpy, or install the numpy it was built for."))
+
+
+def _cuda_major(variant: str | None) -> int | None:
+    """"cu118" -> 11, "cu124" -> 12; None for cpu/rocm/xpu."""
+    m = re.fullmatch(r"cu(\d+?)\d", variant or "")
+    return int(m.group(1)) if m else None
