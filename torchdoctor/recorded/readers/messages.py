@@ -234,9 +234,79 @@ def read(paste: Paste) -> list[Evidence]:
                             texts[0][0], texts[0][1]))
         ran = True
     out += _paths(paste)
+    catalogued, loader = _catalogued(paste, bool(out))
+    out += catalogued
+    if loader is not None and not import_failure and not any(e.fact == "runtime.status" for e in out):
+        # "ImportError: .../libtorch_cuda.so: undefined symbol: ..." pasted without its Traceback header
+        i, exc_type, message = loader
+        out += _import_failed(exc_type, message, None, lines, i)
+        import_failure = True
     if ran and not import_failure:
         out.append(Evidence("runtime.status", "ok", READER, texts[0][0] if texts else 0, texts[0][1] if texts else ""))
     return out
+
+
+_ERROR_WORDS = ("error", "failed", "cannot", "could not", "unable to", "exception")
+_TAG_OS = (("macosx_", "macos"), ("win_", "windows"), ("manylinux", "linux"), ("musllinux", "linux"))
+
+
+_LOADER_KINDS = ("undefined_symbol", "missing_library", "dll_load", "libc_too_old")
+_TORCH_LIB = re.compile(r"[\\/]torch[\\/]|libtorch|libc10|c10\.dll|torch_\w+\.dll|_C\.cpython", re.I)
+_LEADING_EXC = re.compile(r"^\s*((?:ImportError|OSError|ModuleNotFoundError)):\s*(.*)$")
+
+
+def _catalogued(paste: Paste, found: bool) -> tuple[list[Evidence], tuple[int, str, str] | None]:
+    """Every line a message-catalogue row knows (knowledge/messages/*.json), wherever it is (a sentence,
+    a log line, a quote): report.messages, so the checks read them as they read torch's warnings; the facts
+    a few of them state; and, beside other evidence, the error-looking lines no row knows (report.unclassified)."""
+    from torchdoctor.messages import candidate_lines, classify, unclassified
+
+    lines = paste.lines
+    picked = sorted(candidate_lines(paste.lower, paste.starts, paste.line_of, paste.candidates))
+    out: list[Evidence] = []
+    said: list[str] = []
+    loader = None
+    seen: set[str] = set()
+    for i in picked:
+        line = lines[i].strip()[:2000]
+        if line in seen:  # an issue thread quotes the same message again and again: once is evidence
+            continue
+        seen.add(line)
+        msgs = classify(line)
+        if not msgs:
+            continue
+        said.append(private(line))
+        exc = _LEADING_EXC.match(line)
+        if loader is None and exc and any(m.kind in _LOADER_KINDS for m in msgs) and _TORCH_LIB.search(line):
+            loader = (i, exc.group(1), exc.group(2))
+        for m in msgs:
+            if m.emitter == "container_toolkit":
+                out += [Evidence("platform.container", "docker", READER, i + 1, line),
+                        Evidence("platform.os", "linux", READER, i + 1, line)]
+                if m.kind == "container_wsl_no_adapters":
+                    out.append(Evidence("platform.wsl", True, READER, i + 1, line))
+            if m.kind == "python_build" and m.fields.get("bits"):  # CPython's banner / a python.org 32-bit folder
+                version = m.fields.get("version") or (f"{m.fields['major']}.{m.fields['minor']}"
+                                                      if m.fields.get("major") else None)
+                out += [Evidence("python.bits", m.fields["bits"], READER, i + 1, line),
+                        Evidence("platform.os", m.fields["os"], READER, i + 1, line)]
+                if version:
+                    out.append(Evidence("python.version", version, READER, i + 1, line))
+            tag = m.fields.get("platform_tag")
+            if tag:
+                os_name = next((o for prefix, o in _TAG_OS if tag.startswith(prefix)), None)
+                if os_name:
+                    out.append(Evidence("platform.os", os_name, READER, i + 1, line))
+                arch = next((a for a in ("x86_64", "arm64", "aarch64", "amd64") if tag.endswith(a)), None)
+                if arch:
+                    out.append(Evidence("platform.arch", arch, READER, i + 1, line))
+    if said:
+        out.append(Evidence("report.messages", tuple(said), READER, picked[0] + 1, said[0]))
+    if said or found:
+        rest = unclassified(lines[i] for i in paste.candidates(_ERROR_WORDS)[:200])
+        if rest:
+            out.append(Evidence("report.unclassified", tuple(private(t) for t in rest), READER))
+    return out, loader
 
 
 _PATH = re.compile(r"(?:^|[\s\"'(=`])((?:[A-Za-z]:\\|/)[^\s\"'`]{3,})")
