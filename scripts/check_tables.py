@@ -483,6 +483,69 @@ def _rocm_facts(data: dict[str, Any], tables: dict[str, Any], out: list[str], wa
                 out.append(f"gfx_overrides: family {first!r} comes before {later!r}, which it shadows")
 
 
+# knowledge/messages/*.json: one file per emitter group, one row per message (torchdoctor/messages.py reads them).
+MESSAGE_DIR = "messages"
+MESSAGE_KINDS = Match(r"[a-z][a-z0-9_]*", "a kind such as cuda_error")
+MESSAGES = table({
+    "emitter": str, "source": SOURCE,
+    "rows": NonEmpty(Obj({
+        "id": Match(r"[a-z][a-z0-9_]*\.[a-z0-9_.]+", "a row id such as cudart.804"), "pattern": REGEX,
+        "origin": str, "versions": str,
+        "yields": Obj({"kind": MESSAGE_KINDS, "fields": Map(Match(r"[a-z_]+", "a field name"), AnyOf(str, int, bool))},
+                      {"convert": Map(Match(r"[a-z_0-9]+", "a group name"), Enum("str", "int", "hex", "list", "words"))}),
+        "source": SOURCE,
+        "samples": NonEmpty(Obj({"text": str, "from": str})),
+    }, {"flags": Enum("i"), "note": NOTE,
+        # lower-case words one of which every match contains (a prefilter, for a pattern without a literal)
+        "words": NonEmpty(Match(r"[^A-Z]+", "a lower-case word"))})),
+})
+
+
+def _messages_facts(data: dict[str, Any], out: list[str]) -> None:
+    """Each row's samples match its own pattern; row ids are unique."""
+    seen: set[str] = set()
+    for row in data.get("rows", ()):
+        if row["id"] in seen:
+            out.append(f"rows[{row['id']}]: the id appears twice")
+        seen.add(row["id"])
+        rx = re.compile(row["pattern"], (re.I if row.get("flags") == "i" else 0) | re.M)
+        for sample in row["samples"]:
+            if not rx.search(sample["text"]):
+                out.append(f"rows[{row['id']}]: sample {sample['text'][:60]!r} does not match the pattern")
+            elif row.get("words") and not any(w in sample["text"].lower() for w in row["words"]):
+                out.append(f"rows[{row['id']}]: sample {sample['text'][:60]!r} holds none of the row's words")
+
+
+def _check_messages(folder: str, today: dt.date, tables: dict[str, Any], errors: list[str]) -> None:
+    base = os.path.join(folder, MESSAGE_DIR)
+    if not os.path.isdir(base):
+        errors.append(f"{MESSAGE_DIR}/: missing (the message catalogue)")
+        return
+    for entry in sorted(os.listdir(base)):
+        name = f"{MESSAGE_DIR}/{entry}"
+        if NOT_TABLES.fullmatch(entry):
+            continue
+        if not entry.endswith(".json"):
+            errors.append(f"{name}: not a .json table")
+            continue
+        try:
+            with open(os.path.join(base, entry), encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            errors.append(f"{name}: does not parse: {exc}")
+            continue
+        tables[name] = data
+        found: list[str] = []
+        validate(data, MESSAGES, "", found)
+        found = [line.lstrip(".").removeprefix(": ") for line in found]
+        as_of = data.get("as_of") if isinstance(data, dict) else None
+        if isinstance(as_of, str) and not _iso_date(as_of) and dt.date.fromisoformat(as_of) > today:
+            found.append(f"as_of: {as_of} is after today ({today})")
+        if not found:
+            _messages_facts(data, found)
+        errors.extend(f"{name}: {line}" for line in found)
+
+
 FACTS: dict[str, Callable[..., None]] = {
     "releases.json": lambda data, tables, out, warn: _releases_facts(data, out, warn),
     "archs.json": _archs_facts,
@@ -582,7 +645,7 @@ def check(folder: str, today: dt.date) -> tuple[list[str], list[str]]:
     for entry in entries:
         if NOT_TABLES.fullmatch(entry):
             continue
-        if entry not in SCHEMAS and entry not in TSV_TABLES:
+        if entry not in SCHEMAS and entry not in TSV_TABLES and entry != MESSAGE_DIR:
             errors.append(f"{entry}: a table with no schema (add one to scripts/check_tables.py)")
     for name in list(SCHEMAS) + list(TSV_TABLES):
         if name not in entries:
@@ -619,6 +682,7 @@ def check(folder: str, today: dt.date) -> tuple[list[str], list[str]]:
             FACTS[name](data, tables, found, warn)
             warnings.extend(f"{name}: {line}" for line in warn)
         errors.extend(f"{name}: {line}" for line in found)
+    _check_messages(folder, today, tables, errors)
     _check_sources(tables, folder, errors, warnings)
     return errors, warnings
 

@@ -190,4 +190,9 @@ def test_every_table_and_py_typed_is_package_data():
     assert {"rocm.json", "wsl.json", "nvswitch.json", "windows.json", "libraries.json", "intel_pci.json",
             "pci_ids.tsv"} <= set(tables)
     for name in tables:
+        if (KDIR / name).is_dir():  # a folder of tables (the message catalogue): each file must ship
+            for entry in (KDIR / name).iterdir():
+                assert any(fnmatch.fnmatch(f"knowledge/{name}/{entry.name}", g) for g in globs), \
+                    f"{name}/{entry.name} would not ship in the wheel"
+            continue
         assert any(fnmatch.fnmatch(f"knowledge/{name}", g) for g in globs), f"{name} would not ship in the wheel"

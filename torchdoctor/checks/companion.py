@@ -20,7 +20,7 @@ from torchdoctor.checks import areas
 from torchdoctor.checks.fixes import cmd, pip_argv
 from torchdoctor.checks.registry import check
 from torchdoctor.checks.views import (base_version, build, companions, dists, has_nvidia_hardware, local_tag,
-                                     texts, torch_requirements, torch_version, variant)
+                                     messages, said, torch_requirements, torch_version, variant)
 from torchdoctor.facts import CompanionImport, Distribution, Facts
 from torchdoctor.findings import Finding, Fix, error, info, warning
 from torchdoctor.knowledge import Knowledge
@@ -134,13 +134,22 @@ def abi_mismatch(f: Facts, k: Knowledge | None) -> Finding | None:
     from torchdoctor.knowledge.import_errors import names_cxx11_abi
 
     bad = _failed(f, "abi")
+    if not bad and f.companion_imports is None:  # a paste: the catalogue's companion.undefined_torch_symbol
+        m = said(f, "companion_abi")
+        if m is not None:
+            lib = str(m.get("library") or "an extension")
+            return error(f"{lib} cannot load against torch {torch_version(f) or ''}: undefined symbol "
+                         f"{m.get('symbol')} (a C++ symbol of torch's). It was built against another torch, or with "
+                         "the other C++11 ABI flag.", Fix("Reinstall the package built for this torch (its prebuilt "
+                                                          "wheel for this torch, CUDA and ABI), or rebuild it against "
+                                                          "this torch with --no-build-isolation."))
     if not bad:
         return None
     flag = any(names_cxx11_abi(c.error) for c in bad)
-    said = "; ".join(f"`import {c.module}`: {(c.error or '').splitlines()[0][:240]}" for c in bad)
+    words = "; ".join(f"`import {c.module}`: {(c.error or '').splitlines()[0][:240]}" for c in bad)
     why = ("it was built with the other C++11 ABI flag (std::__cxx11 in the symbol) or against another torch"
            if flag else "it was built against another torch (its C++ symbols c10::/at:: are not in this one)")
-    return error(f"{_names(c.name for c in bad)} cannot load against torch {torch_version(f) or ''}: {why}. {said}",
+    return error(f"{_names(c.name for c in bad)} cannot load against torch {torch_version(f) or ''}: {why}. {words}",
                  matching_fix(f, (c.name for c in bad), "A binary built for another torch never loads."))
 
 
@@ -151,17 +160,18 @@ def built_for_other_torch(f: Facts, k: Knowledge | None) -> Finding | None:
     found: list[tuple[str, str]] = []
     for c in _failed(f, "built_for"):
         found.append((c.name, f"{c.name} says it was built for {c.built_for or 'another PyTorch'}"))
-    if f.companion_imports is None:  # a paste: xFormers' own words
-        from torchdoctor.knowledge.import_errors import built_for
-
-        for text in texts(f):
-            was, _, have = built_for(text)
-            if was and "xformers" in text.lower() and "xformers" not in dict(found):
-                found.append(("xformers", f"xformers says it was built for PyTorch {was}" +
-                              (f" (you have {have})" if have else "")))
-                if have:
-                    f = _with_torch(f, have)
-                    torch = have
+    if f.companion_imports is None:  # a paste: xFormers' own words (the catalogue's companion.xformers_*)
+        m = said(f, "companion_built_for_torch")
+        if m is not None and "xformers" not in dict(found):
+            have = m.get("have")
+            found.append(("xformers", f"xformers says it was built for PyTorch {m.get('built')} with CUDA "
+                          f"{m.get('cuda')}" + (f" (you have {have})" if have else "")))
+            if have:
+                f = _with_torch(f, str(have))
+                torch = str(have)
+        elif said(f, "companion_built_for") is not None and "xformers" not in dict(found):
+            found.append(("xformers", "xformers says it was built for another PyTorch ('can't load C++/CUDA "
+                          "extensions')"))
     ours = _series(torch)
     for d in companions(f):
         tag = _tag_of(d)
@@ -181,13 +191,13 @@ def pinned_other_torch(f: Facts, k: Knowledge | None) -> Finding | None:
     if not pins:
         return _pasted_conflicts(f)
     torch = torch_version(f)
-    said = "; ".join(f"{p.companion.name} {p.companion.version} requires {p.requirement}" for p in pins)
+    words = "; ".join(f"{p.companion.name} {p.companion.version} requires {p.requirement}" for p in pins)
     fix = matching_fix(f, (p.companion.name for p in pins),
                        "Installing it as it is would replace your torch (pip would take the pinned one).")
     if any(p.exact for p in pins):
-        return error(f"{said}, but torch {torch} is installed: the companion was built for that torch and does "
+        return error(f"{words}, but torch {torch} is installed: the companion was built for that torch and does "
                      "not load with this one ('undefined symbol' or 'built for').", fix)
-    return warning(f"{said}, but torch {torch} is installed (outside the range it declares).", fix)
+    return warning(f"{words}, but torch {torch} is installed (outside the range it declares).", fix)
 
 
 def _with_torch(f: Facts, have: str | None) -> Facts:
@@ -200,16 +210,24 @@ def _with_torch(f: Facts, have: str | None) -> Facts:
 
 
 def _pasted_conflicts(f: Facts) -> Finding | None:
-    """A paste's pip lines: "xformers 0.0.19 requires torch==2.0.0, but you have torch 2.0.1+cu118 ..."."""
-    said = ((f.extra or {}).get("report") or {}).get("pip_conflicts") or ()
-    rows = [c for c in said if isinstance(c, (list, tuple)) and len(c) == 4]
+    """pip's own line (the catalogue's pip.torch_conflict): "xformers 0.0.19 requires torch==2.0.0, but you have
+    torch 2.0.1+cu118 which is incompatible"."""
+    rows = [m for m in messages(f) if m.kind == "pip_torch_conflict"]
     if not rows:
         return None
-    text = "; ".join(f"{n} {v} requires torch{spec}, but torch {have} is installed" for n, v, spec, have in rows)
-    fix = matching_fix(_with_torch(f, str(rows[0][3])), (str(r[0]) for r in rows),
+    text = "; ".join(f"{m.get('package')} {m.get('version')} requires torch{m.get('spec', '').strip()}, but torch "
+                     f"{m.get('have')} is installed" for m in rows)
+    fix = matching_fix(_with_torch(f, str(rows[0].get("have") or "") or None),
+                       (norm(str(m.get("package"))) for m in rows),
                        "pip installed it anyway and said so ('which is incompatible').")
     return error(f"pip said: {text}. The companion was built for the torch it pins and does not load with this "
                  "one, or pip replaced torch to satisfy it.", fix)
+
+
+def norm(name: str) -> str:
+    import re
+
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 @check("companion.variant_mismatch", areas.COMPANIONS, "companions are the same build (CUDA/ROCm/CPU) as torch",
@@ -244,15 +262,18 @@ def variant_mismatch(f: Facts, k: Knowledge | None) -> Finding | None:
 @check("companion.cpu_only", areas.COMPANIONS, "GPU companions have their GPU binary", needs=("distributions",))
 def cpu_only(f: Facts, k: Knowledge | None) -> Finding | None:
     bad = _failed(f, "cpu_only")
+    if not bad and f.companion_imports is None and said(f, "companion_cpu_only") is not None:
+        bad = [CompanionImport("bitsandbytes", "bitsandbytes", "ok", kind="cpu_only",
+                               error="compiled without GPU support")]
     if not bad:
         return None
     b = build(f)
     if b is not None and b[0] == "cpu":
         return info(f"{_names(c.name for c in bad)} loaded its CPU-only binary: torch is a CPU build too, so no "
                     "GPU code runs here (torch.cpu_build_with_gpu says whether a GPU build fits this machine).")
-    said = "; ".join(f"{c.name}: {(c.error or next(iter(c.warnings), '')).splitlines()[0][:200]}" for c in bad)
+    words = "; ".join(f"{c.name}: {(c.error or next(iter(c.warnings), '')).splitlines()[0][:200]}" for c in bad)
     return error(f"{_names(c.name for c in bad)} has no GPU support on a {b[1] if b else ''} GPU build of torch "
-                 f"({said}).", matching_fix(f, (c.name for c in bad), "Its GPU binary did not load."))
+                 f"({words}).", matching_fix(f, (c.name for c in bad), "Its GPU binary did not load."))
 
 
 @check("companion.replaced_torch", areas.COMPANIONS, "torch was installed by you, not by a companion's pin",

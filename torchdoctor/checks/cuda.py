@@ -10,7 +10,7 @@ from typing import Any
 from torchdoctor.checks import areas
 from torchdoctor.checks.fixes import driver_fix, reinstall_fix
 from torchdoctor.checks.registry import check
-from torchdoctor.checks.views import (arch_list, build, device_nodes_named, driver_os, driver_unreadable, find_text,
+from torchdoctor.checks.views import (arch_list, build, device_nodes_named, driver_os, driver_unreadable, only_other_gpus, said, said_code,
                                       has_nvidia_hardware, nvidia_gpus, smi_broken, torch_version)
 from torchdoctor.facts import Facts
 from torchdoctor.findings import Finding, Fix, error, skipped, warning
@@ -85,8 +85,10 @@ def driver_too_old(f: Facts, k: Knowledge | None) -> Finding | None:
     b = build(f)
     if b is None or b[0] != "cuda":
         return None
-    seen = find_text(f, r"found version (\d+)")
-    insufficient = find_text(f, r"CUDA driver version is insufficient for CUDA runtime version")
+    seen = said(f, "driver_too_old")
+    insufficient = said_code(f, 35)
+    if (seen or insufficient) and driver_unreadable(f) and only_other_gpus(f):
+        return None  # no NVIDIA GPU here: torch.cuda_build_without_gpu says what the message means
     version = torch_version(f)
     if f.nvidia is None and not (seen or insufficient):
         return skipped("needs the NVIDIA driver probe")
@@ -96,11 +98,10 @@ def driver_too_old(f: Facts, k: Knowledge | None) -> Finding | None:
             f"torch{' ' + version if version else ''} is a CUDA build"
         has = f" (driver {f.nvidia.driver})" if f.nvidia is not None and f.nvidia.driver else ""
         if seen:
-            cuda = int(seen.group(1))
-            return error(f"{built}, but the NVIDIA driver{has} only supports CUDA {cuda // 1000}.{cuda % 1000 // 10} "
-                         f"('found version {seen.group(1)}').", driver_fix(f, k, None))
+            return error(f"{built}, but the NVIDIA driver{has} only supports CUDA {seen.fields['driver_cuda']} "
+                         f"('found version {seen.fields['found']}').", driver_fix(f, k, None))
         if insufficient:
-            return error(f"{built}, but torch says '{insufficient.group(0)}': the NVIDIA driver{has} is older than "
+            return error(f"{built}, but torch says '{insufficient.text}': the NVIDIA driver{has} is older than "
                          "this CUDA needs.", driver_fix(f, k, None))
         return None
     need = k.driver_floor(b[1], driver_os(f))
@@ -116,7 +117,7 @@ def gpu_arch_unsupported(f: Facts, k: Knowledge | None) -> Finding | None:
     from torchdoctor.knowledge import gpu_runs_on
 
     b = build(f)
-    seen = find_text(f, r"(.+?) with CUDA capability (sm_\d+) is not compatible")
+    seen = said(f, "arch_unsupported")
     if b is None or b[0] != "cuda":
         return None
     archs, where = arch_list(f, k)
@@ -131,13 +132,13 @@ def gpu_arch_unsupported(f: Facts, k: Knowledge | None) -> Finding | None:
                      "CUDA kernels fail with 'no kernel image is available for execution on the device'.",
                      reinstall_fix(f, k, "Install a build that contains this GPU's architecture"))
     if seen and not gpus:
-        return error(f"torch says: '{seen.group(0)}' (torch {version}).",
+        return error(f"torch says: '{seen.text}' (torch {version}).",
                      reinstall_fix(f, k, "Install a build that contains this GPU's architecture"))
     # Older torch words it so when the GPU is below its minimum (catalog #5).
-    too_old = find_text(f, r"Found GPU(\d+) (.+?) which is of cuda capability (\d+\.\d+)")
+    too_old = said(f, "gpu_too_old")
     if too_old and not gpus:
-        return error(f"torch {version} says GPU {too_old.group(1)}, {too_old.group(2)} (compute capability "
-                     f"{too_old.group(3)}), is too old for this build: CUDA kernels fail with 'no kernel image is "
+        return error(f"torch {version} says GPU {too_old.fields['index']}, {too_old.fields['gpu']} (compute capability "
+                     f"{too_old.fields['capability']}), is too old for this build: CUDA kernels fail with 'no kernel image is "
                      "available for execution on the device'.",
                      Fix("Install an older torch/CUDA build that still ships this architecture, or run on the CPU."))
     return None
@@ -175,25 +176,25 @@ def visible_devices(f: Facts, k: Knowledge | None) -> Finding | None:
 
 
 _INIT_CAUSES = (
-    (r"Error 804|forward compatibility was attempted", "error 804: the forward-compatibility libcuda (cuda-compat) "
+    ((804,), "error 804: the forward-compatibility libcuda (cuda-compat) "
      "is loaded on a GPU that does not support it, or the host driver is older than the container's CUDA",
      Fix("Update the host driver, or drop the cuda-compat folder from LD_LIBRARY_PATH.",
          ("echo $LD_LIBRARY_PATH", "nvidia-smi"))),
-    (r"Error 802|system not yet initialized", "error 802: on NVSwitch systems (HGX A100/H100/H200) the Fabric "
+    ((802,), "error 802: on NVSwitch systems (HGX A100/H100/H200) the Fabric "
      "Manager is not running (see cuda.fabric_manager)",
      Fix("Install and start nvidia-fabricmanager for this driver branch.",
          ("sudo systemctl enable --now nvidia-fabricmanager", "systemctl status nvidia-fabricmanager"))),
-    (r"Error 803|unsupported display driver / cuda driver combination", "error 803: the CUDA driver library "
+    ((803,), "error 803: the CUDA driver library "
      "does not match the loaded kernel module (a driver upgrade without a reboot, or a cuda-compat libcuda on "
      "LD_LIBRARY_PATH)",
      Fix("Reboot after a driver upgrade; otherwise drop the cuda-compat folder from LD_LIBRARY_PATH.",
          ("sudo reboot", "echo $LD_LIBRARY_PATH"))),
-    (r"busy or unavailable", "the GPU is in an exclusive compute mode and held by another process",
+    ((46,), "the GPU is in an exclusive compute mode and held by another process",
      Fix("Use another GPU or stop the other process (admin: reset the compute mode).", ("nvidia-smi", "sudo nvidia-smi -c DEFAULT"))),
-    (r"unknown error|Error 999", "'CUDA unknown error', typically after suspend/resume: the nvidia_uvm module "
+    ((999,), "'CUDA unknown error', typically after suspend/resume: the nvidia_uvm module "
      "lost its state",
      Fix("Reload nvidia_uvm (or reboot).", ("sudo modprobe -r nvidia_uvm", "sudo modprobe nvidia_uvm"))),
-    (r"CUDA initialisation did not finish", "CUDA initialisation hangs: a stuck driver or GPU",
+    ((), "CUDA initialisation hangs: a stuck driver or GPU",
      Fix("Check the GPU with nvidia-smi, enable the persistence daemon; if it persists, drain and reboot the node.",
          ("nvidia-smi", "sudo systemctl enable --now nvidia-persistenced"))),
 )
@@ -212,41 +213,44 @@ def init_failed(f: Facts, k: Knowledge | None) -> Finding | None:
     if f.gpus is not None and not nvidia_gpus(f) and not has_nvidia_hardware(f):
         return None  # a CUDA build on a machine without an NVIDIA GPU is simply CPU-only
     said_old = driver_too_old(f, k)
-    if find_text(f, r"too old|insufficient for CUDA runtime|found version \d+") or \
+    if said(f, "driver_too_old", "gpu_too_old") or said_code(f, 35) or \
             (said_old is not None and said_old.severity in ("error", "warning")):
         return None  # cuda.driver_too_old says it
-    if driver_unreadable(f) and find_text(f, r"Found no NVIDIA driver"):
+    if driver_unreadable(f) and said(f, "no_nvidia_driver"):
         return None  # cuda.no_driver
     if f.nvidia is not None and any("mismatch" in e.lower() for e in f.nvidia.errors):
         return None  # cuda.nvml_mismatch
+    arch = gpu_arch_unsupported(f, k)
+    if arch is not None and arch.severity == "error":
+        return None  # cuda.gpu_arch_unsupported: no kernel image for this GPU, not a driver problem
     cvd = (f.env or {}).get("CUDA_VISIBLE_DEVICES")
-    if cvd is not None and find_text(f, r"No CUDA GPUs are available|no CUDA-capable device"):
+    if cvd is not None and (said(f, "no_cuda_gpus") or said_code(f, 100)):
         return None  # cuda.visible_devices
-    said = rt.cuda_init_error or next((w for w in rt.warnings if "CUDA" in w), None)
-    for pattern, cause, fix in _INIT_CAUSES:
-        if find_text(f, pattern):
-            return error(f"CUDA initialisation failed with {cause}. torch said: {said}", fix)
-    if not said and not nvidia_gpus(f):
+    told = rt.cuda_init_error or next((w for w in rt.warnings if "CUDA" in w), None)
+    for codes, cause, fix in _INIT_CAUSES:
+        if said_code(f, *codes) if codes else "CUDA initialisation did not finish" in (rt.cuda_init_error or ""):
+            return error(f"CUDA initialisation failed with {cause}. torch said: {told}", fix)
+    if not told and not nvidia_gpus(f):
         return None
     driver = f.nvidia.driver if f.nvidia is not None and f.nvidia.driver else "unknown"
     built = f"torch {torch_version(f)} is a CUDA {b[1]} build" if torch_version(f) and b[1] else "torch is a CUDA build"
     return error(f"{built} and the driver is {driver}, but CUDA is unavailable"
-                 + (f": {said}" if said else " (torch printed no reason)") + ".",
+                 + (f": {told}" if told else " (torch printed no reason)") + ".",
                  Fix("Run nvidia-smi; if it works, reload the driver modules or reboot.", ("nvidia-smi",)))
 
 
 @check("cuda.fabric_manager", areas.CUDA, "the NVSwitch Fabric Manager runs", needs=("runtime",))
 def fabric_manager(f: Facts, k: Knowledge | None) -> Finding | None:
     """Error 802 'system not yet initialized': on NVSwitch systems CUDA waits for nvidia-fabricmanager."""
-    said = find_text(f, r"Error 802\b[^\n]*|system not yet initiali[sz]ed")
-    if said is None:
+    told = said_code(f, 802)
+    if told is None:
         return None
     gpus = [g.name for g in nvidia_gpus(f) if g.name]
     nvswitch = [n for n in gpus if is_nvswitch_system(n)]  # knowledge/nvswitch.json
     where = (f" on {len(gpus)} x {nvswitch[0]}" if nvswitch else "")
     branch = f.nvidia.driver.split(".")[0] if f.nvidia is not None and f.nvidia.driver else None
     package = f"nvidia-fabricmanager-{branch}" if branch else "nvidia-fabricmanager (of the driver's branch)"
-    return error(f"CUDA initialisation failed with '{said.group(0).strip()}'{where}: on NVSwitch systems (HGX/DGX "
+    return error(f"CUDA initialisation failed with '{told.text}'{where}: on NVSwitch systems (HGX/DGX "
                  "A100, H100, H200, B200) CUDA waits for the NVIDIA Fabric Manager, which is not running (or not "
                  "the driver's version).",
                  Fix(f"Install {package} (same version as the driver) and start it.",

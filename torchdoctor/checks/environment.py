@@ -6,7 +6,7 @@ import re
 
 from torchdoctor.checks import areas
 from torchdoctor.checks.registry import check
-from torchdoctor.checks.views import build, device_nodes_named, driver_unreadable, find_text, has_nvidia_hardware
+from torchdoctor.checks.views import build, device_nodes_named, driver_unreadable, has_nvidia_hardware, said
 from torchdoctor.facts import Facts
 from torchdoctor.findings import Finding, Fix, error, info, skipped, warning
 from torchdoctor.knowledge import Knowledge
@@ -18,12 +18,39 @@ def container_gpu_devices(f: Facts, k: Knowledge | None) -> Finding | None:
     p = f.platform
     if not p.container:
         return None
+    needs = said(f, "container_driver_too_old")
+    if needs is not None:  # the image's NVIDIA_REQUIRE_CUDA is newer than the host driver's CUDA
+        cuda = needs.fields.get("cuda")
+        floor = k.toolkit_driver(cuda, "linux") if k is not None and cuda else None
+        has = f" (this host has {f.nvidia.driver})" if f.nvidia is not None and f.nvidia.driver else ""
+        return error(f"The NVIDIA container runtime refuses the image: '{needs.text}'. The image is built for CUDA "
+                     f"{cuda}, newer than the host driver{has} supports, so the container does not start.",
+                     Fix("Update the host's NVIDIA driver" + (f" to {floor} or newer (CUDA {cuda}'s toolkit driver; "
+                         "from the tables)" if floor else "") + ", or use an image built for an older CUDA.",
+                         ("nvidia-smi",)))
+    toolkit = said(f, "container_no_toolkit", "container_wsl_no_adapters", "container_no_driver")
+    if toolkit is not None:  # docker / nvidia-container-cli said why no GPU reached the container
+        if toolkit.kind == "container_wsl_no_adapters":
+            return error(f"The NVIDIA container runtime says '{toolkit.text}': WSL 2 exposes no GPU to Docker (no "
+                         "NVIDIA GPU, an old Windows driver, or Docker Desktop without WSL GPU support).",
+                         Fix("Update the Windows NVIDIA driver and WSL, check nvidia-smi inside WSL, then restart "
+                             "Docker; without an NVIDIA GPU, drop the GPU request and run on the CPU.",
+                             ("wsl --update", "nvidia-smi")))
+        if toolkit.kind == "container_no_driver":
+            return error(f"The NVIDIA container runtime says '{toolkit.text}': the host's NVIDIA driver is not "
+                         "loaded, so no GPU can be passed into the container.",
+                         Fix("Install (or load) the NVIDIA driver on the host and check nvidia-smi there.",
+                             ("nvidia-smi",)))
+        return error(f"Docker says '{toolkit.text}': the NVIDIA Container Toolkit is not installed or not "
+                     "configured for Docker, so `--gpus` passes no GPU into the container.",
+                     Fix("Install the NVIDIA Container Toolkit on the host, register its runtime and restart Docker.",
+                         ("sudo nvidia-ctk runtime configure --runtime=docker", "sudo systemctl restart docker")))
     if f.device_nodes is None:
         # a report: torch's own words from inside the container
-        said = find_text(f, r"Found no NVIDIA driver on your system")
-        if said is None:
+        told = said(f, "no_nvidia_driver")
+        if told is None:
             return skipped("needs the live machine (the /dev device nodes)")
-        return error(f"This is a {p.container} container where torch says '{said.group(0)}': the GPU was not passed "
+        return error(f"This is a {p.container} container where torch says '{told.text}': the GPU was not passed "
                      "into the container.",
                      Fix("Install the NVIDIA Container Toolkit on the host and start the container with the GPUs "
                          "(compose: a `deploy.resources.reservations.devices` entry with `capabilities: [gpu]`).",
@@ -69,7 +96,7 @@ def wsl_gpu(f: Facts, k: Knowledge | None) -> Finding | None:
         return error(f"This WSL 2 kernel ({p.kernel}) is older than {gpu_kernel_floor()}, the first with GPU compute: CUDA "
                      "finds no GPU ('Found no NVIDIA driver on your system').",
                      Fix("Update WSL's kernel from Windows, then restart WSL.", ("wsl --update", "wsl --shutdown")))
-    if find_text(f, r"libcuda\.so[^ ]*: cannot open|Failed to dlopen libcuda"):
+    if said(f, "libcuda_missing"):
         return error("On WSL the driver's libcuda lives in /usr/lib/wsl/lib, which the loader did not find.",
                      Fix("Put it on the library path.", ("export LD_LIBRARY_PATH=/usr/lib/wsl/lib:$LD_LIBRARY_PATH",)))
     if b is None or b[0] != "cuda":

@@ -6,7 +6,7 @@ from __future__ import annotations
 from torchdoctor.checks import areas
 from torchdoctor.checks.fixes import cmd, python_cmd, reinstall_fix
 from torchdoctor.checks.registry import check
-from torchdoctor.checks.views import find_text, macos_version, release_series, torch_version
+from torchdoctor.checks.views import macos_version, said, release_series, torch_version
 from torchdoctor.facts import Facts
 from torchdoctor.findings import Finding, Fix, error, skipped, warning
 from torchdoctor.knowledge import Knowledge
@@ -46,12 +46,12 @@ def mps_unavailable(f: Facts, k: Knowledge | None) -> Finding | None:
                      f"{p.os_version}: torch runs here on the CPU only.",
                      reinstall_fix(f, k, f"Update macOS to {mps[0]} or newer for MPS, or install a torch release "
                                          f"whose MPS supports {p.os_version}", keep_version=False))
-    said = find_text(f, r"The MPS backend is supported on mac ?OS (\d+(?:\.\d+)?)\+")
-    if said and rt is not None and not rt.mps_available:
+    told = said(f, "mps_macos_min")
+    if told and rt is not None and not rt.mps_available:
         # a paste: torch's own words, where the tables do not settle it (no version, or no floor known)
-        return error(f"torch{' ' + version if version else ''} says '{said.group(0)}': MPS cannot be used on "
+        return error(f"torch{' ' + version if version else ''} says '{told.text}': MPS cannot be used on "
                      f"{p.os_version or 'this macOS'}.",
-                     reinstall_fix(f, k, f"Update macOS to {said.group(1)} or newer, or install a torch release "
+                     reinstall_fix(f, k, f"Update macOS to {told.fields['macos']} or newer, or install a torch release "
                                          f"whose MPS supports {p.os_version or 'this macOS'}", keep_version=False))
     if rt is None:
         return skipped("needs the torch import probe")

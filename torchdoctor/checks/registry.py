@@ -43,7 +43,7 @@ def with_id(finding: Finding, c: Check) -> Finding:
 # Order = the order a person would fix things in (the failure catalog's suggested order).
 ORDER = (
     "python.unsupported", "python.end_of_life", "torch.not_installed", "torch.shadowed", "torch.import_failed",
-    "torch.multiple_installs", "torch.wheel_mismatch", "torch.cpu_build_with_gpu", "torch.conda_cpu_variant",
+    "torch.multiple_installs", "torch.wheel_mismatch", "torch.no_wheel_for_platform", "torch.cpu_build_with_gpu", "torch.conda_cpu_variant",
     "torch.cuda_build_without_gpu", "torch.rocm_build_without_gpu",
     "torchvision.mismatch", "torchaudio.mismatch", "numpy.missing", "numpy.abi",
     "companion.replaced_torch", "companion.pinned_other_torch", "companion.built_for_other_torch",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from torchdoctor.checks import areas
 from torchdoctor.checks.fixes import cmd
 from torchdoctor.checks.registry import check
-from torchdoctor.checks.views import arch_list, build, find_text, torch_version
+from torchdoctor.checks.views import arch_list, build, said, torch_version
 from torchdoctor.facts import Facts
 from torchdoctor.findings import Finding, Fix, error, info
 from torchdoctor.knowledge import Knowledge
@@ -21,15 +21,14 @@ def gfx_unsupported(f: Facts, k: Knowledge | None) -> Finding | None:
     if b is None or b[0] != "rocm" or not amd:
         return None
     archs, where = arch_list(f, k)
-    said = find_text(f, r"hipErrorNoBinaryForGpu[^\n\"]*|HIP error: invalid device function|"
-                        r"TensileLibrary\w*?_(gfx\w+)\.dat")
-    if not archs and said:
+    told = said(f, "hip_no_code")
+    if not archs and told:
         # a paste: ROCm itself says it has no code object for this GPU
         g = amd[0]
         current = (f.env or {}).get("HSA_OVERRIDE_GFX_VERSION")
         row = gfx_override(g.gfx)
         override = (row.value, row.target) if row else None
-        msg = (f"{g.name or 'AMD GPU'} ({g.gfx}) has no code in this ROCm build: it says '{said.group(0)}'.")
+        msg = (f"{g.name or 'AMD GPU'} ({g.gfx}) has no code in this ROCm build: it says '{told.text}'.")
         if current:
             msg += (f" With HSA_OVERRIDE_GFX_VERSION={current} (as in the paste) it runs as "
                     f"{override_target(current) or current}: an unofficial workaround that works for most operations.")

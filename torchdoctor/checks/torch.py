@@ -4,13 +4,15 @@ for the GPU this machine really has (the beginner's classic: a CUDA build on a l
 
 from __future__ import annotations
 
+import re
+
 
 from torchdoctor.checks import areas
 from torchdoctor.checks.fixes import cmd, cpu_fix, pip_argv, python_cmd, reinstall_fix
 from torchdoctor.checks.registry import check
-from torchdoctor.checks.views import (base_version, build, build_description, dists, find_text, hardware_scanned,
-                                      listing, listing_partial, local_tag, minor, no_nvidia_gpu, nvidia_gpus,
-                                      other_gpus, same_build, torch_version)
+from torchdoctor.checks.views import (base_version, build, build_description, dists, said, hardware_scanned,
+                                      listing, listing_partial, local_tag, messages, minor, no_nvidia_gpu, nvidia_gpus,
+                                      other_gpus, platform_key, same_build, torch_version)
 from torchdoctor.facts import Facts
 from torchdoctor.findings import Finding, Fix, error, skipped, warning
 from torchdoctor.knowledge import Knowledge
@@ -235,11 +237,11 @@ def cpu_build_with_gpu(f: Facts, k: Knowledge | None) -> Finding | None:
     if b is None or b[0] != "cpu" or (f.platform is not None and f.platform.os == "macos"):
         return None
     version = torch_version(f)
-    said = find_text(f, r"Torch not compiled with CUDA enabled")
+    told = said(f, "not_compiled", backend="cuda")
     tag = local_tag(version)
-    if said and tag and tag != "cpu":
+    if told and tag and tag != "cpu":
         seen = ", ".join(sorted({g.name or "NVIDIA GPU" for g in nvidia_gpus(f)}))
-        return warning(f"The paste lists torch {version}, but the torch that ran says '{said.group(0)}': that one is "
+        return warning(f"The paste lists torch {version}, but the torch that ran says '{told.text}': that one is "
                        f"a CPU-only build{' (on a machine with ' + seen + ')' if seen else ''}. Another environment "
                        "or interpreter than the one listed runs the code, or a later install replaced the CUDA "
                        "build with the CPU one.",
@@ -248,16 +250,16 @@ def cpu_build_with_gpu(f: Facts, k: Knowledge | None) -> Finding | None:
                                            "torch.__version__)\"` shows which one that is)"))
     if f.gpus is None:
         asked = f.origin != "live" and f.runtime is not None and f.runtime.cuda_available is False
-        if said is None and asked and f.nvidia is None:
+        if told is None and asked and f.nvidia is None:
             # a paste that shows torch.cuda.is_available() False on a CPU build, and nothing of the hardware
             return warning(f"torch {version} is a CPU-only build, so torch.cuda.is_available() is False whatever "
                            "GPU the machine has; the paste does not show one.",
                            reinstall_fix(f, k, "If the machine has an NVIDIA GPU, install the CUDA build that fits "
                                                "its driver (see `nvidia-smi`)"))
-        if said is None:
+        if told is None:
             return skipped("needs a GPU scan")
         # A pasted error: torch itself says it is a CPU build, and the code asked it for CUDA.
-        return warning(f"torch{' ' + version if version else ''} is a CPU-only build: it says '{said.group(0)}' "
+        return warning(f"torch{' ' + version if version else ''} is a CPU-only build: it says '{told.text}' "
                        "where the code asks for CUDA.",
                        reinstall_fix(f, k, "If the machine has an NVIDIA GPU, install the CUDA build that fits its "
                                            "driver (see `nvidia-smi`)"))
@@ -355,3 +357,40 @@ def rocm_build_without_gpu(f: Facts, k: Knowledge | None) -> Finding | None:
            "on AMD GPUs, so torch.cuda.is_available() will always be False here and everything runs on the CPU: "
            "the ROCm build is a multi-GB download for nothing.")
     return warning(msg, cpu_fix(f, k, "Install the build for this machine's GPU instead"))
+
+
+@check("torch.no_wheel_for_platform", areas.PYTORCH, "PyTorch publishes wheels for this platform", needs=("platform",))
+def no_wheel_for_platform(f: Facts, k: Knowledge | None) -> Finding | None:
+    """pip or uv found no torch wheel for this machine, and the release tables say PyTorch publishes none for its
+    platform: an Intel Mac (or an x86_64 Python on Apple silicon) after torch 2.2, Linux on 32-bit ARM, ..."""
+    told = next((m for m in messages(f) if m.kind == "no_matching_wheel" and
+                 re.match(r"torch(?![\w-])", m.fields.get("requirement") or "torch")), None)
+    p = f.platform
+    if told is None or k is None or not k.releases or p.os is None:
+        return None
+    latest = k.releases[0]
+    key = platform_key(f)
+    if key is None or p.arch is None:
+        if p.os != "macos" or "macos-x86_64" in latest.platforms:
+            return None
+        last = next((r.version for r in k.releases if "macos-x86_64" in r.platforms), None)
+        return error(f"{told.fields.get('tool', 'the installer')} finds no torch wheel for this Mac ('{told.text}'). "
+                     f"Since torch {_after(k, last)} PyTorch publishes macOS wheels for Apple silicon (arm64) only "
+                     "(from the release tables): this Python is most likely an x86_64 build (an Intel Mac, or an "
+                     "x86_64 Python running under Rosetta).",
+                     Fix(f"On Apple silicon use an arm64 Python; on an Intel Mac the last torch with wheels is {last}.",
+                         ("python3 -c 'import platform; print(platform.machine())'",)))
+    if key in latest.platforms:
+        return None
+    last = next((r.version for r in k.releases if key in r.platforms), None)
+    since = f"torch {last} was the last release with wheels for it" if last else "no release this doctor knows has any"
+    return error(f"{told.fields.get('tool', 'the installer')} finds no torch wheel here ('{told.text}'): PyTorch "
+                 f"publishes no wheels for {key} (from the release tables; {since}).",
+                 Fix("Use a platform PyTorch publishes wheels for (" + ", ".join(latest.platforms) + ")"
+                     + (f", or pin torch {last}" if last else "") + "."))
+
+
+def _after(k: Knowledge, last: str | None) -> str:
+    """The release after `last` (the first without the platform)."""
+    versions = [r.version for r in k.releases]
+    return versions[versions.index(last) - 1] if last in versions and versions.index(last) > 0 else "2.3"

@@ -9,6 +9,7 @@ from typing import Any
 
 from torchdoctor.facts import Facts
 from torchdoctor.knowledge import Knowledge
+from torchdoctor.messages import Message, classify_all, texts_of, unclassified_of
 from torchdoctor.versions import is_driver_version
 
 
@@ -27,7 +28,10 @@ def torch_version(f: Facts) -> str | None:
     if f.runtime is not None and f.runtime.version:
         return f.runtime.version
     found = dists(f, "torch")
-    return found[0].version if found else None
+    if found:
+        return found[0].version
+    tag = said(f, "torch_build_tag")  # "torch 2.7.1+rocm6.4" in an application log
+    return f"{tag.fields['version']}+{tag.fields['tag'].lower()}" if tag else None
 
 
 def base_version(version: str | None) -> str | None:
@@ -41,7 +45,7 @@ def local_tag(version: str | None) -> str | None:
 def build(f: Facts) -> tuple[str, str | None] | None:
     """("cuda", "12.6") | ("rocm", "6.2") | ("cpu", None) | None (cannot tell)."""
     rt = f.runtime
-    if f.origin != "live" and find_text(f, r"Torch not compiled with CUDA enabled"):
+    if f.origin != "live" and said(f, "not_compiled", backend="cuda"):
         return ("cpu", None)  # torch's own word on the torch that ran beats a pasted version string
     if rt is not None and rt.status == "ok" and rt.version:
         if rt.cuda:
@@ -70,14 +74,21 @@ def build(f: Facts) -> tuple[str, str | None] | None:
 
 def _build_said(f: Facts) -> tuple[str, str | None] | None:
     """No version anywhere (a pasted traceback): torch's own words still tell the kind of build."""
-    if find_text(f, r"hipErrorNoBinaryForGpu|HIP error|TensileLibrary\w*_gfx\w+\.dat|HSA_OVERRIDE_GFX_VERSION"):
+    builds = {m.build for m in messages(f) if m.emitter != "loaders" or m.kind == "libcuda_missing"}
+    if "rocm" in builds:
         return ("rocm", None)
-    if find_text(f, r"found version \d+|NVIDIA driver on your system is too old|cudaGetDeviceCount|"
-                    r"CUDA initialization|with CUDA capability sm_\d+ is not compatible|CUDA error: |"
-                    r"CUDA driver version is insufficient|CUDA failed with error|forward compatibility was attempted|"
-                    r"system not yet initiali[sz]ed|CUDA unknown error|Found no NVIDIA driver|cuInit|"
-                    r"no kernel image is available|cuda runtime error"):
+    if "cuda" in builds:
         return ("cuda", None)
+    tags = [m for m in messages(f) if m.kind == "torch_build_tag"]
+    if tags:  # "torch 2.7.1+rocm6.4" in an application log: the tag names the build
+        tag = tags[0].fields["tag"].lower()
+        m = re.fullmatch(r"cu(\d+?)(\d)", tag)
+        if m:
+            return ("cuda", f"{int(m.group(1))}.{m.group(2)}")
+        if tag.startswith("rocm"):
+            return ("rocm", tag[4:] or None)
+        if tag == "cpu":
+            return ("cpu", None)
     return None
 
 
@@ -118,24 +129,33 @@ def driver_os(f: Facts) -> str:
 
 
 def texts(f: Facts) -> tuple[str, ...]:
-    """Every text torch printed: warnings, the CUDA init error, the import error."""
-    rt = f.runtime
-    if rt is None:
-        return ()
-    out = list(rt.warnings)
-    for extra in (rt.cuda_init_error, rt.error):
-        if extra:
-            out.append(extra)
-    return tuple(out)
+    """Every text torch printed (warnings, the CUDA init error, the import error), and in a paste the
+    lines of other programs that the message catalogue knows (report.messages)."""
+    return texts_of(f)
 
 
-def find_text(f: Facts, pattern: str) -> re.Match | None:
-    rx = re.compile(pattern, re.I)
-    for t in texts(f):
-        m = rx.search(t)
-        if m:
+def messages(f: Facts) -> tuple[Message, ...]:
+    """The typed evidence of every text (knowledge/messages/*.json through torchdoctor.messages)."""
+    return classify_all(texts(f))
+
+
+def said(f: Facts, *kinds: str, **fields: object) -> Message | None:
+    """The first message of one of `kinds` whose fields hold `fields` (a value, or a tuple of allowed ones)."""
+    for m in messages(f):
+        if m.kind in kinds and all(m.fields.get(k) in (v if isinstance(v, tuple) else (v,))
+                                   for k, v in fields.items()):
             return m
     return None
+
+
+def said_code(f: Facts, *codes: int) -> Message | None:
+    """A CUDA runtime/driver error code (the cudaError enum) in any text: "Error 804", its name or its words."""
+    return said(f, "cuda_error", code=tuple(codes))
+
+
+def unknown_messages(f: Facts) -> tuple[str, ...]:
+    """Error-looking lines that no catalogue row knows: kept as unclassified evidence (shown under -v)."""
+    return unclassified_of(f)
 
 
 # nvidia-smi ran but did not answer: "couldn't communicate with the NVIDIA driver" (exit 9), a hang.
@@ -163,9 +183,18 @@ def arch_list(f: Facts, k: Knowledge | None) -> tuple[tuple[str, ...] | None, st
     if rt is not None and rt.arch_list:
         return rt.arch_list, "torch.cuda.get_arch_list()"
     version, var, key = torch_version(f), variant(f), platform_key(f)
-    if k is None or not (version and var and key):
+    if k is None or not (version and var):
         return None, ""
-    return k.arch_list(version, var, key), "the release tables"
+    where = "the release tables, not from this machine"
+    if key:
+        return k.arch_list(version, var, key), where
+    # a paste that names no platform: the union of what every platform's build has (a GPU missing from all
+    # of them has no code on any; one that some platform has is not judged)
+    found = [a for p in ("linux-x86_64", "windows-x86_64", "linux-aarch64") for a in k.arch_list(version, var, p) or ()]
+    if not found:
+        return None, ""
+    union = sorted(set(found), key=lambda a: (int(re.sub(r"\D", "", a) or 0), a))
+    return tuple(union), "the release tables for every platform, not from this machine"
 
 
 def device_nodes_named(f: Facts, prefix: str) -> list[str]:
@@ -184,7 +213,6 @@ def release_series(version: str | None) -> str | None:
     return f"{m.group(1)}.{m.group(2)}" if m else None
 
 
-NO_DRIVER_TEXT = r"Found no NVIDIA driver on your system"
 
 
 def hardware_scanned(f: Facts) -> bool:
@@ -214,17 +242,27 @@ def no_nvidia_gpu(f: Facts) -> str | None:
     rt = f.runtime
     if rt is not None and rt.cuda_available:
         return None
-    said = find_text(f, NO_DRIVER_TEXT)
+    torch_said = said(f, "no_nvidia_driver")
     if hardware_scanned(f):
         where = "the PCI bus lists" if f.pci is not None else "the Windows display adapters list"
         return f"{where} no NVIDIA device and no NVIDIA driver answered"
     if f.origin != "live" and f.nvidia is not None and rt is not None and rt.cuda_available is False:
         # collect_env: nvidia-smi found nothing ("No CUDA" / "Could not collect") and CUDA is unavailable
         return ("the report lists no NVIDIA GPU and no NVIDIA driver" +
-                (", and torch says 'Found no NVIDIA driver on your system'" if said else ""))
-    if said:
+                (", and torch says 'Found no NVIDIA driver on your system'" if torch_said else ""))
+    if torch_said:
         return "torch says 'Found no NVIDIA driver on your system' and no NVIDIA GPU was found"
+    driver_said = said(f, "driver_too_old") or said_code(f, 35, 100)
+    if driver_said and only_other_gpus(f):
+        # the GPU's vendor decides what an NVIDIA driver message means: without an NVIDIA GPU it is no driver problem
+        return (f"the GPUs listed are {other_gpus(f, 'nvidia')}, none of them NVIDIA, and torch's driver message "
+                f"('{driver_said.text}') is what a CUDA build prints on such a machine")
     return None
+
+
+def only_other_gpus(f: Facts) -> bool:
+    """GPUs were listed and none is NVIDIA's (an AMD- or Intel-only machine)."""
+    return bool(f.gpus) and not nvidia_gpus(f) and not has_nvidia_hardware(f)
 
 
 def build_description(f: Facts, b: tuple) -> str:
@@ -287,3 +325,14 @@ def torch_requirements(d: Any) -> list:
             continue
         out.append(req)
     return out
+
+
+def find_text(f: Facts, pattern: str) -> re.Match | None:
+    """The first match of `pattern` in the texts (checks/compile.py and checks/build.py still read their own
+    regexes; the message catalogue's `said` is the typed way)."""
+    rx = re.compile(pattern, re.I)
+    for t in texts(f):
+        m = rx.search(t)
+        if m:
+            return m
+    return None

@@ -49,7 +49,7 @@ def import_one(name: str, modules: Sequence[str], python: str | None = None, tim
 
 def read(name: str, modules: Sequence[str], result: object, timeout: float) -> CompanionImport:
     """ChildResult -> CompanionImport, the failure classified."""
-    from torchdoctor.knowledge.import_errors import built_for, companion_kind
+    from torchdoctor.knowledge.import_errors import built_for
 
     data = getattr(result, "data", None) or {}
     stderr = getattr(result, "stderr", "") or ""
@@ -79,7 +79,7 @@ def read(name: str, modules: Sequence[str], result: object, timeout: float) -> C
         said = f"{error}\n{failed.get('traceback_tail') or ''}\n{text}"
         torch_for, _, _ = built_for(said)
         return CompanionImport(name, module, "import_failed", failed.get("seconds"), error,
-                               str(failed.get("error_type") or "") or None, companion_kind(said),
+                               str(failed.get("error_type") or "") or None, kind_of(said),
                                _built_for_text(said) if torch_for else None, printed)
     if not loaded:
         absent = [str(m.get("module")) for m in tried if m.get("status") == "absent"]
@@ -87,10 +87,30 @@ def read(name: str, modules: Sequence[str], result: object, timeout: float) -> C
                getattr(result, "detail", "") or "it printed no answer")
         return CompanionImport(name, module, "not_run", seconds, why, warnings=printed)
     # Imported, but what it printed may still say its binary did not load (xFormers warns and goes on).
-    kind = companion_kind(text)
+    kind = kind_of(text)
     kind = kind if kind in ("built_for", "cpu_only", "abi") else None
     return CompanionImport(name, module, "ok", seconds, kind=kind,
                            built_for=_built_for_text(text) if kind == "built_for" else None, warnings=printed)
+
+
+# The catalogue's kinds (knowledge/messages/companions.json) -> the import pass's kinds.
+_CATALOGUE = {"companion_abi": "abi", "companion_built_for_torch": "built_for", "companion_built_for": "built_for",
+              "companion_cpu_only": "cpu_only"}
+
+
+def kind_of(text: str) -> str:
+    """A companion's failure text -> its kind: the message catalogue first, then the loader/import words."""
+    from torchdoctor.knowledge.import_errors import companion_kind
+    from torchdoctor.messages import classify
+
+    try:
+        found = [_CATALOGUE[m.kind] for m in classify(text) if m.kind in _CATALOGUE]
+    except Exception:  # noqa: BLE001 - a catalogue that cannot load still leaves the words
+        found = []
+    for kind in ("built_for", "cpu_only", "abi"):
+        if kind in found:
+            return kind
+    return companion_kind(text)
 
 
 def _built_for_text(text: str) -> str | None:

@@ -18,7 +18,7 @@ from torchdoctor.facts import Facts, NvidiaFacts, PlatformFacts, PythonFacts, To
 from torchdoctor.privacy import private
 
 # Facts whose values from every reader are kept (deduplicated), not chosen between.
-ADDITIVE = ("runtime.warnings", "nvidia.errors", "report.notes")
+ADDITIVE = ("runtime.warnings", "nvidia.errors", "report.notes", "report.messages", "report.unclassified")
 # The Facts sections a dotted fact name starts with ("runtime.version").
 SECTIONS = {"platform": PlatformFacts, "python": PythonFacts, "nvidia": NvidiaFacts, "runtime": TorchRuntime}
 

@@ -80,6 +80,7 @@ def lines(facts: Any, findings: Sequence[Any], verbose: bool = False, unicode: b
     if verbose:
         out.append(("Facts:", "bold"))
         out.extend((f"    {line}", None) for line in fact_lines(facts))
+        out.extend(_message_lines(facts))
         if facts.probes:  # a recorded report has no probe timings
             out.append(("Probes:", "bold"))
         for note in facts.probes:
@@ -93,6 +94,22 @@ def lines(facts: Any, findings: Sequence[Any], verbose: bool = False, unicode: b
     # Reports, interpreter answers and probe output are someone else's text: no escape sequence,
     # UUID or home path reaches the screen (rich markup is never parsed: lines become Text).
     return [(clean(text), style) for text, style in out]
+
+
+def _message_lines(facts: Any) -> list[tuple[str, str | None]]:
+    """-v: what the message catalogue made of the texts, and the error lines it does not know."""
+    from torchdoctor.messages import classify_all, texts_of, unclassified_of
+
+    known = classify_all(texts_of(facts))
+    unknown = unclassified_of(facts)
+    out: list[tuple[str, str | None]] = []
+    if known:
+        out.append(("Messages:", "bold"))
+        out.extend((f"    {m.row} ({m.kind}): {m.text[:100]}", None) for m in known[:30])
+    if unknown:
+        out.append(("Unclassified messages:", "bold"))
+        out.extend((f"    {t[:160]}", "dim") for t in unknown)
+    return out
 
 
 def summary(findings: Sequence[Any]) -> str:

@@ -20,7 +20,7 @@ from typing import Sequence
 
 from torchdoctor.facts import Gpu
 from torchdoctor.recorded.evidence import Evidence, excerpt, private
-from torchdoctor.recorded.readers._common import norm_name, warning_blocks
+from torchdoctor.recorded.readers._common import warning_blocks
 from torchdoctor.recorded.paste import Paste
 
 READER = "messages"
@@ -57,10 +57,6 @@ _WSL1 = re.compile(r"\b(4\.4\.0-\d+-Microsoft)\b")
 _WSL2 = re.compile(r"\b(\d+\.\d+\.\d+(?:\.\d+)?-microsoft-standard(?:-WSL2)?)\b", re.I)
 # Lines that are an import failure of torch even without their traceback.
 _DLL = re.compile(r"(\[WinError (?:126|127|1114)\].*)$")
-# pip's resolver, after an install: "xformers 0.0.19 requires torch==2.0.0, but you have torch 2.0.1+cu118 which is
-# incompatible." (facebookresearch/xformers#752, AUTOMATIC1111/stable-diffusion-webui#10494)
-_PIP_CONFLICT = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*) (\S+) requires torch([^,]*), but you have torch (\S+) "
-                           r"which is incompatible")
 # pip: "ERROR: Could not find a version that satisfies the requirement torch==1.13.1 (from versions: 2.0.0, ...)"
 _PIP_VERSIONS = re.compile(r"Could not find a version that satisfies the requirement (torch\b\S*) \(from versions: ([^)]*)\)")
 _PIP_NONE = re.compile(r"No matching distribution found for (torch\b\S*)")
@@ -69,8 +65,7 @@ _TRIGGER = ("found version", "driver", "with cuda capability", "supports cuda", 
             "hsa_override", "_visible_devices", "microsoft", "winerror", "from versions", "no matching distribution",
             "numpy 1.x", "not compiled with cuda", "no kernel image", "hip error", "hiperror", "tensilelibrary",
             "error 80", "error 999", "unknown error", "not yet initiali", "mps backend", "no cuda gpus",
-            "cuda_error_", "nvml library version", "cannot be run in numpy", "@", "which is incompatible",
-            "can't load c++/cuda extensions", "compiled without gpu support",
+            "cuda_error_", "nvml library version", "cannot be run in numpy", "@",
             # torch.compile and extension builds (checks/compile.py, checks/build.py read these texts)
             "invalidcxxcompiler", "failed to find c compiler", "python.h", "working triton installation",
             "triton gpu compiler", "dynamo is not supported", "supported for torch.compile", "cl is not found",
@@ -80,8 +75,6 @@ _TRIGGER = ("found version", "driver", "with cuda capability", "supports cuda", 
 _WARN_WORDS = ("warning", "error", "not compatible", "failed to initialize numpy", "too old",
                "forward compatibility")
 _BANNERS = (re.compile(r"A module that was compiled using NumPy 1\.x cannot be run in"),
-            re.compile(r"xFormers can't load C\+\+/CUDA extensions"),  # a companion built for another torch
-            re.compile(r"compiled without GPU support"),  # bitsandbytes' CPU-only binary
             re.compile(r"Torch not compiled with CUDA enabled"),
             re.compile(r"no kernel image is available for execution on the device"),
             re.compile(r"HIP error: invalid device function|hipErrorNoBinaryForGpu|TensileLibrary\w*_gfx\w+\.dat"),
@@ -132,7 +125,6 @@ def read(paste: Paste) -> list[Evidence]:
         out += [Evidence("platform.container", "docker", READER), Evidence("platform.os", "linux", READER)]
     isolation = bool(paste.candidates(_ISOLATION_WORDS))
     texts: list[tuple[int, str]] = []  # (line, text) of every message, for runtime.warnings
-    conflicts: list[tuple[int, str, tuple[str, str, str, str]]] = []  # pip's dependency conflicts about torch
     ran = False  # torch was imported: it printed these
     import_failure = False
 
@@ -226,9 +218,6 @@ def read(paste: Paste) -> list[Evidence]:
         m = _PIP_NONE.search(line) if "no matching distribution" in low else None
         if m:
             out.append(Evidence("report.pip_error", m.group(0), READER, i + 1, line))
-        m = _PIP_CONFLICT.search(line) if "which is incompatible" in low else None
-        if m:
-            conflicts.append((i + 1, line, (norm_name(m.group(1)), m.group(2), m.group(3).strip(), m.group(4))))
         for banner in _BANNERS:
             if banner.search(line):
                 texts.append((i + 1, _with_next(lines, i)))
@@ -240,17 +229,84 @@ def read(paste: Paste) -> list[Evidence]:
     for block in warning_blocks([(i, lines[i]) for i in near if lines[i]]):
         if _RELEVANT.search(block):
             texts.append((0, block))
-    if conflicts:  # pip's "xformers 0.0.19 requires torch==2.0.0, but you have torch 2.0.1+cu118 ..."
-        out.append(Evidence("report.pip_conflicts", tuple(c for _, _, c in conflicts), READER, conflicts[0][0],
-                            conflicts[0][1]))
     if texts:
         out.append(Evidence("runtime.warnings", tuple(private(t)[:2000] for _, t in texts), READER,
                             texts[0][0], texts[0][1]))
         ran = True
     out += _paths(paste)
+    catalogued, loader = _catalogued(paste, bool(out))
+    out += catalogued
+    if loader is not None and not import_failure and not any(e.fact == "runtime.status" for e in out):
+        # "ImportError: .../libtorch_cuda.so: undefined symbol: ..." pasted without its Traceback header
+        i, exc_type, message = loader
+        out += _import_failed(exc_type, message, None, lines, i)
+        import_failure = True
     if ran and not import_failure:
         out.append(Evidence("runtime.status", "ok", READER, texts[0][0] if texts else 0, texts[0][1] if texts else ""))
     return out
+
+
+_ERROR_WORDS = ("error", "failed", "cannot", "could not", "unable to", "exception")
+_TAG_OS = (("macosx_", "macos"), ("win_", "windows"), ("manylinux", "linux"), ("musllinux", "linux"))
+
+
+_LOADER_KINDS = ("undefined_symbol", "missing_library", "dll_load", "libc_too_old")
+_TORCH_LIB = re.compile(r"[\\/]torch[\\/]|libtorch|libc10|c10\.dll|torch_\w+\.dll|_C\.cpython", re.I)
+_LEADING_EXC = re.compile(r"^\s*((?:ImportError|OSError|ModuleNotFoundError)):\s*(.*)$")
+
+
+def _catalogued(paste: Paste, found: bool) -> tuple[list[Evidence], tuple[int, str, str] | None]:
+    """Every line a message-catalogue row knows (knowledge/messages/*.json), wherever it is (a sentence,
+    a log line, a quote): report.messages, so the checks read them as they read torch's warnings; the facts
+    a few of them state; and, beside other evidence, the error-looking lines no row knows (report.unclassified)."""
+    from torchdoctor.messages import candidate_lines, classify, unclassified
+
+    lines = paste.lines
+    picked = sorted(candidate_lines(paste.lower, paste.starts, paste.line_of, paste.candidates))
+    out: list[Evidence] = []
+    said: list[str] = []
+    loader = None
+    seen: set[str] = set()
+    for i in picked:
+        line = lines[i].strip()[:2000]
+        if line in seen:  # an issue thread quotes the same message again and again: once is evidence
+            continue
+        seen.add(line)
+        msgs = classify(line)
+        if not msgs:
+            continue
+        said.append(private(line))
+        exc = _LEADING_EXC.match(line)
+        if loader is None and exc and any(m.kind in _LOADER_KINDS for m in msgs) and _TORCH_LIB.search(line):
+            loader = (i, exc.group(1), exc.group(2))
+        for m in msgs:
+            if m.emitter == "container_toolkit":
+                out += [Evidence("platform.container", "docker", READER, i + 1, line),
+                        Evidence("platform.os", "linux", READER, i + 1, line)]
+                if m.kind == "container_wsl_no_adapters":
+                    out.append(Evidence("platform.wsl", True, READER, i + 1, line))
+            if m.kind == "python_build" and m.fields.get("bits"):  # CPython's banner / a python.org 32-bit folder
+                version = m.fields.get("version") or (f"{m.fields['major']}.{m.fields['minor']}"
+                                                      if m.fields.get("major") else None)
+                out += [Evidence("python.bits", m.fields["bits"], READER, i + 1, line),
+                        Evidence("platform.os", m.fields["os"], READER, i + 1, line)]
+                if version:
+                    out.append(Evidence("python.version", version, READER, i + 1, line))
+            tag = m.fields.get("platform_tag")
+            if tag:
+                os_name = next((o for prefix, o in _TAG_OS if tag.startswith(prefix)), None)
+                if os_name:
+                    out.append(Evidence("platform.os", os_name, READER, i + 1, line))
+                arch = next((a for a in ("x86_64", "arm64", "aarch64", "amd64") if tag.endswith(a)), None)
+                if arch:
+                    out.append(Evidence("platform.arch", arch, READER, i + 1, line))
+    if said:
+        out.append(Evidence("report.messages", tuple(said), READER, picked[0] + 1, said[0]))
+    if said or found:
+        rest = unclassified(lines[i] for i in paste.candidates(_ERROR_WORDS)[:200])
+        if rest:
+            out.append(Evidence("report.unclassified", tuple(private(t) for t in rest), READER))
+    return out, loader
 
 
 _PATH = re.compile(r"(?:^|[\s\"'(=`])((?:[A-Za-z]:\\|/)[^\s\"'`]{3,})")
