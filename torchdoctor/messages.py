@@ -1,7 +1,8 @@
 """Messages are knowledge: what torch and its neighbours print, read into typed evidence.
 
 The catalogue is data (`knowledge/messages/*.json`, one file per emitter group: torch, numpy,
-pip/uv, conda, NVML/nvidia-smi, the CUDA runtime, the container toolkit, HIP/ROCm, the loaders).
+pip/uv, conda, NVML/nvidia-smi, the CUDA runtime, the container toolkit, HIP/ROCm, the loaders, CPython,
+the compile/build toolchain).
 Each row has a pattern derived from the emitter's own format string, the versions that print it and
 what it yields: a `kind` ("cuda_error", "driver_too_old", "numpy_api", ...) and `fields` (constants
 of the row, plus the pattern's named groups, converted as the row's `convert` says).

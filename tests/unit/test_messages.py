@@ -28,7 +28,7 @@ SAMPLES = [pytest.param(group, row, s["text"], id=f"{row['id']}#{i}")
 def test_every_emitter_group_is_there_with_rows():
     counts = messages.counts()
     assert set(counts) == {"torch", "numpy", "pip_uv", "conda", "nvml_smi", "cuda_runtime", "container_toolkit",
-                           "hip_rocm", "loaders", "cpython", "companions"}
+                           "hip_rocm", "loaders", "cpython", "toolchain", "companions"}
     assert all(n >= 4 for n in counts.values()), counts
     assert sum(counts.values()) == len(ROWS) >= 90
 

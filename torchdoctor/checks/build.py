@@ -73,15 +73,14 @@ def nvcc_mismatch(f: Facts, k: Knowledge | None) -> Finding | None:
     tc = f.toolchain
     cuda = _cuda_build(f)
     if tc is None:
-        from torchdoctor.checks.compile import SAID
-        from torchdoctor.checks.views import find_text
+        from torchdoctor.checks.compile import said_finding
 
-        m = find_text(f, SAID["build.nvcc_mismatch"]) if f.origin != "live" else None
+        m = said_finding(f, "build.nvcc_mismatch")
         if m is None:
             return None
-        have, want = m.group(1), m.group(2)
+        have, want = m.get("nvcc"), m.get("torch_cuda")
         return (error if have.split(".")[0] != want.split(".")[0] else warning)(
-            f"The report shows nvcc {have} against torch's CUDA {want} ('{m.group(0)[:160]}').", toolkit_fix(f, want))
+            f"The report shows nvcc {have} against torch's CUDA {want} ('{m.text[:160]}').", toolkit_fix(f, want))
     if cuda is None or tc.build_wanted is None or not tc.nvcc_version:
         return None
     have, want = tc.nvcc_version, ".".join(cuda.split(".")[:2])
@@ -150,13 +149,12 @@ def ninja_missing(f: Facts, k: Knowledge | None) -> Finding | None:
 
 
 def _gcc_said(f: Facts) -> Finding | None:
-    from torchdoctor.checks.compile import SAID
-    from torchdoctor.checks.views import find_text
+    from torchdoctor.checks.compile import said_finding
 
-    m = find_text(f, SAID["build.gcc_unsupported"]) if f.origin != "live" else None
+    m = said_finding(f, "build.gcc_unsupported")
     if m is None:
         return None
-    n = m.group(1)
+    n = m.get("gcc_max")
     return error(f"The report shows nvcc's '#error -- unsupported GNU version! gcc versions later than {n} are not "
                  "supported!'.", Fix(f"Install gcc {n} next to it and let nvcc use it (not -allow-unsupported-compiler)",
                                      (cmd(f, "export", f"NVCC_PREPEND_FLAGS=-ccbin g++-{n}"),)))

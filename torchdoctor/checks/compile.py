@@ -112,35 +112,22 @@ def headers_fix(f: Facts) -> Fix:
 # ------------------------------------------------------------------------------ a recorded machine's words
 # What torch, Triton and nvcc print when the fact behind a check holds: a paste (`check --from`) that shows the
 # text is judged by it; a recorded machine without the text and without toolchain facts is skipped.
-SAID = {
-    "compile.no_cxx": r"InvalidCxxCompiler: No working C\+\+ compiler found|Failed to find C compiler|"
-                      r"Compiler: cl is not found",
-    "compile.no_python_headers": r"Python\.h: No such file or directory|include file 'Python\.h' not found",
-    "compile.triton_missing": r"Cannot find a working triton installation",
-    "compile.gpu_too_old": r"Found [^\n]{1,80}? which is too old to be supported by the triton GPU compiler",
-    "compile.python_unsupported": r"Dynamo is not supported on Python 3\.\d+\+|Python 3\.\d+\+ not yet supported "
-                                  r"for torch\.compile",
-    "compile.windows_unsupported": r"Windows not yet supported for torch\.compile",
-    "build.cuda_home_missing": r"CUDA_HOME environment variable is not set|nvcc was not found",
-    "build.nvcc_mismatch": r"The detected CUDA version \((\d+\.\d+)\) mismatches the version that was used to "
-                           r"compile\s+PyTorch \((\d+\.\d+)\)",
-    "build.gcc_unsupported": r"unsupported GNU version! gcc versions later than (\d+) are not supported",
-    "build.ninja_missing": r"Ninja is required to load C\+\+ extensions",
-}
+def said_finding(f: Facts, fid: str):
+    """The recorded machine's message (knowledge/messages/toolchain.json) that proves finding `fid`, or None."""
+    from torchdoctor.checks.views import said
+
+    return None if f.origin == "live" else said(f, "toolchain", finding=fid)
 
 
 def recorded(f: Facts, fid: str, fix: Fix | None = None, severity: str = "warning") -> Finding | None:
     """The finding a recorded machine's own text proves (None: the text is not there)."""
-    from torchdoctor.checks.views import find_text
     from torchdoctor.findings import error
 
-    if f.origin == "live":
-        return None
-    m = find_text(f, SAID[fid])
+    m = said_finding(f, fid)
     if m is None:
         return None
     make = {"warning": warning, "info": info, "error": error}[severity]
-    return make(f"The report shows '{m.group(0).strip()[:200]}'.", fix)
+    return make(f"The report shows '{m.text[:200]}'.", fix)
 
 
 def unprobed(f: Facts, fid: str, fix: Fix | None = None, severity: str = "warning") -> Finding:

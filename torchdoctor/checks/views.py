@@ -325,14 +325,3 @@ def torch_requirements(d: Any) -> list:
             continue
         out.append(req)
     return out
-
-
-def find_text(f: Facts, pattern: str) -> re.Match | None:
-    """The first match of `pattern` in the texts (checks/compile.py and checks/build.py still read their own
-    regexes; the message catalogue's `said` is the typed way)."""
-    rx = re.compile(pattern, re.I)
-    for t in texts(f):
-        m = rx.search(t)
-        if m:
-            return m
-    return None
