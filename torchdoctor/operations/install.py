@@ -60,7 +60,8 @@ def install_report(request: InstallRequest, say: Callable[[str], None] | None = 
     if env.error or env.python is None:
         raise UsageError(f"{home_to_tilde(target.executable)}: did not run as a Python interpreter ({env.error})")
     companions = tuple(dict.fromkeys([*request.with_, *ins.installed_companions(env)]))
-    req = plan_request(torch=request.plan.torch, with_=companions, index_base=request.plan.index_base, k=k)
+    req = plan_request(torch=request.plan.torch, with_=companions, index_base=request.plan.index_base, k=k,
+                       mirror=request.plan.mirror)
 
     facts = gather_machine().with_(python=env.python)  # the machine's GPUs, the target's Python
     try:
@@ -111,7 +112,7 @@ def install_report(request: InstallRequest, say: Callable[[str], None] | None = 
         out.line(f"! torch {result.plan.torch} is not on {result.plan.index_url}: trying the verified "
                  f"torch {result.plan.retry_torch} instead.")
         retry = plan_install(facts, k, type(req)(torch=result.plan.retry_torch, with_=req.with_,
-                                                 fmt=req.fmt, index_base=req.index_base))
+                                                 fmt=req.fmt, index_base=req.index_base, mirror=req.mirror))
         if retry.plan is not None:
             final_plan = retry.plan
             again = ins.prepare(env, retry.plan, os_name, shutil.which, replace_conda=request.replace_conda)

@@ -26,6 +26,8 @@ def lines_for(result, fmt: str = "pip", target=None) -> list[tuple[str, str]]:
         if plan.retry_command:
             out.extend(_retry_lines(plan, fmt))
         via = plan.index_url or "PyPI"
+        if getattr(plan, "find_links", None):
+            via = f"{plan.find_links} (-f; dependencies from {plan.index_url or 'PyPI'})"
         out.append(("", ""))
         out.append(("bold", f"torch {plan.torch}, variant {plan.variant} ({plan.device}), from {via}"
                     + (" [inferred data: see notes]" if plan.confidence != "confirmed" else "")))

@@ -22,7 +22,7 @@ class InstallRequest:
     @classmethod
     def build(cls, torch: str | None = None, with_: str | None = None, python: str | None = None,
               index_base: str | None = None, yes: bool = False, dry_run: bool = False, verify: bool = True,
-              replace_conda: bool = False, timeout: float = 300.0) -> "InstallRequest":
+              replace_conda: bool = False, timeout: float = 300.0, mirror: str | None = None) -> "InstallRequest":
         timeout = check_timeout(timeout)
-        plan = plan_request(torch=torch, with_=with_, index_base=index_base)
+        plan = plan_request(torch=torch, with_=with_, index_base=index_base, mirror=mirror)
         return cls(plan, plan.with_, python_option(python), yes, dry_run, verify, replace_conda, timeout)
