@@ -45,7 +45,7 @@ ORDER = (
     "python.unsupported", "python.end_of_life", "torch.not_installed", "torch.shadowed", "torch.import_failed",
     "torch.multiple_installs", "torch.wheel_mismatch", "torch.cpu_build_with_gpu", "torch.conda_cpu_variant",
     "torch.cuda_build_without_gpu", "torch.rocm_build_without_gpu",
-    "torchvision.mismatch", "torchaudio.mismatch", "numpy.missing", "numpy.abi",
+    "torchvision.mismatch", "torchaudio.mismatch", "numpy.missing", "numpy.abi", "pip.index_overrides",
     "cuda.no_driver", "cuda.nvml_mismatch", "cuda.driver_too_old", "cuda.gpu_arch_unsupported",
     "cuda.visible_devices", "cuda.fabric_manager", "cuda.init_failed", "rocm.gfx_unsupported", "mps.unavailable",
     "container.gpu_devices", "wsl.gpu",
@@ -57,8 +57,9 @@ _NEEDS = {
     "gpus": "a GPU scan", "pci": "a PCI scan", "distributions": "the installed package list",
     "runtime": "the torch import probe", "shadowing": "a scan of the working directory",
     "env": "the environment variables", "device_nodes": "the /dev device nodes",
+    "index_config": "the pip/uv configuration",
 }
-LIVE_ONLY = ("shadowing", "env", "device_nodes")
+LIVE_ONLY = ("shadowing", "env", "device_nodes", "index_config")
 
 
 def _missing(facts: Any, need: str) -> bool:
