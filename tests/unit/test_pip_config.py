@@ -6,7 +6,7 @@ import os
 
 from helpers.check_machines import K, judge, machine
 from helpers.plan_machines import machine as described, nv
-from torchdoctor.checks.pip import finding_for, holding_command, overrides
+from torchdoctor.plan.config import finding_for, holding_command, overrides
 from torchdoctor.facts import Gpu, IndexConfig, NvidiaFacts, PlatformFacts
 from torchdoctor.plan import PlanRequest, plan_install
 from torchdoctor.probes.pip_config import pip_config_files, read_index_config, target_prefix

@@ -59,7 +59,7 @@ def _this_os(facts: Facts) -> str | None:
 def under_config(result: Any, request: SuggestRequest, target: Any, facts: Facts) -> tuple[Any, tuple]:
     """The target's pip/uv configuration (files and environment): when it would change what the plan
     installs, the command becomes one that holds under it, and the finding says what it overrides."""
-    from torchdoctor.checks.pip import finding_for
+    from torchdoctor.plan.config import finding_for
     from torchdoctor.probes.pip_config import read_index_config, target_prefix
     from torchdoctor.shell import argv_of
 
@@ -76,7 +76,7 @@ def under_config(result: Any, request: SuggestRequest, target: Any, facts: Facts
     if held and str(held[-1]) != str(plan.command):
         plan = replace(plan, command=held[-1])
     if plan.retry_command:
-        from torchdoctor.checks.pip import holding_command, overrides
+        from torchdoctor.plan.config import holding_command, overrides
 
         again = holding_command(replace(plan, command=plan.retry_command), overrides(config, plan, tool),
                                 _this_os(facts))
