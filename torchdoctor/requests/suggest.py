@@ -40,19 +40,20 @@ class SuggestRequest:
     described: Description = Description()
     python: str | None = None  # --python: plan for that interpreter's Python
     search: bool = True
+    online: bool = False  # --online: look at the plan's index page (bounded, cached)
 
     @classmethod
     def build(cls, torch: str | None = None, with_: str | Iterable[str] | None = None, fmt: str = "pip",
               os_: str | None = None, arch: str | None = None, python_version: str | None = None,
               driver: str | None = None, gpus: Iterable[str] = (), index_base: str | None = None,
               python: str | None = None, search: bool = True, knowledge: Any = None,
-              mirror: str | None = None) -> "SuggestRequest":
+              mirror: str | None = None, online: bool = False) -> "SuggestRequest":
         k = knowledge if knowledge is not None else _knowledge()
         plan = plan_request(torch=torch, with_=with_, fmt=fmt, index_base=index_base, k=k, mirror=mirror)
         if python is not None and python_version is not None:
             raise UsageError("--python and --python-version cannot be combined: each names the Python to plan for")
         described = describe(os_=os_, arch=arch, python_version=python_version, driver=driver, gpus=tuple(gpus))
-        return cls(plan, described, python_option(python), search)
+        return cls(plan, described, python_option(python), search, bool(online))
 
 
 def plan_request(torch: str | None = None, with_: str | Iterable[str] | None = None, fmt: str = "pip",
