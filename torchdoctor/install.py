@@ -57,6 +57,7 @@ BLOCKED_TITLES = {
     "install.externally_managed": "the environment accepts pip installs (PEP 668)",
     "install.no_installer": "the target has pip, or uv is on PATH",
     "install.no_plan": "a published build fits this machine",
+    "install.mirror_lacks_wheel": "the mirror has the planned wheel",
 }
 
 

@@ -187,7 +187,7 @@ def _probe(out: _Record, result: Any, facts: Any, k: Any, req: Any, area: Any) -
         out.findings.append(finding("install.mirror_lacks_wheel", ERROR, message,
                                     Fix("Install from the official index (or another mirror).",
                                         (official.command,) if official is not None else ()), area,
-                                    "the mirror has the planned wheel"))
+                                    ins.BLOCKED_TITLES["install.mirror_lacks_wheel"]))
         out.line(f"✗ {message}")
         return out.finish(1, "Nothing was changed.")
     if probe.status == "missing":
