@@ -12,7 +12,7 @@ import pytest
 
 from helpers.local_index import closed_port_base
 from helpers.mirror_server import MirrorServer, add_wheels
-from helpers.plan_machines import K, machine, nv
+from helpers.plan_machines import K, machine
 from torchdoctor.operations.online import probe_plan
 from torchdoctor.plan import PlanRequest, plan_install
 from torchdoctor.probes import index_page

@@ -161,6 +161,7 @@ def _probe(out: _Record, result: Any, facts: Any, k: Any, req: Any, area: Any) -
     links, stop with install.mirror_lacks_wheel (and the official command) where a mirror lacks the wheel."""
     from dataclasses import replace
 
+    from torchdoctor.install import BLOCKED_TITLES
     from torchdoctor.operations.online import probe_plan
     from torchdoctor.plan import plan_install
     from torchdoctor.requests import DEFAULT_INDEX_BASE
@@ -187,7 +188,7 @@ def _probe(out: _Record, result: Any, facts: Any, k: Any, req: Any, area: Any) -
         out.findings.append(finding("install.mirror_lacks_wheel", ERROR, message,
                                     Fix("Install from the official index (or another mirror).",
                                         (official.command,) if official is not None else ()), area,
-                                    ins.BLOCKED_TITLES["install.mirror_lacks_wheel"]))
+                                    BLOCKED_TITLES["install.mirror_lacks_wheel"]))
         out.line(f"✗ {message}")
         return out.finish(1, "Nothing was changed.")
     if probe.status == "missing":
