@@ -156,5 +156,6 @@ def test_suggest_online_timing_against_a_local_server(tmp_path, capsys):
         report = suggest_report(req, facts=FACTS)
         took = time.perf_counter() - started
     assert report.exit_code == 0 and report.notes == ()
+    assert any(h.startswith("Confirmed online: torch-2.14.1+cpu-cp312") for h in report.hints)
     print(f"suggest --online against 127.0.0.1: {took * 1000:.0f} ms")
     assert took < 3.0

@@ -45,15 +45,18 @@ def suggest_report(request: SuggestRequest, facts: Facts | None = None) -> Sugge
     except ValueError as exc:  # a pinned version/variant the tables do not know
         raise UsageError(str(exc)) from None
     notes: tuple = ()
+    online = None
     if request.online and result.plan is not None:
         from torchdoctor.operations.online import probe_plan
 
-        plan, found, _ = probe_plan(result.plan, facts, load())
+        plan, found, probe = probe_plan(result.plan, facts, load())
         result, notes = replace(result, plan=plan), tuple(found)
+        if probe.status == "found":
+            online = f"Confirmed online: {probe.wheel} is on {probe.url} ({probe.seconds:.2f} s)."
     if live and result.plan is not None and request.described.empty:  # a described machine's config is not ours
         result, more = under_config(result, request, target, facts)
         notes += more
-    hints = tuple(h for h in (region_hint(result, request), staleness_line(result.as_of)) if h)
+    hints = tuple(h for h in (online, region_hint(result, request), staleness_line(result.as_of)) if h)
     return SuggestReport(result=result, fmt=request.plan.fmt, origin=facts.origin,
                          exit_code=0 if result.plan is not None else 1, target=target, notes=notes, hints=hints)
 

@@ -52,7 +52,7 @@ def lines_for(result, fmt: str = "pip", target=None, hints=()) -> list[tuple[str
         out.extend(("dim", f"  - {r}") for r in shown)
         if len(result.rejected) > len(shown):
             out.append(("dim", f"  ... and {len(result.rejected) - len(shown)} older (see --json)"))
-    out.extend(("warning", f"! {h}") for h in hints)
+    out.extend(("bold", f"Note: {h}") for h in hints)
     out.append(("dim", f"(knowledge as of {result.as_of}; machine: {_machine_line(result.machine)})"))
     if target is not None:
         out.append(("dim", f"(planned for {target.display}: {target.why})"))
