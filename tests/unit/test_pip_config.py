@@ -84,11 +84,13 @@ def test_a_constraint_file_that_pins_torch(tmp_path):
 def test_uv_toml_and_variables(tmp_path):
     _conf(tmp_path / "home" / ".config" / "uv" / "uv.toml",
           '[[index]]\nurl = "https://download.pytorch.org/whl/cpu"\n\n[pip]\nextra-index-url = ["https://e.example/simple"]\n')
-    cfg = _read(tmp_path, {"UV_DEFAULT_INDEX": "https://pypi.tuna.tsinghua.edu.cn/simple"})
+    cfg = _read(tmp_path, {"UV_DEFAULT_INDEX": "https://pypi.tuna.tsinghua.edu.cn/simple",
+                           "UV_INDEX": "cu126=https://download.pytorch.org/whl/cu126"})
     got = {(s.key, s.value, s.kind) for s in cfg.settings if s.tool == "uv"}
     assert ("extra-index-url", "https://download.pytorch.org/whl/cpu", "user") in got
     assert ("extra-index-url", "https://e.example/simple", "user") in got
     assert ("default-index", "https://pypi.tuna.tsinghua.edu.cn/simple", "env") in got
+    assert ("extra-index-url", "https://download.pytorch.org/whl/cu126", "env") in got
 
 
 def test_a_pypi_mirror_as_index_on_windows_nvidia_is_reported_and_the_printed_command_overrides_it(tmp_path):

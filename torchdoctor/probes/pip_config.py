@@ -177,6 +177,8 @@ def _uv_settings(os_name: str, env: Mapping[str, str], home: str, files: list[st
     for var, key in _UV_ENV:
         if env.get(var):
             for v in _split(env[var]):
+                if var == "UV_INDEX" and "=" in v.split("://", 1)[0]:
+                    v = v.split("=", 1)[1]  # UV_INDEX="pytorch=https://..." names its index
                 pin = _torch_pin([v]) if key == "constraint" else None
                 out.append(IndexSetting("uv", key, _show(v, home), var, "env", pin))
     return out
