@@ -72,6 +72,15 @@ def gather(timeout: float = 60.0, python: str | None = None, build: bool = False
     except Exception as exc:  # noqa: BLE001 - a probe never raises
         notes.append(ProbeNote("workspace", False, round(time.monotonic() - started, 4), f"{type(exc).__name__}: {exc}"))
 
+    index_config = None
+    try:  # files and environment only: no child, no pip import
+        from torchdoctor.probes.pip_config import read_index_config, target_prefix
+
+        os_name = facts.platform.os if facts.platform is not None else ""
+        index_config = read_index_config(os_name, target_prefix(python))
+    except Exception as exc:  # noqa: BLE001 - a probe never raises
+        notes.append(ProbeNote("pip_config", False, 0.0, f"{type(exc).__name__}: {exc}"))
+
     py = facts.python
     if python is not None or py is None:
         py = target.python if target.python is not None else (None if python is not None else py)
@@ -82,7 +91,8 @@ def gather(timeout: float = 60.0, python: str | None = None, build: bool = False
         extra["target_python"] = shown_path(python)
     return facts.with_(python=py, distributions=target.distributions if python else dists,
                        runtime=target.runtime, shadowing=shadowing, env=env, device_nodes=nodes,
-                       probes=tuple(notes), extra=extra, toolchain=toolchain)
+                       probes=tuple(notes), extra=extra, toolchain=toolchain,
+                       index_config=index_config)
 
 
 def _toolchain(facts: Facts, py, build: bool, cwd: str | None):

@@ -18,11 +18,13 @@ class InstallRequest:
     verify: bool = True
     replace_conda: bool = False
     timeout: float = 300.0  # seconds for each proof step (check, smoke)
+    probe: bool = True  # look at the plan's index page first (--no-probe: do not)
 
     @classmethod
     def build(cls, torch: str | None = None, with_: str | None = None, python: str | None = None,
               index_base: str | None = None, yes: bool = False, dry_run: bool = False, verify: bool = True,
-              replace_conda: bool = False, timeout: float = 300.0) -> "InstallRequest":
+              replace_conda: bool = False, timeout: float = 300.0, mirror: str | None = None,
+              probe: bool = True) -> "InstallRequest":
         timeout = check_timeout(timeout)
-        plan = plan_request(torch=torch, with_=with_, index_base=index_base)
-        return cls(plan, plan.with_, python_option(python), yes, dry_run, verify, replace_conda, timeout)
+        plan = plan_request(torch=torch, with_=with_, index_base=index_base, mirror=mirror)
+        return cls(plan, plan.with_, python_option(python), yes, dry_run, verify, replace_conda, timeout, bool(probe))
