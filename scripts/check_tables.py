@@ -246,6 +246,8 @@ PACKAGE = Match(r"[a-z][a-z0-9_-]*", "a package name")
 KERNEL = Match(r"\d+(\.\d+){1,3}", "a kernel version such as 5.10.43.3")
 URL = Match(r"https://\S+", "an https URL")
 WORD = Match(r"[A-Za-z0-9][A-Za-z0-9 .+-]*", "a name")
+MIRROR_URL = Match(r"https://\S*\{variant\}\S*", "an https URL template with {variant}")
+HOST_PATH = Match(r"[a-z0-9.-]+(/[a-z0-9._-]+)*", "a host (and path) such as mirrors.aliyun.com/pypi")
 
 
 def table(required: dict[str, Any], optional: dict[str, Any] | None = None) -> Obj:
@@ -396,6 +398,15 @@ SCHEMAS: dict[str, Obj] = {
         "nvcc_gcc_max": NonEmpty(Obj({"from": MINOR, "to": MINOR, "gcc_max": int, "source": SOURCE}, {"note": NOTE})),
         "shm_min_mib": Obj({"mib": int, "source": SOURCE}, {"note": NOTE}),
     }, {"sources": Map(Match(r"\S+", "a source key"), str)}),
+    "mirrors.json": table({
+        "mirrors": NonEmpty(Obj({"name": WORD, "layout": Enum("index", "find-links"), "url": MIRROR_URL,
+                                 "carries": str, "checked": DATE, "live_checked": bool, "source": SOURCE},
+                                {"aliases": [WORD], "pypi": URL, "pin_local": bool, "caution": str, "note": NOTE})),
+        "wrong": [Obj({"name": WORD, "urls": NonEmpty(URL), "why": str, "instead": WORD, "source": SOURCE},
+                      {"aliases": [WORD], "pypi": URL, "note": NOTE})],
+        "pypi_mirrors": Obj({"hosts": NonEmpty(HOST_PATH), "source": SOURCE}, {"note": NOTE}),
+        "upstream_hosts": Obj({"hosts": NonEmpty(HOST_PATH), "source": SOURCE}, {"note": NOTE}),
+    }),
 }
 TSV_TABLES = ("pci_ids.tsv",)
 
@@ -546,6 +557,22 @@ def _check_messages(folder: str, today: dt.date, tables: dict[str, Any], errors:
         errors.extend(f"{name}: {line}" for line in found)
 
 
+def _mirrors_facts(data: dict[str, Any], tables: dict[str, Any], out: list[str], warn: list[str]) -> None:
+    names: list[str] = []
+    for key in ("mirrors", "wrong"):
+        for row in data.get(key, ()):
+            names += [row["name"], *row.get("aliases", ())]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        out.append(f"mirrors.json: name {name!r} appears twice (names and aliases are --mirror values)")
+    usable = {row["name"] for row in data.get("mirrors", ())}
+    for i, row in enumerate(data.get("wrong", ())):
+        if row["instead"] not in usable:
+            out.append(f"mirrors.json: wrong[{_label(row, i)}].instead: {row['instead']!r} is not a mirror")
+    for i, row in enumerate(data.get("mirrors", ())):
+        if row["layout"] == "find-links" and not (row.get("pypi") and row.get("pin_local")):
+            out.append(f"mirrors.json: mirrors[{_label(row, i)}]: a find-links mirror needs `pypi` (the "
+                       "dependencies' index) and `pin_local: true`")
+
 FACTS: dict[str, Callable[..., None]] = {
     "releases.json": lambda data, tables, out, warn: _releases_facts(data, out, warn),
     "archs.json": _archs_facts,
@@ -553,6 +580,7 @@ FACTS: dict[str, Callable[..., None]] = {
     "libraries.json": _libraries_facts,
     "intel_pci.json": _intel_facts,
     "rocm.json": _rocm_facts,
+    "mirrors.json": _mirrors_facts,
 }
 
 

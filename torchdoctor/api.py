@@ -38,7 +38,8 @@ def check(python: str | os.PathLike | None = None, timeout: float = 60.0, *, str
 def suggest(torch: str | None = None, with_: str | Sequence[str] | None = None, format: str = "pip", *,
             os: str | None = None, arch: str | None = None, python_version: str | None = None,
             driver: str | None = None, gpu: str | Sequence[str] = (), index_base: str | None = None,
-            python: str | os.PathLike | None = None) -> SuggestReport:
+            python: str | os.PathLike | None = None, mirror: str | None = None,
+            online: bool = False) -> SuggestReport:
     """The install plan for this machine (or a described one); `torchdoctor suggest` as a report.
     The Python planned for is `python_version`, else the interpreter `python`, else this one."""
     from torchdoctor.operations.suggest import suggest_report
@@ -50,7 +51,8 @@ def suggest(torch: str | None = None, with_: str | Sequence[str] | None = None, 
     build = dict(torch=_text(torch, "torch"), with_=_text(with_, "with_"), fmt=_text(format, "format"),
                  os_=_text(os, "os"), arch=_text(arch, "arch"), python_version=_text(python_version, "python_version"),
                  driver=_text(driver, "driver"), gpus=tuple(_text(g, "gpu") for g in gpus),
-                 index_base=_text(index_base, "index_base"), python=_path(python, "python"), search=False)
+                 index_base=_text(index_base, "index_base"), python=_path(python, "python"), search=False,
+                 mirror=_text(mirror, "mirror"), online=_flag(online, "online"))
     return _call(lambda: suggest_report(SuggestRequest.build(**build)))
 
 

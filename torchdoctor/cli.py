@@ -53,12 +53,16 @@ def suggest(
     index_base: Optional[str] = typer.Option(None, "--index-base", envvar="TORCHDOCTOR_INDEX_BASE",
                                              help="A mirror of https://download.pytorch.org/whl."),
     python: Optional[str] = typer.Option(None, "--python", help="Plan for another interpreter or virtualenv."),
+    mirror: Optional[str] = typer.Option(None, "--mirror", envvar="TORCHDOCTOR_MIRROR",
+                                         help="Install from a known mirror: official | nju | sjtu | aliyun."),
+    online: bool = typer.Option(False, "--online", help="Confirm the planned wheel on its index page (3 s, cached)."),
 ) -> None:
     """The right `pip install torch ...` command for this machine (or a described one), and why."""
     from torchdoctor.commands.suggest import run_suggest
 
     _exit(_guard(run_suggest, torch=torch, with_=with_, json_out=json_out, fmt=fmt, os_=os_, arch=arch,
-                 python_version=python_version, driver=driver, gpus=gpu, index_base=index_base, python=python))
+                 python_version=python_version, driver=driver, gpus=gpu, index_base=index_base, python=python,
+                 mirror=mirror, online=online))
 
 
 @app.command()
@@ -163,6 +167,9 @@ def install(
     no_verify: bool = typer.Option(False, "--no-verify", help="Skip the proof (check and smoke) afterwards."),
     replace_conda: bool = typer.Option(False, "--replace-conda", help="Remove conda's torch, then install with pip."),
     timeout: float = typer.Option(300.0, "--timeout", help="Seconds allowed for each proof step (check, smoke)."),
+    mirror: Optional[str] = typer.Option(None, "--mirror", envvar="TORCHDOCTOR_MIRROR",
+                                         help="Install from a known mirror: official | nju | sjtu | aliyun."),
+    no_probe: bool = typer.Option(False, "--no-probe", help="Do not look at the index page before installing."),
     break_companions: bool = typer.Option(False, "--break-companions", help="Change torch even where an "
                                           "installed companion (xformers, flash-attn, ...) would break."),
 ) -> None:
@@ -172,7 +179,7 @@ def install(
     _check_python(python)
     _exit(_guard(run_install, torch=torch, with_=with_, python=python, index_base=index_base, yes=yes, dry_run=dry_run,
                       json_out=json_out, verify=not no_verify, replace_conda=replace_conda, timeout=timeout,
-                      break_companions=break_companions))
+                      mirror=mirror, probe=not no_probe, break_companions=break_companions))
 
 
 @app.command(context_settings={"allow_interspersed_args": False})

@@ -183,6 +183,27 @@ class ToolchainFacts:
 
 
 @dataclass(frozen=True)
+class IndexSetting:
+    """One pip or uv setting that decides where `pip install torch` looks, as the tool resolves it."""
+
+    tool: str  # "pip" | "uv"
+    key: str  # "index-url" | "extra-index-url" | "find-links" | "constraint" | "no-index" | "default-index"
+    value: str  # credentials masked (***@), home as ~
+    origin: str  # "PIP_EXTRA_INDEX_URL" | "~/.config/pip/pip.conf [global]" | ...
+    kind: str  # where it came from: "env" (a variable) | "user" | "global" | "site" | "file" (PIP_CONFIG_FILE / UV_CONFIG_FILE)
+    torch_pin: str | None = None  # a constraint file's torch line ("torch==2.3.1")
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """The effective pip and uv index configuration of the target (files read + environment)."""
+
+    settings: tuple[IndexSetting, ...] = ()
+    files: tuple[str, ...] = ()  # the configuration files that were read
+    notes: tuple[str, ...] = ()  # what could not be read
+
+
+@dataclass(frozen=True)
 class Facts:
     schema: int = SCHEMA
     origin: str = "live"  # "live" | "json:<file>" | "collect_env:<file>" | "described"
@@ -200,6 +221,7 @@ class Facts:
     probes: tuple[ProbeNote, ...] = ()
     companion_imports: tuple[CompanionImport, ...] | None = None  # None: no import pass ran
     extra: dict[str, Any] = field(default_factory=dict)  # source-specific notes (e.g. parser warnings)
+    index_config: IndexConfig | None = None  # pip/uv index settings (live only); None: not read
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)

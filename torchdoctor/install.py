@@ -57,6 +57,7 @@ BLOCKED_TITLES = {
     "install.externally_managed": "the environment accepts pip installs (PEP 668)",
     "install.no_installer": "the target has pip, or uv is on PATH",
     "install.no_plan": "a published build fits this machine",
+    "install.mirror_lacks_wheel": "the mirror has the planned wheel",
     "install.would_break_companion": "the torch change keeps the installed companions working",
 }
 
@@ -226,8 +227,10 @@ def _install_commands(exe: str, installer: str, plan: Any, force: bool, shell: s
 def _install_steps(exe: str, installer: str, plan: Any, force: bool, shell: str,
                    uv: str | None) -> list[tuple[str, Command]]:
     index = []
+    if getattr(plan, "find_links", None):  # a flat-listing mirror: -f, the dependencies from its PyPI mirror
+        index = ["--find-links", plan.find_links]
     if plan.index_url:
-        index = ["--extra-index-url" if plan.index_style == "extra" else "--index-url", plan.index_url]
+        index += ["--extra-index-url" if plan.index_style == "extra" else "--index-url", plan.index_url]
     pkgs = list(plan.packages)
     if installer == "uv":
         head = [uv or "uv", "pip", "install", "--python", exe]

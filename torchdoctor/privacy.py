@@ -111,3 +111,13 @@ def _home():
         return ""
     home = (home or "").rstrip("/\\")
     return "" if len(home) < 2 or home == "~" else home
+
+
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
+
+
+def mask_url_credentials(text):
+    """user:password@ (or a token@) in every URL of a text as ***@: index URLs carry them."""
+    if not text:
+        return text
+    return _URL_CREDENTIALS.sub(r"\1***@", text)

@@ -9,7 +9,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from helpers.fake_envs import doctor, doctor_env
+from helpers.fake_envs import doctor, doctor_env, without_pip_config
 from torchdoctor import checks
 from torchdoctor.checks import CHECKS
 from torchdoctor.cli import app
@@ -68,10 +68,10 @@ def test_from_garbage_is_exit_2(tmp_path):
 
 @pytest.mark.skipif(not has_real_torch(), reason="needs the dev venv's real torch")
 def test_this_machine_real_torch_cpu_exit_0(tmp_path):
-    out = doctor(["check"], doctor_env(NO_COLOR="1"), cwd=tmp_path)
+    out = doctor(["check"], without_pip_config(doctor_env(NO_COLOR="1")), cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "PyTorch 2.13.0+cpu" in out.stdout and "No issues found" in out.stdout
-    js = doctor(["check", "--json", "-v"], doctor_env(), cwd=tmp_path)
+    js = doctor(["check", "--json", "-v"], without_pip_config(doctor_env()), cwd=tmp_path)
     data = json.loads(js.stdout)
     assert js.returncode == 0 and data["schema"] == 1 and data["exit_code"] == 0
     assert data["facts"]["runtime"]["version"] == "2.13.0+cpu"
@@ -81,15 +81,15 @@ def test_this_machine_real_torch_cpu_exit_0(tmp_path):
     # the same facts, judged again from the file (issue 5): same verdicts, origin stated
     report = tmp_path / "report.json"
     report.write_text(js.stdout)
-    again = doctor(["check", "--from", str(report), "--json"], doctor_env(), cwd=tmp_path)
+    again = doctor(["check", "--from", str(report), "--json"], without_pip_config(doctor_env()), cwd=tmp_path)
     redata = json.loads(again.stdout)
     assert again.returncode == 0 and redata["origin"] != "live"
     live = {f["id"]: f["severity"] for f in data["findings"]}
     judged = {f["id"]: f["severity"] for f in redata["findings"]}
     assert {k: v for k, v in judged.items() if v != "skipped"}.items() <= live.items()
-    human = doctor(["check", "--from", "-"], doctor_env(NO_COLOR="1"), cwd=tmp_path)
+    human = doctor(["check", "--from", "-"], without_pip_config(doctor_env(NO_COLOR="1")), cwd=tmp_path)
     assert human.returncode == 2  # stdin was empty
-    md = doctor(["check", "--from", str(report), "--format", "markdown"], doctor_env(), cwd=tmp_path)
+    md = doctor(["check", "--from", str(report), "--format", "markdown"], without_pip_config(doctor_env()), cwd=tmp_path)
     assert md.stdout.startswith("## torchdoctor check") and "recorded machine" in md.stdout
 
 

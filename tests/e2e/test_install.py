@@ -232,3 +232,25 @@ def test_real_torch_wheel_through_the_local_index_then_the_proof(tmp_path):
     assert out["installed"]["torch"] == "2.13.0+cpu"
     assert out["verification"]["ok"] and out["verification"]["check"]["exit_code"] == 0
     assert [s["device"] for s in out["verification"]["smoke"]] == ["cpu"]
+
+
+def test_a_mirror_without_the_planned_wheel_stops_before_pip_with_the_official_command(student_venv, index):
+    """The probe reads <base>/cpu/torch/ (2.13.0, 2.14.1 only): torch 2.12.1 is not there."""
+    res = doctor("install", "--python", str(student_venv), "--torch", "2.12.1", "--index-base", index.base,
+                 "--yes", "--no-verify", "--json", env=user_pip_env())
+    out = json.loads(res.stdout)
+    assert res.returncode == 1 and out["blocked"]["id"] == "install.mirror_lacks_wheel", res.stdout
+    assert out["probe"]["status"] == "missing" and out["steps"] == []
+    assert "https://download.pytorch.org/whl/cpu" in out["blocked"]["message"]
+    assert _torch_version(student_venv) == "2.13.0+cu130"
+    assert "install.mirror_lacks_wheel" in [f["id"] for f in out["findings"]]
+
+
+def test_no_probe_reads_no_index_page_before_pip(student_venv, index):
+    res = doctor("install", "--python", str(student_venv), "--torch", "2.14.1", "--index-base", index.base,
+                 "--yes", "--no-verify", "--no-probe", "--json", env=user_pip_env())
+    out = json.loads(res.stdout)
+    assert res.returncode == 0 and "probe" not in out, res.stdout
+    probed = doctor("install", "--python", str(student_venv), "--torch", "2.14.1", "--index-base", index.base,
+                    "--yes", "--no-verify", "--json", env=user_pip_env())
+    assert json.loads(probed.stdout)["ok"]

@@ -4,8 +4,8 @@ the pieces to vary it."""
 from __future__ import annotations
 
 from torchdoctor.checks import run_checks
-from torchdoctor.facts import (Distribution, Facts, Gpu, NvidiaFacts, PlatformFacts, PythonFacts, ToolchainFacts,
-                               TorchRuntime)
+from torchdoctor.facts import (Distribution, Facts, Gpu, IndexConfig, NvidiaFacts, PlatformFacts, PythonFacts,
+                               ToolchainFacts, TorchRuntime)
 from torchdoctor.knowledge import load
 
 K = load()
@@ -30,7 +30,7 @@ def machine(**kw):
     """A healthy CPU-only Linux machine with torch 2.13.0+cpu; override what a test needs."""
     base = dict(platform=PlatformFacts("linux", "x86_64"), python=PythonFacts("3.11.7", env_kind="venv"),
                 nvidia=NvidiaFacts(), gpus=(), pci=(), distributions=(torch_dist(),), runtime=rt_ok(),
-                shadowing=(), env={}, device_nodes=(), toolchain=TOOLCHAIN)
+                shadowing=(), env={}, device_nodes=(), toolchain=TOOLCHAIN, index_config=IndexConfig())
     base.update(kw)
     return Facts(**base)
 

@@ -73,6 +73,14 @@ def doctor_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def without_pip_config(env: dict[str, str]) -> dict[str, str]:
+    """The environment without the machine's pip/uv configuration (PIP_*/UV_* variables and files): a
+    check of 'this machine' then judges the install, not the test machine's pip.conf."""
+    out = {k: v for k, v in env.items() if not k.startswith(("PIP_", "UV_"))}
+    out.update(PIP_CONFIG_FILE=os.devnull, UV_NO_CONFIG="1")
+    return out
+
+
 def doctor(args: list[str], env: dict[str, str], cwd: str | Path | None = None,
            timeout: float = 120) -> subprocess.CompletedProcess:
     """The real CLI in a real process (the console script of our venv)."""

@@ -93,10 +93,10 @@ def test_an_unknown_status_fails_with_its_line(tables):
 
 
 def test_an_unknown_table_fails_with_its_line(tables):
-    (tables / "mirrors.json").write_text('{"as_of": "2026-12-01", "rows": []}', encoding="utf-8")
+    (tables / "regions.json").write_text('{"as_of": "2026-12-01", "rows": []}', encoding="utf-8")
     result = run("--dir", str(tables), "--quiet")
     assert result.returncode == 1
-    assert errors(result) == ["mirrors.json: a table with no schema (add one to scripts/check_tables.py)"]
+    assert errors(result) == ["regions.json: a table with no schema (add one to scripts/check_tables.py)"]
 
 
 def test_a_missing_table_and_one_that_does_not_parse_fail(tables):

@@ -45,7 +45,7 @@ ORDER = (
     "python.unsupported", "python.end_of_life", "torch.not_installed", "torch.shadowed", "torch.import_failed",
     "torch.multiple_installs", "torch.wheel_mismatch", "torch.no_wheel_for_platform", "torch.cpu_build_with_gpu", "torch.conda_cpu_variant",
     "torch.cuda_build_without_gpu", "torch.rocm_build_without_gpu",
-    "torchvision.mismatch", "torchaudio.mismatch", "numpy.missing", "numpy.abi",
+    "torchvision.mismatch", "torchaudio.mismatch", "numpy.missing", "numpy.abi", "pip.index_overrides",
     "companion.replaced_torch", "companion.pinned_other_torch", "companion.built_for_other_torch",
     "companion.variant_mismatch", "companion.abi_mismatch", "companion.cpu_only",
     "cuda.no_driver", "cuda.nvml_mismatch", "cuda.driver_too_old", "cuda.gpu_arch_unsupported",
@@ -64,8 +64,9 @@ _NEEDS = {
     "runtime": "the torch import probe", "shadowing": "a scan of the working directory",
     "env": "the environment variables", "device_nodes": "the /dev device nodes",
     "toolchain": "the toolchain probe (compilers, Python.h, CUDA toolkit)",
+    "index_config": "the pip/uv configuration",
 }
-LIVE_ONLY = ("shadowing", "env", "device_nodes", "toolchain")
+LIVE_ONLY = ("shadowing", "env", "device_nodes", "toolchain", "index_config")
 
 
 def _missing(facts: Any, need: str) -> bool:

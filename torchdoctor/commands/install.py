@@ -13,14 +13,14 @@ from torchdoctor.errors import UsageError
 def run_install(torch: str | None = None, with_: str | None = None, python: str | None = None,
                 index_base: str | None = None, yes: bool = False, dry_run: bool = False, json_out: bool = False,
                 verify: bool = True, replace_conda: bool = False, timeout: float = 300.0,
-                break_companions: bool = False) -> int:
+                mirror: str | None = None, probe: bool = True, break_companions: bool = False) -> int:
     from torchdoctor.operations.install import install_report
     from torchdoctor.render.emit import emit
     from torchdoctor.requests.install import InstallRequest
 
     request = InstallRequest.build(torch=torch, with_=with_, python=python, index_base=index_base, yes=yes,
                                    dry_run=dry_run, verify=verify, replace_conda=replace_conda, timeout=timeout,
-                                   break_companions=break_companions)
+                                   mirror=mirror, probe=probe, break_companions=break_companions)
     if not (yes or dry_run or _interactive()):
         raise UsageError("install runs pip, and there is no terminal to ask: pass --yes to run it, "
                          "or --dry-run to see the commands")

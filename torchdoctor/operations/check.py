@@ -78,6 +78,14 @@ def gather(timeout: float = 60.0, python: str | None = None, build: bool = False
     imports, note = early.result() if early is not None else _import_pass(distributions, python, timeout)
     if note is not None:
         notes.append(note)
+    index_config = None
+    try:  # files and environment only: no child, no pip import
+        from torchdoctor.probes.pip_config import read_index_config, target_prefix
+
+        os_name = facts.platform.os if facts.platform is not None else ""
+        index_config = read_index_config(os_name, target_prefix(python))
+    except Exception as exc:  # noqa: BLE001 - a probe never raises
+        notes.append(ProbeNote("pip_config", False, 0.0, f"{type(exc).__name__}: {exc}"))
 
     py = facts.python
     if python is not None or py is None:
@@ -89,7 +97,8 @@ def gather(timeout: float = 60.0, python: str | None = None, build: bool = False
         extra["target_python"] = shown_path(python)
     return facts.with_(python=py, distributions=distributions, companion_imports=imports,
                        runtime=target.runtime, shadowing=shadowing, env=env, device_nodes=nodes,
-                       probes=tuple(notes), extra=extra, toolchain=toolchain)
+                       probes=tuple(notes), extra=extra, toolchain=toolchain,
+                       index_config=index_config)
 
 
 def _toolchain(facts: Facts, py, build: bool, cwd: str | None):

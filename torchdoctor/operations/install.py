@@ -60,7 +60,8 @@ def install_report(request: InstallRequest, say: Callable[[str], None] | None = 
     if env.error or env.python is None:
         raise UsageError(f"{home_to_tilde(target.executable)}: did not run as a Python interpreter ({env.error})")
     companions = tuple(dict.fromkeys([*request.with_, *ins.installed_companions(env)]))
-    req = plan_request(torch=request.plan.torch, with_=companions, index_base=request.plan.index_base, k=k)
+    req = plan_request(torch=request.plan.torch, with_=companions, index_base=request.plan.index_base, k=k,
+                       mirror=request.plan.mirror)
 
     facts = gather_machine().with_(python=env.python)  # the machine's GPUs, the target's Python
     try:
@@ -87,6 +88,16 @@ def install_report(request: InstallRequest, say: Callable[[str], None] | None = 
 
     iplan = ins.prepare(env, result.plan, os_name, shutil.which, replace_conda=request.replace_conda,
                         break_companions=request.break_companions)
+    if request.probe and not request.dry_run and not iplan.blocked and not iplan.already:
+        # a dry run reads no index (it shows the plan only); a stop above needs no page
+        stop = _probe(out, result, facts, k, req, INSTALL)
+        if stop is not None:
+            return stop
+        probed = out.data.pop("_result")
+        if probed.plan != result.plan:
+            result = probed
+            iplan = ins.prepare(env, result.plan, os_name, shutil.which, replace_conda=request.replace_conda,
+                                break_companions=request.break_companions)
     out.data["plan"] = result.plan.to_dict()
     _show_plan(out, iplan)
     if iplan.blocked:
@@ -112,7 +123,7 @@ def install_report(request: InstallRequest, say: Callable[[str], None] | None = 
         out.line(f"! torch {result.plan.torch} is not on {result.plan.index_url}: trying the verified "
                  f"torch {result.plan.retry_torch} instead.")
         retry = plan_install(facts, k, type(req)(torch=result.plan.retry_torch, with_=req.with_,
-                                                 fmt=req.fmt, index_base=req.index_base))
+                                                 fmt=req.fmt, index_base=req.index_base, mirror=req.mirror))
         if retry.plan is not None:
             final_plan = retry.plan
             again = ins.prepare(env, retry.plan, os_name, shutil.which, replace_conda=request.replace_conda,
@@ -147,6 +158,47 @@ def install_report(request: InstallRequest, say: Callable[[str], None] | None = 
         return out.finish(1, "Installed, but the proof failed: run `torchdoctor check` for the diagnosis.")
     out.data["ok"] = True
     return out.finish(0, f"torch {out.data['installed'].get('torch')} is installed and trains.")
+
+
+def _probe(out: _Record, result: Any, facts: Any, k: Any, req: Any, area: Any) -> InstallReport | None:
+    """Look at the plan's page first (bounded): switch to -f where it is a flat listing, warn on upstream
+    links, stop with install.mirror_lacks_wheel (and the official command) where a mirror lacks the wheel."""
+    from dataclasses import replace
+
+    from torchdoctor.install import BLOCKED_TITLES
+    from torchdoctor.operations.online import probe_plan
+    from torchdoctor.plan import plan_install
+    from torchdoctor.requests import DEFAULT_INDEX_BASE
+
+    plan, found, probe = probe_plan(result.plan, facts, k, area=area.name)
+    out.data["probe"] = {"status": probe.status, "layout": probe.layout, "url": probe.url, "wheel": probe.wheel,
+                         "upstream": probe.upstream, "seconds": probe.seconds, "reason": probe.reason or None}
+    mirrored = bool(req.mirror) or req.index_base.rstrip("/") != DEFAULT_INDEX_BASE
+    if probe.status == "found":
+        out.line(f"✓ {probe.wheel} is on {probe.url} ({probe.seconds:.1f} s)")
+    elif probe.status == "unverified":
+        out.line(f"? could not look at the index ({probe.reason}): installing as planned")
+    for f in found:
+        if f.id != "index.wheel_missing":
+            out.findings.append(f)
+            out.line(f"! {f.message}")
+    if probe.status == "missing" and mirrored and not result.plan.retry_torch:  # an inferred wheel: the fallback below
+        official = plan_install(facts, k, replace(req, mirror=None, index_base=DEFAULT_INDEX_BASE)).plan
+        command = str(official.command) if official is not None else ""
+        message = (f"The mirror lacks the planned wheel: {probe.reason}. Nothing was changed; the official index "
+                   f"has it: {command}")
+        out.data["blocked"] = {"id": "install.mirror_lacks_wheel", "message": message,
+                               "commands": [{"command": command, "argv": official.argv}] if command else []}
+        out.findings.append(finding("install.mirror_lacks_wheel", ERROR, message,
+                                    Fix("Install from the official index (or another mirror).",
+                                        (official.command,) if official is not None else ()), area,
+                                    BLOCKED_TITLES["install.mirror_lacks_wheel"]))
+        out.line(f"✗ {message}")
+        return out.finish(1, "Nothing was changed.")
+    if probe.status == "missing":
+        out.line(f"! {probe.reason}")
+    out.data["_result"] = replace(result, plan=plan)
+    return None
 
 
 def _problem_dict(p: Any) -> dict[str, Any]:

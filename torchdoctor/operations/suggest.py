@@ -27,7 +27,7 @@ def suggest_report(request: SuggestRequest, facts: Facts | None = None) -> Sugge
     from torchdoctor.knowledge import load
     from torchdoctor.plan import plan_install
 
-    target = None
+    target, live = None, facts is None
     if facts is None:
         from torchdoctor.probes import gather_machine
         from torchdoctor.target import resolve_target
@@ -44,8 +44,110 @@ def suggest_report(request: SuggestRequest, facts: Facts | None = None) -> Sugge
         result = plan_install(facts, load(), request.plan)
     except ValueError as exc:  # a pinned version/variant the tables do not know
         raise UsageError(str(exc)) from None
+    notes: tuple = ()
+    online = None
+    if request.online and result.plan is not None:
+        from torchdoctor.operations.online import probe_plan
+
+        plan, found, probe = probe_plan(result.plan, facts, load())
+        result, notes = replace(result, plan=plan), tuple(found)
+        if probe.status == "found":
+            online = f"Confirmed online: {probe.wheel} is on {probe.url} ({probe.seconds:.2f} s)."
+    if live and result.plan is not None and request.described.empty:  # a described machine's config is not ours
+        result, more = under_config(result, request, target, facts)
+        notes += more
+    hints = tuple(h for h in (online, region_hint(result, request), staleness_line(result.as_of)) if h)
     return SuggestReport(result=result, fmt=request.plan.fmt, origin=facts.origin,
-                         exit_code=0 if result.plan is not None else 1, target=target)
+                         exit_code=0 if result.plan is not None else 1, target=target, notes=notes, hints=hints)
+
+
+def _this_os(facts: Facts) -> str | None:
+    return facts.platform.os if facts.platform is not None else None
+
+
+def under_config(result: Any, request: SuggestRequest, target: Any, facts: Facts) -> tuple[Any, tuple]:
+    """The target's pip/uv configuration (files and environment): when it would change what the plan
+    installs, the command becomes one that holds under it, and the finding says what it overrides."""
+    from torchdoctor.plan.config import finding_for
+    from torchdoctor.probes.pip_config import read_index_config, target_prefix
+    from torchdoctor.shell import argv_of
+
+    try:
+        config = read_index_config(_this_os(facts) or "", target_prefix(target.executable if target else None))
+    except Exception:  # noqa: BLE001 - an unreadable configuration is not a reason to fail the plan
+        return result, ()
+    tool = "uv" if request.plan.fmt == "uv" else "pip"
+    found = finding_for(config, result.plan, _this_os(facts), tool)
+    if found is None:
+        return result, ()
+    plan = result.plan
+    held = [c for c in (found.fix.commands if found.fix else ()) if argv_of(c)]
+    if held and str(held[-1]) != str(plan.command):
+        plan = replace(plan, command=held[-1])
+    if plan.retry_command:
+        from torchdoctor.plan.config import holding_command, overrides
+
+        again = holding_command(replace(plan, command=plan.retry_command), overrides(config, plan, tool),
+                                _this_os(facts))
+        if again and argv_of(again[-1]):
+            plan = replace(plan, retry_command=again[-1].line)
+    plan = replace(plan, warnings=plan.warnings + (f"{found.message} {found.fix.summary if found.fix else ''}".strip(),))
+    return replace(result, plan=plan), (found,)
+
+
+REGION_LOCALES = ("zh_CN",)
+REGION_ZONES = ("Asia/Shanghai",)
+
+
+def region_hint(result: Any, request: SuggestRequest, env: Any = None) -> str | None:
+    """One line offering a mirror that works, when the locale is zh_CN or the time zone Asia/Shanghai and
+    no mirror was chosen. Never applied on its own."""
+    env = os.environ if env is None else env
+    if result.plan is None or request.plan.mirror or request.plan.index_base.rstrip("/") != _DEFAULT_BASE:
+        return None
+    locale = " ".join(env.get(v, "") for v in ("LC_ALL", "LC_MESSAGES", "LANG"))
+    zone = env.get("TZ", "").lstrip(":") or _system_zone()
+    if not any(loc in locale for loc in REGION_LOCALES) and zone not in REGION_ZONES:
+        return None
+    from torchdoctor.knowledge.mirrors import by_name
+
+    m = by_name("nju")
+    return (f"In mainland China? download.pytorch.org is often slow there: `torchdoctor suggest --mirror {m.name}` "
+            f"gives the same build from {m.base} (not applied; docs/mirrors.md lists the others).")
+
+
+_DEFAULT_BASE = "https://download.pytorch.org/whl"
+
+
+def _system_zone() -> str:
+    try:
+        link = os.readlink("/etc/localtime")
+    except OSError:
+        return ""
+    return link.split("zoneinfo/", 1)[1] if "zoneinfo/" in link else ""
+
+
+STALE_DAYS = 90
+
+
+def _today() -> Any:
+    import datetime
+
+    return datetime.date.today()
+
+
+def staleness_line(as_of: str) -> str | None:
+    """How old the tables are, once older than STALE_DAYS: a newer torch may exist that the plan cannot know."""
+    import datetime
+
+    try:
+        age = (_today() - datetime.date.fromisoformat(as_of)).days
+    except (TypeError, ValueError):
+        return None
+    if age <= STALE_DAYS:
+        return None
+    return (f"The release tables are {age} days old (as of {as_of}): a newer torch may exist; the plan uses only "
+            "releases the tables know. A newer torchdoctor has newer tables.")
 
 
 def apply_description(facts: Facts, d: Description) -> Facts:

@@ -11,7 +11,7 @@ from dataclasses import replace
 from torchdoctor.facts import Facts
 from torchdoctor.findings import Finding
 from torchdoctor.knowledge import Knowledge, variant_kind
-from torchdoctor.plan.commands import pinned_packages, plan_from, render_command
+from torchdoctor.plan.commands import pinned_packages, plan_from, render_command, variant_index
 from torchdoctor.plan.device import Target, choose_target, jetson_problem
 from torchdoctor.plan.explain import explain, machine_summary, rejected_lines, upgrade_lines
 from torchdoctor.plan.gates import Candidate, candidates, pick, numbers, wheel_gate
@@ -68,8 +68,10 @@ def plan_install(facts: Facts, knowledge: Knowledge, request: PlanRequest | None
         tries = candidates(m, k, Target("xpu", target.maybe_xpu), req, releases, pin_patch, None)
         xpu = pick([c for c in tries if c.variant == "xpu"])  # not the CPU stand-in of a release without xpu
         if xpu is not None:
-            cmd = render_command(pinned_packages(xpu, req), f"{req.index_base.rstrip('/')}/{xpu.variant}",
-                                 "uv" if req.fmt == "uv" else "pip", os_name=m.os)
+            xpu_index, xpu_links = variant_index(xpu, req)
+            pin = bool(req.mirror) and xpu_links is not None
+            cmd = render_command(pinned_packages(xpu, req, pin_local=pin, os_name=m.os), xpu_index,
+                                 "uv" if req.fmt == "uv" else "pip", os_name=m.os, find_links=xpu_links)
             which = ("a newer Arc card" if any(g.kind == "discrete" for g in target.maybe_xpu)
                      else "Core Ultra (Meteor Lake or newer) graphics")
             reasons.append(f"If it is {which}, try the XPU build instead: {cmd}")

@@ -25,6 +25,8 @@ class Plan:
     # command, to run if pip answers "No matching distribution".
     retry_torch: str | None = None
     retry_command: str | None = None
+    find_links: str | None = None  # a find-links mirror's listing (-f); index_url is then its PyPI mirror
+    mirror: str | None = None  # the --mirror it was rendered for
 
     @property
     def argv(self) -> list[str] | None:
@@ -37,7 +39,7 @@ class Plan:
                 "device": self.device, "confidence": self.confidence, "reasons": list(self.reasons),
                 "warnings": list(self.warnings), "retry_torch": self.retry_torch,
                 "retry_command": str(self.retry_command) if self.retry_command is not None else None,
-                "retry_argv": argv_of(self.retry_command)}
+                "retry_argv": argv_of(self.retry_command), "mirror": self.mirror, "find_links": self.find_links}
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ def emit(report: Any, fmt: str, stream: TextIO, verbose: bool = False, compact: 
     elif report.kind == "suggest":
         from torchdoctor.render.suggest import render_suggest
 
-        render_suggest(report.result, fmt=report.fmt, file=stream, target=report.target)
+        render_suggest(report.result, fmt=report.fmt, file=stream, target=report.target,
+                       hints=getattr(report, "hints", ()))
     elif report.kind == "smoke":
         if report.devices:
             from torchdoctor.render.smoke import render_report
@@ -53,7 +54,8 @@ def lines_of(report: Any, verbose: bool = False) -> list[Line]:
     if report.kind == "suggest":
         from torchdoctor.render.suggest import STYLES, lines_for
 
-        return [(text, STYLES.get(style, "")) for style, text in lines_for(report.result, report.fmt, report.target)]
+        return [(text, STYLES.get(style, "")) for style, text in lines_for(report.result, report.fmt, report.target,
+                                                                               getattr(report, "hints", ()))]
     if report.kind == "smoke":
         from torchdoctor.render.smoke import report_lines
 

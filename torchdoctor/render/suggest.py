@@ -15,7 +15,7 @@ from torchdoctor.sanitize import clean
 MAX_REJECTED = 8
 
 
-def lines_for(result, fmt: str = "pip", target=None) -> list[tuple[str, str]]:
+def lines_for(result, fmt: str = "pip", target=None, hints=()) -> list[tuple[str, str]]:
     """(style, text) lines: the same content for rich and for plain output. The command stays first:
     the interpreter planned for (a torchdoctor.target.Target) is said last, with the machine."""
     out: list[tuple[str, str]] = []
@@ -26,6 +26,8 @@ def lines_for(result, fmt: str = "pip", target=None) -> list[tuple[str, str]]:
         if plan.retry_command:
             out.extend(_retry_lines(plan, fmt))
         via = plan.index_url or "PyPI"
+        if getattr(plan, "find_links", None):
+            via = f"{plan.find_links} (-f; dependencies from {plan.index_url or 'PyPI'})"
         out.append(("", ""))
         out.append(("bold", f"torch {plan.torch}, variant {plan.variant} ({plan.device}), from {via}"
                     + (" [inferred data: see notes]" if plan.confidence != "confirmed" else "")))
@@ -50,6 +52,7 @@ def lines_for(result, fmt: str = "pip", target=None) -> list[tuple[str, str]]:
         out.extend(("dim", f"  - {r}") for r in shown)
         if len(result.rejected) > len(shown):
             out.append(("dim", f"  ... and {len(result.rejected) - len(shown)} older (see --json)"))
+    out.extend(("bold", f"Note: {h}") for h in hints)
     out.append(("dim", f"(knowledge as of {result.as_of}; machine: {_machine_line(result.machine)})"))
     if target is not None:
         out.append(("dim", f"(planned for {target.display}: {target.why})"))
@@ -81,9 +84,9 @@ STYLES = {"heading": "bold", "command": "bold cyan", "bold": "bold", "warning": 
           "error": "bold red", "dim": "dim", "": ""}
 
 
-def render_suggest(result, fmt: str = "pip", file=None, target=None) -> None:
+def render_suggest(result, fmt: str = "pip", file=None, target=None, hints=()) -> None:
     file = file or sys.stdout
-    lines = lines_for(result, fmt, target)
+    lines = lines_for(result, fmt, target, hints)
     isatty = getattr(file, "isatty", None)
     if not (isatty and isatty()):
         file.write("\n".join(text for _, text in lines) + "\n")

@@ -17,6 +17,8 @@ class SuggestReport(Report):
     origin: str | None
     exit_code: int
     target: Any = None  # None when --python-version described the Python
+    notes: tuple = ()  # findings about the plan that do not stop it (pip.index_overrides)
+    hints: tuple = ()  # one-line remarks: the region's mirror, the tables' age
 
     kind: ClassVar[str] = "suggest"
     title: ClassVar[str] = "torchdoctor suggest"
@@ -27,11 +29,12 @@ class SuggestReport(Report):
 
     @property
     def findings(self) -> tuple[Finding, ...]:  # type: ignore[override]
-        """Why nothing fits (empty when a plan was found)."""
-        return tuple(self.result.problems)
+        """Why nothing fits (empty when a plan was found), and the notes about the plan."""
+        return tuple(self.result.problems) + tuple(self.notes)
 
     def to_dict(self) -> dict[str, Any]:
         data = {"schema": SCHEMA, **self.result.to_dict(), "origin": self.origin}
         data["target"] = self.target.to_dict() if self.target is not None else None
+        data["hints"] = list(self.hints)
         data["findings"] = [f.to_dict() for f in self.findings if isinstance(f, Finding)]
         return data

@@ -29,6 +29,7 @@ class PlanRequest:
     with_: tuple[str, ...] = ()  # companions: "torchvision", "torchaudio"
     fmt: str = "pip"
     index_base: str = DEFAULT_INDEX_BASE
+    mirror: str | None = None  # a mirrors.json name (--mirror / TORCHDOCTOR_MIRROR): its layout decides the command
 
 
 def python_option(python: str | None) -> str | None:

@@ -40,22 +40,24 @@ class SuggestRequest:
     described: Description = Description()
     python: str | None = None  # --python: plan for that interpreter's Python
     search: bool = True
+    online: bool = False  # --online: look at the plan's index page (bounded, cached)
 
     @classmethod
     def build(cls, torch: str | None = None, with_: str | Iterable[str] | None = None, fmt: str = "pip",
               os_: str | None = None, arch: str | None = None, python_version: str | None = None,
               driver: str | None = None, gpus: Iterable[str] = (), index_base: str | None = None,
-              python: str | None = None, search: bool = True, knowledge: Any = None) -> "SuggestRequest":
+              python: str | None = None, search: bool = True, knowledge: Any = None,
+              mirror: str | None = None, online: bool = False) -> "SuggestRequest":
         k = knowledge if knowledge is not None else _knowledge()
-        plan = plan_request(torch=torch, with_=with_, fmt=fmt, index_base=index_base, k=k)
+        plan = plan_request(torch=torch, with_=with_, fmt=fmt, index_base=index_base, k=k, mirror=mirror)
         if python is not None and python_version is not None:
             raise UsageError("--python and --python-version cannot be combined: each names the Python to plan for")
         described = describe(os_=os_, arch=arch, python_version=python_version, driver=driver, gpus=tuple(gpus))
-        return cls(plan, described, python_option(python), search)
+        return cls(plan, described, python_option(python), search, bool(online))
 
 
 def plan_request(torch: str | None = None, with_: str | Iterable[str] | None = None, fmt: str = "pip",
-                 index_base: str | None = None, k: Any = None) -> PlanRequest:
+                 index_base: str | None = None, k: Any = None, mirror: str | None = None) -> PlanRequest:
     """--torch/--with/--format/--index-base, checked, as the planner's request (suggest and install)."""
     fmt = (fmt or "pip").lower()
     if fmt not in PLAN_FORMATS:
@@ -70,7 +72,46 @@ def plan_request(torch: str | None = None, with_: str | Iterable[str] | None = N
     check_arg(base, "--index-base (or TORCHDOCTOR_INDEX_BASE)")
     if not re.match(r"^(https?|file)://\S+$", base):
         raise UsageError(f"--index-base must be an http(s):// or file:// URL, not {base!r}")
-    return PlanRequest(torch=torch, with_=companions, fmt=fmt, index_base=base)
+    name = mirror_option(mirror, index_base or os.environ.get("TORCHDOCTOR_INDEX_BASE"))
+    return PlanRequest(torch=torch, with_=companions, fmt=fmt, index_base=base, mirror=name)
+
+
+def mirror_option(mirror: str | None, index_base: str | None) -> str | None:
+    """--mirror NAME (or TORCHDOCTOR_MIRROR) checked against mirrors.json; an --index-base that is a known
+    mirror takes that mirror's layout (Aliyun's base gets -f, not --index-url). A known-wrong name or URL
+    (TUNA) is a usage error that says why and which mirror works. mirrors.json loads only when asked."""
+    text = mirror if mirror is not None else os.environ.get("TORCHDOCTOR_MIRROR") or None
+    if text is None and not index_base:
+        return None
+    from torchdoctor.knowledge import mirrors as mk
+
+    if text is not None:
+        check_arg(text, "--mirror (or TORCHDOCTOR_MIRROR)")
+        if index_base:
+            raise UsageError("--mirror and --index-base (or TORCHDOCTOR_MIRROR and TORCHDOCTOR_INDEX_BASE) name "
+                             "two places to install from: give one")
+        found = mk.find(text)
+        if found is None:
+            raise UsageError(f"unknown --mirror {text[:60]!r} (known: {', '.join(mk.names())}; any other mirror "
+                             "of download.pytorch.org/whl: --index-base URL)")
+        if isinstance(found, mk.WrongMirror):
+            raise UsageError(_wrong_line(f"--mirror {text.strip()}", found))
+        return found.name
+    wrong = mk.wrong_url(index_base or "")
+    if wrong is not None:
+        raise UsageError(_wrong_line(f"--index-base {index_base}", wrong))
+    known = mk.mirror_of_url(index_base or "")
+    if known is not None and known.layout != "index":
+        return known.name  # the known layout wins over what --index-base implies
+    return None
+
+
+def _wrong_line(what: str, wrong: Any) -> str:
+    from torchdoctor.knowledge.mirrors import by_name
+
+    instead = by_name(wrong.instead)
+    return (f"{what}: {wrong.why}. A mirror that serves PyTorch's builds: --mirror {instead.name} "
+            f"({instead.variant_url('<variant>')}).")
 
 
 def _split(with_: str | Iterable[str] | None) -> list[str]:
