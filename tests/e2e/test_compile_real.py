@@ -68,7 +68,11 @@ def test_cxx_pointing_nowhere(tmp_path):
 
 
 def test_a_deadline_too_short(tmp_path):
-    code, doc, err = doctor(["smoke", "--device", "cpu", "--compile", "--compile-timeout", "2", "--json"])
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    code, doc, err = doctor(["smoke", "--device", "cpu", "--compile", "--compile-timeout", "2", "--json"],
+                            {"TMPDIR": str(temp)})
     assert code == 1
     found = findings(doc)
     assert list(found) == ["compile.timeout"] and "--compile-timeout" in found["compile.timeout"]["message"]
+    assert not list(temp.glob("torchdoctor-compile-*"))  # the killed child's caches are removed by the doctor

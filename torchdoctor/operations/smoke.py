@@ -140,8 +140,15 @@ def _compile_device(name: str, entry: dict, report: dict, runner: Callable[..., 
     "compile" entry (apart from the steady-state timings), a failure fails the device."""
     from torchdoctor.verdicts import compile as judge
 
+    import shutil
+    import tempfile
+
     on_event("start", f"{name} compile")
-    res = runner(["--device", name, "--compile", "--seed", str(seed)], timeout, python)
+    root = tempfile.mkdtemp(prefix="torchdoctor-compile-")  # ours to remove: the child may be killed at its deadline
+    try:
+        res = runner(["--device", name, "--compile", "--seed", str(seed), "--compile-root", root], timeout, python)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
     result, found = judge.judge(name, res.status, res.detail, res.data, timeout)
     result["child_seconds"] = round(res.seconds, 4)
     entry["compile"] = result

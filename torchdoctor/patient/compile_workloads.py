@@ -20,9 +20,10 @@ SWITCHES = ("TORCHDYNAMO_DISABLE", "TORCH_COMPILE_DISABLE")
 ARTIFACTS = (".so", ".pyd", ".dll", ".cpp", ".cubin", ".hsaco", ".ptx", ".spv", ".json")
 
 
-def prepare():
-    """Fresh cache folders and Dynamo on; returns what it did (for the answer and for cleanup)."""
-    root = tempfile.mkdtemp(prefix="torchdoctor-compile-")
+def prepare(root=None):
+    """Fresh cache folders (under `root`, which the doctor made, else a new temporary folder) and Dynamo on;
+    returns what it did (for the answer and for cleanup)."""
+    root = root or tempfile.mkdtemp(prefix="torchdoctor-compile-")
     inductor = os.path.join(root, "inductor")
     triton = os.path.join(root, "triton")
     os.makedirs(inductor)

@@ -42,13 +42,15 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--discover", action="store_true")
     parser.add_argument("--compile", action="store_true", help="only the torch.compile workloads")
+    parser.add_argument("--compile-root", default=None, help="the empty folder for the fresh caches (the doctor "
+                        "makes it and removes it, so a child killed at its deadline leaves nothing behind)")
     opts = parser.parse_args()
 
     result: dict = {"device": opts.device}
     prep = None
     if opts.compile:  # before `import torch`: Inductor reads its cache folder from the environment
         CW = load("compile_workloads")
-        prep = CW.prepare()
+        prep = CW.prepare(opts.compile_root)
         result["compile"] = {"phase": "import", "unset": prep["unset"]}
         answer(result)
     start = time.perf_counter()
