@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -58,9 +59,18 @@ ENV = _own_env()
 
 
 def time_once(argv: list[str]) -> float:
+    return run_once(argv)[0]
+
+
+def run_once(argv: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the child). CPU time is the steadier number where the machine hands out
+    time in slices (wall medians here move in steps of ~50 ms under a CPU quota)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=False, env=ENV)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> int:
@@ -70,14 +80,20 @@ def main() -> int:
     for argv in CASES.values():  # warm the file cache
         time_once(argv)
     samples: dict[str, list[float]] = {name: [] for name in CASES}
+    cpu: dict[str, list[float]] = {name: [] for name in CASES}
     for _ in range(args.reps):  # interleaved, so drift hits every case alike
         for name, argv in CASES.items():
-            samples[name].append(time_once(argv))
+            wall, used = run_once(argv)
+            samples[name].append(wall)
+            cpu[name].append(used)
     med = {name: statistics.median(v) for name, v in samples.items()}
+    med_cpu = {name: statistics.median(v) for name, v in cpu.items()}
     base, base_ui = med["python -c pass"], med["python -c 'import typer, rich'"]
-    print(f"{'command':42} {'median s':>9} {'x pass':>7} {'x typer+rich':>13}")
+    cpu_ui = med_cpu["python -c 'import typer, rich'"]
+    print(f"{'command':42} {'median s':>9} {'x pass':>7} {'x typer+rich':>13} {'cpu s':>7} {'cpu x t+r':>10}")
     for name, value in med.items():
-        print(f"{name:42} {value:9.3f} {value / base:7.2f} {value / base_ui:13.2f}")
+        print(f"{name:42} {value:9.3f} {value / base:7.2f} {value / base_ui:13.2f} {med_cpu[name]:7.3f} "
+              f"{med_cpu[name] / cpu_ui:10.2f}")
     probe = subprocess.run([PY, "-c", NO_TORCH], capture_output=True, text=True, timeout=60, env=ENV)
     verdict = probe.stdout.strip().splitlines()[-1] if probe.stdout.strip() else "NO_OUTPUT"
     # (typer 0.29+ would add ~0.1-0.2 s here: it imports pydantic; pyproject pins typer<0.29.)
