@@ -130,7 +130,7 @@ def test_readme_torchrun_line_on_two_agents(venvs, kind):
     argv = _argv(readme_line("torchrun --nnodes 2"), bindir, port)
     outs, seconds = _nodes([argv, argv], _env(bindir))
     print(f"two torchrun agents {kind}: {seconds:.1f} s wall")
-    assert [code for code, _, _ in outs] == [0, 0], "\n".join(err[-2000:] for _, _, err in outs)
+    assert [code for code, _, _ in outs] == [0, 0], "\n".join(err[-2000:] + out[-3000:] for _, out, err in outs)
     reports = _reports(outs)
     assert len(reports) == 1  # only rank 0 prints the report; rank 1 a line on stderr
     report = reports[0]
@@ -146,7 +146,7 @@ def test_readme_doctor_line_on_two_nodes_without_numpy(venvs):
     line = readme_line("torchdoctor smoke --distributed --nnodes 2")
     outs, seconds = _nodes([_argv(line, bindir, port, K=str(k)) for k in (0, 1)], _env(bindir, activated=True))
     print(f"two doctor nodes without numpy: {seconds:.1f} s wall")
-    assert [code for code, _, _ in outs] == [0, 0], "\n".join(err[-2000:] for _, _, err in outs)
+    assert [code for code, _, _ in outs] == [0, 0], "\n".join(err[-2000:] + out[-3000:] for _, out, err in outs)
     reports = _reports(outs)
     assert len(reports) == 2  # every node prints the whole group's report
     for node, report in enumerate(reports):

@@ -128,6 +128,15 @@ def test_timeout_names_the_stage_each_rank_reached():
     assert "rank 1: ddp_two_layer" in timeout["message"] and "30 s" in timeout["message"]
 
 
+def test_a_launcher_that_lingers_after_every_rank_passed_is_a_warning_not_a_failed_group():
+    # Seen on two loopback nodes of a loaded machine: both ranks done, torchrun's agent still at its exit barrier.
+    report = judge(_outcome(returncode=None, timed_out=True, seconds=117.0, timeout=117.0),
+                   {0: _passed_rank(0), 1: _passed_rank(1)})
+    assert report["ok"]
+    assert _ids(report) == ["distributed.launcher_lingered"]
+    assert report["findings"][0]["severity"] == "warning" and "117 s" in report["findings"][0]["message"]
+
+
 def test_rank_watchdog_timeout_is_its_own_status():
     stuck = {"rank": 1, "stage": "allreduce", "finished": False,
              "error": {"stage": "allreduce", "type": "Timeout", "message": "rank stopped: still in stage 'allreduce'"}}

@@ -43,6 +43,7 @@ FINDING_IDS = {
     "distributed.launch_failed": "torch's launcher starts every rank",
     "distributed.rendezvous_failed": "the ranks meet at the rendezvous",
     "distributed.timeout": "the group finishes within --timeout",
+    "distributed.launcher_lingered": "torch's launcher exits once every rank has finished",
     "distributed.rank_missing": "every rank reports",
     "distributed.world_size_mismatch": "the group has the expected size",
     "distributed.rank_timeout": "each rank finishes in time",
@@ -226,7 +227,14 @@ def _group_findings(outcome: Outcome, ranks: list[dict], world: int | None) -> l
             or _first(outcome.log.rendezvous_errors)
         found.append(_found("distributed.rendezvous_failed", "error",
                              f"the process group never formed: {detail}", RENDEZVOUS_FIX))
-    if outcome.timed_out:
+    if outcome.timed_out and world and len(ranks) == world and all(r["status"] == "passed" for r in ranks):
+        # Every rank finished and passed; only torchrun's agent stayed (it waits at an exit barrier for the
+        # other nodes' agents, which a loaded machine can miss). The training proof holds: a warning.
+        found.append(_found("distributed.launcher_lingered", "warning",
+                             f"every rank finished and passed, but torch's launcher had not exited after "
+                             f"{outcome.timeout:.0f} s and was stopped (torchrun's agents wait at an exit barrier "
+                             "for the other nodes' agents)", TIMEOUT_FIX))
+    elif outcome.timed_out:
         stages = ", ".join(f"rank {r['rank']}: {r.get('stage', 'not started')}" for r in ranks) or "no rank reported"
         found.append(_found("distributed.timeout", "error",
                              f"the run did not finish within {outcome.timeout:.0f} s and was stopped "
