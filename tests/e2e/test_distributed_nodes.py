@@ -153,7 +153,11 @@ def test_readme_doctor_line_on_two_nodes_without_numpy(venvs):
         assert report["ok"] is True and report["world_size"] == 2 and report["mode"] == "launch"
         assert report["nnodes"] == 2 and report["node_rank"] == node
         assert report["rdzv_endpoint"] == f"127.0.0.1:{port}"
-        assert [f["id"] for f in report["findings"]] == ["distributed.endpoint_loopback"]  # a warning
+        # a warning; on a loaded machine node 0's torchrun agent can also linger at its exit barrier after both
+        # ranks passed, which is its own warning (distributed.launcher_lingered), never a failed group
+        ids = [f["id"] for f in report["findings"] if f["id"] != "distributed.launcher_lingered"]
+        assert ids == ["distributed.endpoint_loopback"]
+        assert all(f["severity"] == "warning" for f in report["findings"])
         assert [r["status"] for r in report["ranks"]] == ["passed", "passed"]
         assert report["endpoint"]["role"] == ("host" if node == 0 else "client")
     # (the ranks' own stderr stays inside the doctor here; the fixture proved numpy is absent)
