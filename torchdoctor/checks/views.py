@@ -56,14 +56,7 @@ def build(f: Facts) -> tuple[str, str | None] | None:
     version = torch_version(f)
     tag = local_tag(version)
     if tag:
-        m = re.fullmatch(r"cu(\d+?)(\d)", tag)
-        if m:
-            return ("cuda", f"{int(m.group(1))}.{m.group(2)}")
-        if tag.startswith("rocm"):
-            return ("rocm", tag[4:] or None)
-        if tag == "cpu":
-            return ("cpu", None)
-        return None
+        return build_of_tag(tag)
     for d in dists(f, "torch"):
         for req in d.requires:
             m = re.match(r"nvidia-cuda-runtime(?:-cu\d+)?\s*[=~]=\s*(\d+)\.(\d+)", req.replace("_", "-"))
@@ -81,14 +74,19 @@ def _build_said(f: Facts) -> tuple[str, str | None] | None:
         return ("cuda", None)
     tags = [m for m in messages(f) if m.kind == "torch_build_tag"]
     if tags:  # "torch 2.7.1+rocm6.4" in an application log: the tag names the build
-        tag = tags[0].fields["tag"].lower()
-        m = re.fullmatch(r"cu(\d+?)(\d)", tag)
-        if m:
-            return ("cuda", f"{int(m.group(1))}.{m.group(2)}")
-        if tag.startswith("rocm"):
-            return ("rocm", tag[4:] or None)
-        if tag == "cpu":
-            return ("cpu", None)
+        return build_of_tag(tags[0].fields["tag"].lower())
+    return None
+
+
+def build_of_tag(tag: str) -> tuple[str, str | None] | None:
+    """A local version tag -> (kind, version): "cu121" -> ("cuda", "12.1"), "rocm6.4", "cpu"; None otherwise."""
+    m = re.fullmatch(r"cu(\d+?)(\d)", tag)
+    if m:
+        return ("cuda", f"{int(m.group(1))}.{m.group(2)}")
+    if tag.startswith("rocm"):
+        return ("rocm", tag[4:] or None)
+    if tag == "cpu":
+        return ("cpu", None)
     return None
 
 

@@ -168,16 +168,10 @@ def judge(installed: Sequence[Distribution], would: Sequence[Planned], os_name: 
 
 def _unfit(d: Distribution, nv: Version | None, new_v: str, series_changes: bool, k: Any, companion: Any,
            read_tag: Any) -> list[str]:
-    from packaging.requirements import InvalidRequirement, Requirement
+    from torchdoctor.checks.views import torch_requirements
 
     out = []
-    for line in d.requires:
-        try:
-            req = Requirement(line)
-        except InvalidRequirement:
-            continue
-        if req.name.lower() != "torch" or (req.marker is not None and "extra" in str(req.marker)):
-            continue
+    for req in torch_requirements(d):
         if nv is not None and req.specifier and not req.specifier.contains(nv, prereleases=True):
             out.append(f"requires torch{req.specifier}, which torch {new_v} does not satisfy")
     if d.name in ("torchvision", "torchaudio") and k is not None and not out:
